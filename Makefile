@@ -1,0 +1,112 @@
+# Build, test and install kprod, kcons and wsrecv.
+#   make              bin/kprod bin/kcons bin/wsrecv
+#   make SANITIZE=1   the same under ASan+UBSan, in build/asan/bin (also: make asan)
+#   make test         install missing Debian packages, build, run every suite
+#   make demo         the whole pipeline on the embedded test broker
+#   make bench        benchmarks against kcat and the Node ws server
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKG     ?= pkg-config
+
+WARN    = -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD -MP
+ifeq ($(WERROR),1)
+CFLAGS  += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+OUT     := build/asan
+BINDIR  := build/asan/bin
+else
+OUT     := build/release
+BINDIR  := bin
+endif
+
+RDKAFKA_CFLAGS := $(shell $(PKG) --cflags rdkafka 2>/dev/null)
+RDKAFKA_LIBS   := $(shell $(PKG) --libs rdkafka 2>/dev/null || echo -lrdkafka)
+LWS_CFLAGS     := $(shell $(PKG) --cflags libwebsockets 2>/dev/null)
+LWS_LIBS       := $(shell $(PKG) --libs libwebsockets 2>/dev/null || echo -lwebsockets)
+
+TOOLS   := $(patsubst %/main.c,%,$(wildcard kprod/main.c kcons/main.c wsrecv/main.c))
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(OUT)/%.o)
+LIB_A   := $(OUT)/libshared.a
+
+.PHONY: all asan test test-only deps demo bench lint install uninstall clean format testtools
+all: $(TOOLS:%=$(BINDIR)/%)
+
+asan:
+	$(MAKE) SANITIZE=1 all
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RDKAFKA_CFLAGS) $(LWS_CFLAGS) -Ilib -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+.SECONDEXPANSION:
+$(BINDIR)/kprod $(BINDIR)/kcons: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard $$(notdir $$@)/*.c)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(RDKAFKA_LIBS) -lpthread
+
+$(BINDIR)/wsrecv: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard wsrecv/*.c)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LWS_LIBS)
+
+# Programs the tests and benchmarks use (never installed).
+TESTTOOLS := tests/bin/mockbroker $(patsubst bench/%.c,bench/bin/%,$(wildcard bench/*.c))
+testtools: $(TESTTOOLS)
+
+tests/bin/mockbroker: tests/mockbroker.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O2 $(RDKAFKA_CFLAGS) -o $@ $< $(RDKAFKA_LIBS)
+
+bench/bin/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O2 $(LWS_CFLAGS) -o $@ $< $(LWS_LIBS)
+
+deps:
+	@tests/deps
+
+# CI and newcomers: this one command installs, builds and runs everything.
+test: deps
+	$(MAKE) WERROR=1 all testtools
+	$(MAKE) WERROR=1 SANITIZE=1 all
+	tests/run
+
+# The suites alone, on what is already built.
+test-only:
+	tests/run
+
+demo: deps
+	$(MAKE) all testtools
+	pipelines/demo/run
+
+bench: deps
+	$(MAKE) all testtools
+	bench/run
+
+lint:
+	mandoc -T lint -W warning man/*.1
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(TOOLS:%=bin/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(TOOLS:%=man/%.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(TOOLS:%=$(DESTDIR)$(PREFIX)/share/man/man1/%.1)
+
+format:
+	clang-format -i lib/*.[ch] $(wildcard kprod/*.[ch] kcons/*.[ch] wsrecv/*.[ch] tests/*.c bench/*.c)
+
+clean:
+	rm -rf bin build tests/bin bench/bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,36 @@
+/* framing: how a message becomes bytes on stdout, shared by wsrecv and kcons.
+ *
+ * JSON output is lossless: text that is valid UTF-8 is written as a JSON
+ * string under its field name; anything else is written base64-encoded
+ * under the field name with "_b64" appended, so a reader can always get the
+ * exact bytes back. */
+#ifndef LIB_FRAMING_H
+#define LIB_FRAMING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "outbuf.h"
+
+/* True when the n bytes at s are well-formed UTF-8 (no overlongs, no
+ * surrogates, nothing above U+10FFFF). */
+bool utf8_valid(const void *s, size_t n);
+/* Appends s as a quoted JSON string; s must be valid UTF-8. */
+int json_put_string(struct outbuf *ob, const void *s, size_t n);
+/* Appends the standard base64 encoding (RFC 4648, padded) of s, unquoted. */
+int base64_put(struct outbuf *ob, const void *s, size_t n);
+/* Appends "name":"text" when s is valid UTF-8, "name_b64":"..." when it is
+ * not, and "name":null when s is NULL. No leading or trailing comma. */
+int json_put_field(struct outbuf *ob, const char *name, const void *s, size_t n);
+/* Appends a record: the n bytes of s and then the delimiter. */
+int record_put(struct outbuf *ob, const void *s, size_t n, const char *delim, size_t delimlen);
+/* Decodes base64 text into out (at least 3 * n / 4 bytes). Returns the
+ * decoded length, or -1 when the text is not valid padded base64. */
+long base64_decode(const char *s, size_t n, unsigned char *out);
+
+/* Parses a delimiter as written on a command line: C escapes \n \r \t \0
+ * \\ and \xHH are understood. Writes at most outcap bytes to out and
+ * returns the length, or -1 when the spec is empty, too long or malformed. */
+long delim_parse(const char *spec, char *out, size_t outcap);
+
+#endif

@@ -1,0 +1,38 @@
+/* outbuf: a growable output buffer for one file descriptor.
+ *
+ * Tools append records with outbuf_put() (a memcpy, no syscall) and write
+ * the whole buffer with one write() per batch. Errors are reported as -1
+ * with errno set; EPIPE means the reader went away. */
+#ifndef LIB_OUTBUF_H
+#define LIB_OUTBUF_H
+
+#include <stddef.h>
+
+struct outbuf {
+	int fd;
+	char *data;
+	size_t len; /* bytes held, from data + off */
+	size_t off; /* bytes of data already written */
+	size_t cap;
+	int oom; /* an allocation failed; the buffer is unusable */
+};
+
+/* Prepares ob to write to fd, with an initial capacity of cap bytes. */
+int outbuf_init(struct outbuf *ob, int fd, size_t cap);
+/* Frees the buffer (it does not flush). */
+void outbuf_free(struct outbuf *ob);
+/* Makes room for n more bytes; returns a pointer to write them or NULL. */
+char *outbuf_reserve(struct outbuf *ob, size_t n);
+/* Appends n bytes. Returns 0, or -1 when memory ran out. */
+int outbuf_put(struct outbuf *ob, const void *p, size_t n);
+/* Appends one byte. */
+int outbuf_putc(struct outbuf *ob, char c);
+/* Number of bytes waiting to be written. */
+size_t outbuf_pending(const struct outbuf *ob);
+/* Writes everything, retrying on EINTR. Returns 0 or -1 (errno set). */
+int outbuf_flush(struct outbuf *ob);
+/* Writes what the fd takes now (for non-blocking fds). Returns bytes written,
+ * 0 if it would block, or -1 on error (errno set). */
+long outbuf_write_some(struct outbuf *ob);
+
+#endif

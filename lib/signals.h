@@ -1,0 +1,14 @@
+/* signals: the stop protocol shared by all three tools.
+ *
+ * SIGINT and SIGTERM are counted (first: drain and finish; second: quit
+ * now), SIGPIPE is ignored so that a closed stdout shows up as EPIPE.
+ * Handlers are installed without SA_RESTART so blocking calls return EINTR. */
+#ifndef LIB_SIGNALS_H
+#define LIB_SIGNALS_H
+
+/* Installs the handlers. Returns 0 or -1 (errno set). */
+int signals_install(void);
+/* How many SIGINT/SIGTERM have arrived so far. */
+int signals_stop_count(void);
+
+#endif

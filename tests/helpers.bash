@@ -1,0 +1,118 @@
+# Loaded by every suite. Starts one test broker per file (or uses the
+# cluster in $KAFKA_BROKERS), and gives tests unique topics.
+#
+#   setup_file()    { broker_start; }        # exports BROKERS
+#   teardown_file() { broker_stop; }
+#   t=$(new_topic 4)                         # a fresh topic with 4 partitions
+#   needs_mock                               # skip on a real cluster
+#   broker_cmd "down all"                    # fault injection (mock only)
+
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# The binaries under test: bin/ by default, build/asan/bin for the ASan run.
+BIN=${BIN:-$ROOT/bin}
+case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
+export BIN ROOT
+export PATH="$BIN:$PATH"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# Starts the test broker (args: mockbroker options such as -n 3), unless
+# KAFKA_BROKERS names a real cluster. Exports BROKERS.
+broker_start() {
+	if [ -n "${KAFKA_BROKERS:-}" ]; then
+		export BROKERS=$KAFKA_BROKERS
+		return 0
+	fi
+	local dir=$BATS_FILE_TMPDIR
+	mkfifo "$dir/broker.ctl"
+	"$ROOT/tests/bin/mockbroker" -c "$dir/broker.ctl" "$@" >"$dir/broker.out" 2>"$dir/broker.err" 3>&- &
+	echo $! >"$dir/broker.pid"
+	local i
+	for i in $(seq 100); do
+		[ -s "$dir/broker.out" ] && break
+		sleep 0.05
+	done
+	BROKERS=$(head -n 1 "$dir/broker.out")
+	[ -n "$BROKERS" ] || { cat "$dir/broker.err" >&2; return 1; }
+	export BROKERS
+}
+
+# Stops the test broker started by broker_start.
+broker_stop() {
+	local pidfile=$BATS_FILE_TMPDIR/broker.pid
+	[ -f "$pidfile" ] || return 0
+	local pid
+	pid=$(cat "$pidfile")
+	kill -TERM "$pid" 2>/dev/null || true
+	timeout 10 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$pidfile"
+}
+
+# True when the suite runs on the mock cluster.
+is_mock() {
+	[ -z "${KAFKA_BROKERS:-}" ]
+}
+
+# Skips a test that needs the mock cluster's fault injection.
+needs_mock() {
+	is_mock || skip "needs the test broker's fault injection (KAFKA_BROKERS is set)"
+}
+
+# Sends one control command to the mock cluster and waits for its answer.
+broker_cmd() {
+	local dir=$BATS_FILE_TMPDIR
+	local before
+	before=$(wc -l <"$dir/broker.out")
+	echo "$*" >"$dir/broker.ctl"
+	local i
+	for i in $(seq 200); do
+		if [ "$(wc -l <"$dir/broker.out")" -gt "$before" ]; then
+			tail -n +"$((before + 1))" "$dir/broker.out" | grep -qx "ok $*"
+			return
+		fi
+		sleep 0.025
+	done
+	echo "broker_cmd: no answer to '$*'" >&2
+	return 1
+}
+
+# Prints a topic name no other test uses, after creating the topic with
+# the given number of partitions (default 1). On a real cluster the topic is
+# made with kafka-topics.sh when it is on PATH, else left to auto-creation.
+new_topic() {
+	local parts=${1:-1}
+	local name="t${BATS_SUITE_TEST_NUMBER:-0}_${BATS_TEST_NUMBER:-0}_$$_${RANDOM}"
+	if is_mock; then
+		broker_cmd "topic $name $parts" >&2 || return 1
+	elif command -v kafka-topics.sh >/dev/null; then
+		kafka-topics.sh --bootstrap-server "$BROKERS" --create --topic "$name" \
+			--partitions "$parts" >/dev/null || return 1
+	fi
+	echo "$name"
+}
+
+# Prints a file of N numbered records "record-1" ... "record-N".
+make_records() {
+	local n=$1 file=$2
+	seq -f 'record-%.0f' 1 "$n" >"$file"
+}
+
+# Waits (up to $2 seconds, default 10) until the file $1 has content.
+wait_for_file() {
+	local f=$1 secs=${2:-10} i
+	for i in $(seq $((secs * 20))); do
+		[ -s "$f" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Marks a volume test (100,000 records and the like): the sanitizer pass,
+# which runs everything else a second time, leaves these out.
+heavy_test() {
+	[ "${SKIP_HEAVY:-0}" != 1 ] || skip "volume test: run in the release pass only"
+}
