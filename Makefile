@@ -37,7 +37,7 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(OUT)/%.o)
 LIB_A   := $(OUT)/libshared.a
 
-.PHONY: all asan test test-only deps demo bench lint install uninstall clean format testtools
+.PHONY: fuzz all asan test test-only deps demo bench lint install uninstall clean format testtools
 all: $(TOOLS:%=$(BINDIR)/%)
 
 asan:
@@ -60,12 +60,26 @@ $(BINDIR)/wsrecv: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard wsrecv/*.c)) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LWS_LIBS)
 
 # Programs the tests and benchmarks use (never installed).
-TESTTOOLS := tests/bin/mockbroker $(patsubst bench/%.c,bench/bin/%,$(wildcard bench/*.c))
+TESTTOOLS := tests/bin/mockbroker tests/bin/framing_fuzz \
+	$(patsubst bench/%.c,bench/bin/%,$(wildcard bench/*.c))
 testtools: $(TESTTOOLS)
 
 tests/bin/mockbroker: tests/mockbroker.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O2 $(RDKAFKA_CFLAGS) -o $@ $< $(RDKAFKA_LIBS)
+
+# The framing properties, driven by random input under ASan+UBSan.
+tests/bin/framing_fuzz: tests/fuzz/framing_fuzz.c lib/framing.c lib/outbuf.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
+
+# The same properties under libFuzzer (needs clang): make fuzz FUZZ_SECONDS=60
+FUZZ_SECONDS ?= 30
+fuzz:
+	@mkdir -p build/fuzz
+	clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -DFUZZING_ENGINE -fsanitize=fuzzer,address,undefined -Ilib \
+		-o build/fuzz/framing_fuzz tests/fuzz/framing_fuzz.c lib/framing.c lib/outbuf.c
+	build/fuzz/framing_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
 bench/bin/%: bench/%.c
 	@mkdir -p $(dir $@)

@@ -1,0 +1,152 @@
+// The demo page: sends records to wsrecv over one WebSocket.
+//
+// Delivery: every record stays in `pending` until wsrecv acknowledges it.
+// With `wsrecv --ack`, the server sends {"ack":N} once messages 1..N of this
+// connection are written to its stdout (acks are cumulative and may be
+// coalesced). When the connection drops, the page reconnects with backoff and
+// resends everything still pending, in order, so nothing is lost (a record
+// can arrive twice if the connection dropped after it was written but
+// before its ack arrived).
+'use strict';
+
+// The sample list, served by wsrecv --www beside this page (one JSON record
+// a line); make demo sends the same file from a command-line client.
+let SAMPLES = [];
+
+const params = new URLSearchParams(location.search);
+// Same host and port as the page (wsrecv --www serves both), or ?ws=URL.
+const wsUrl = params.get('ws') ||
+  `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/` +
+  (params.get('token') ? `?token=${encodeURIComponent(params.get('token'))}` : '');
+
+const $ = (id) => document.getElementById(id);
+const counts = { sent: 0, acked: 0, reconnects: 0 };
+let pending = [];      // [{ text, seq }] sent or waiting, oldest first
+let seq = 0;           // messages sent on the current connection
+let socket = null;
+let backoff = 250;     // ms, doubled per failed attempt, capped
+let retryTimer = null;
+
+function log(line) {
+  const li = document.createElement('li');
+  li.textContent = `${new Date().toISOString().slice(11, 23)} ${line}`;
+  $('log').prepend(li);
+  while ($('log').children.length > 200) $('log').lastChild.remove();
+}
+
+function show() {
+  $('sent').textContent = counts.sent;
+  $('acked').textContent = counts.acked;
+  $('pending').textContent = pending.length;
+  $('reconnects').textContent = counts.reconnects;
+}
+
+function setState(state) {
+  $('state').textContent = state;
+  $('state').dataset.state = state;
+}
+
+function transmit(entry) {
+  seq += 1;
+  entry.seq = seq;
+  socket.send(entry.text);
+}
+
+// Queues one record (a string) and sends it now if the connection is open.
+function send(text) {
+  const entry = { text, seq: 0 };
+  pending.push(entry);
+  counts.sent += 1;
+  if (socket && socket.readyState === WebSocket.OPEN) transmit(entry);
+  show();
+}
+
+function onAck(n) {
+  let done = 0;
+  while (pending.length && pending[0].seq !== 0 && pending[0].seq <= n) {
+    pending.shift();
+    done += 1;
+  }
+  counts.acked += done;
+  show();
+  if (pending.length === 0 && $('notice').dataset.streaming === '1') {
+    $('notice').textContent = 'Messages were streamed successfully.';
+    $('notice').dataset.streaming = '0';
+  }
+}
+
+function connect() {
+  retryTimer = null;
+  setState(counts.reconnects ? 'reconnecting' : 'connecting');
+  socket = new WebSocket(wsUrl);
+  socket.onopen = () => {
+    setState('open');
+    backoff = 250;
+    seq = 0;
+    for (const entry of pending) transmit(entry); // resend what was never acknowledged
+    if (pending.length) log(`resent ${pending.length} unacknowledged record(s)`);
+    show();
+  };
+  socket.onmessage = (ev) => {
+    let msg;
+    try { msg = JSON.parse(ev.data); } catch (e) { return; }
+    if (typeof msg.ack === 'number') onAck(msg.ack);
+  };
+  socket.onclose = (ev) => {
+    setState('closed');
+    log(`connection closed (${ev.code}${ev.reason ? ': ' + ev.reason : ''}); retry in ${backoff} ms`);
+    for (const entry of pending) entry.seq = 0;
+    socket = null;
+    counts.reconnects += 1;
+    retryTimer = setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, 10000);
+    show();
+  };
+}
+
+async function loadSamples() {
+  try {
+    const res = await fetch('samples.jsonl');
+    const text = await res.text();
+    // Kept as the file's lines, so what arrives in Kafka is byte for byte the file.
+    SAMPLES = text.split('\n').filter((l) => l.trim() !== '');
+  } catch (e) {
+    log(`could not load samples.jsonl: ${e}`);
+  }
+}
+
+async function init() {
+  $('url').textContent = wsUrl;
+  await loadSamples();
+  const tbody = $('movies').querySelector('tbody');
+  for (const line of SAMPLES) {
+    const m = JSON.parse(line);
+    const tr = document.createElement('tr');
+    for (const k of ['actor', 'movie', 'released', 'role']) {
+      const td = document.createElement('td');
+      td.textContent = m[k];
+      tr.appendChild(td);
+    }
+    tbody.appendChild(tr);
+  }
+  $('record').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const f = new FormData(ev.target);
+    const rec = { actor: f.get('actor'), movie: f.get('movie'),
+      released: Number(f.get('released')) || null, role: f.get('role') };
+    const text = JSON.stringify(rec);
+    send(text);
+    log(`sent ${text}`);
+  });
+  $('stream').addEventListener('click', () => {
+    $('notice').dataset.streaming = '1';
+    $('notice').textContent = `streaming ${SAMPLES.length} records...`;
+    SAMPLES.forEach((m) => send(m));
+    log(`streamed ${SAMPLES.length} records`);
+  });
+  show();
+  connect();
+}
+
+window.demo = { counts, pending: () => pending.length, samples: () => SAMPLES.length };
+init();

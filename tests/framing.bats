@@ -1,0 +1,10 @@
+#!/usr/bin/env bats
+# lib/framing: the one place where records, JSON and base64 are made.
+
+load helpers
+
+@test "framing: random inputs keep every property (UTF-8, JSON, base64, delimiters)" {
+	run timeout 120 "$ROOT/tests/bin/framing_fuzz" 200000
+	assert_success
+	assert_output "framing_fuzz: 200000 random inputs, all properties hold"
+}
