@@ -1,0 +1,19 @@
+/* counts: what kprod has done with its input, for progress, the summary and
+ * the exit status. Every record read ends up in exactly one of: skipped
+ * empty, rejected (never handed to librdkafka), failed delivery, in flight,
+ * delivered. */
+#ifndef KPROD_COUNTS_H
+#define KPROD_COUNTS_H
+
+#include <stdint.h>
+
+struct counts {
+        uint64_t read;      /* records read, empty ones included */
+        uint64_t bytes;     /* input bytes, delimiters included */
+        uint64_t empty;     /* empty records skipped */
+        uint64_t produced;  /* records handed to librdkafka */
+        uint64_t rejected;  /* not produced: too large, refused, or cut short */
+        uint64_t dr_failed; /* produced, but the delivery failed */
+};
+
+#endif

@@ -1,0 +1,412 @@
+/* kprod: produce records from standard input to a Kafka topic.
+ *
+ * Reads stdin in large blocks, splits it into records at a delimiter
+ * (newline by default), optionally splits each record into key and value,
+ * and produces every record as soon as its delimiter has arrived. Records
+ * that cannot be delivered are written to --failed FILE, or named on
+ * stderr by record number. See kprod(1). */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "counts.h"
+#include "failed.h"
+#include "framing.h"
+#include "kconf.h"
+#include "producer.h"
+#include "progress.h"
+#include "reader.h"
+#include "signals.h"
+
+enum {
+        EXIT_UNDELIVERED = 1, /* some records were not delivered */
+        EXIT_USAGE = 2,       /* bad usage or configuration */
+        EXIT_UNREACHABLE = 3, /* no broker could be reached at all */
+};
+
+#define SYNOPSIS                                                                                   \
+        "usage: kprod -t topic [-0qvZ] [-b brokers] [-D delim] [-F file] [-H name=value]\n"        \
+        "             [-K delim] [-p partition] [-X prop=value] [-z codec]\n"                      \
+        "             [--failed file] [--keep-empty]\n"
+
+enum { OPT_FAILED = 256, OPT_KEEP_EMPTY, OPT_HELP };
+
+struct options {
+        const char *topic;
+        const char *brokers;
+        const char *failed_path;
+        char delim[64];
+        size_t dlen;
+        bool default_delim; /* newline, with the CR of CRLF dropped */
+        char kdelim[64];
+        size_t kdlen;
+        int32_t partition;
+        struct header *headers;
+        size_t nheaders;
+        bool keep_empty;
+        bool null_empty;
+        bool verbose;
+        bool quiet;
+};
+
+/* Everything one run works with. */
+struct run {
+        const struct options *o;
+        struct reader r;
+        struct producer p;
+        struct failed f;
+        struct counts c;
+        struct progress pg;
+        uint64_t recno;    /* number of the last record seen, from 1 */
+        bool in_part;      /* reading a record too long for the buffer */
+        uint64_t part_len; /* its length so far */
+};
+
+static void usage(FILE *fp)
+{
+        fputs(SYNOPSIS, fp);
+}
+
+/* Parses a delimiter argument; exits with a message when it is malformed. */
+static size_t parse_delim(int opt, const char *spec, char *out, size_t cap)
+{
+        long n = delim_parse(spec, out, cap);
+        if (n < 0)
+                errx(EXIT_USAGE, "-%c %s: bad delimiter (use text or \\n \\r \\t \\0 \\\\ \\xHH)",
+                     opt, spec);
+        return (size_t)n;
+}
+
+/* Parses the command line into o and conf (-X, -F, -z as they come).
+ * Exits on error or -h. */
+static void parse_options(int argc, char **argv, struct options *o, rd_kafka_conf_t *conf)
+{
+        static const struct option longopts[] = {
+            {"failed", required_argument, NULL, OPT_FAILED},
+            {"keep-empty", no_argument, NULL, OPT_KEEP_EMPTY},
+            {"help", no_argument, NULL, OPT_HELP},
+            {NULL, 0, NULL, 0},
+        };
+        char why[512];
+        int opt;
+        memset(o, 0, sizeof(*o));
+        o->delim[0] = '\n';
+        o->dlen = 1;
+        o->default_delim = true;
+        o->partition = RD_KAFKA_PARTITION_UA;
+        o->headers = calloc((size_t)argc, sizeof(*o->headers));
+        if (!o->headers)
+                err(EXIT_USAGE, "calloc");
+
+        opterr = 0; /* our own messages, prefixed like every other */
+        while ((opt = getopt_long(argc, argv, ":0b:D:F:hH:K:p:qt:vX:z:Z", longopts, NULL)) != -1) {
+                switch (opt) {
+                case '0':
+                        o->delim[0] = '\0';
+                        o->dlen = 1;
+                        o->default_delim = false;
+                        break;
+                case 'b':
+                        o->brokers = optarg;
+                        break;
+                case 'D':
+                        o->dlen = parse_delim(opt, optarg, o->delim, sizeof(o->delim));
+                        o->default_delim = false;
+                        break;
+                case 'F':
+                        if (kconf_load_file(conf, optarg, why, sizeof(why)) < 0)
+                                errx(EXIT_USAGE, "%s", why);
+                        break;
+                case 'H': {
+                        char *eq = strchr(optarg, '=');
+                        if (!eq || eq == optarg)
+                                errx(EXIT_USAGE, "-H %s: expected name=value", optarg);
+                        *eq = '\0'; /* argv strings are ours to change */
+                        o->headers[o->nheaders].name = optarg;
+                        o->headers[o->nheaders].value = eq + 1;
+                        o->nheaders++;
+                        break;
+                }
+                case 'K':
+                        o->kdlen = parse_delim(opt, optarg, o->kdelim, sizeof(o->kdelim));
+                        break;
+                case 'p': {
+                        char *end;
+                        errno = 0;
+                        long n = strtol(optarg, &end, 10);
+                        if (errno || *end || end == optarg || n < -1 || n > INT32_MAX)
+                                errx(EXIT_USAGE, "-p %s: not a partition number", optarg);
+                        o->partition = (int32_t)n;
+                        break;
+                }
+                case 'q':
+                        o->quiet = true;
+                        o->verbose = false;
+                        break;
+                case 't':
+                        o->topic = optarg;
+                        break;
+                case 'v':
+                        o->verbose = true;
+                        o->quiet = false;
+                        break;
+                case 'X':
+                        if (kconf_set_pair(conf, optarg, why, sizeof(why)) < 0)
+                                errx(EXIT_USAGE, "-X %s: %s", optarg, why);
+                        break;
+                case 'z':
+                        if (kconf_set(conf, "compression.codec", optarg, why, sizeof(why)) < 0)
+                                errx(EXIT_USAGE, "-z %s: %s", optarg, why);
+                        break;
+                case 'Z':
+                        o->null_empty = true;
+                        break;
+                case OPT_FAILED:
+                        o->failed_path = optarg;
+                        break;
+                case OPT_KEEP_EMPTY:
+                        o->keep_empty = true;
+                        break;
+                case 'h':
+                case OPT_HELP:
+                        usage(stdout);
+                        exit(0);
+                case ':':
+                        if (optopt > 0 && optopt < OPT_FAILED)
+                                warnx("option -%c needs an argument", optopt);
+                        else
+                                warnx("option %s needs an argument", argv[optind - 1]);
+                        usage(stderr);
+                        exit(EXIT_USAGE);
+                default:
+                        if (optopt > 0 && optopt < OPT_FAILED)
+                                warnx("unknown option -%c", optopt);
+                        else
+                                warnx("unknown option %s", argv[optind - 1]);
+                        usage(stderr);
+                        exit(EXIT_USAGE);
+                }
+        }
+        if (optind != argc) {
+                warnx("unexpected argument: %s", argv[optind]);
+                usage(stderr);
+                exit(EXIT_USAGE);
+        }
+        if (!o->topic || !*o->topic) {
+                warnx("-t topic is required");
+                usage(stderr);
+                exit(EXIT_USAGE);
+        }
+        /* -b wins; else a bootstrap.servers from -X/-F; else the environment. */
+        char cur[16];
+        size_t n = sizeof(cur);
+        bool set =
+            rd_kafka_conf_get(conf, "bootstrap.servers", cur, &n) == RD_KAFKA_CONF_OK && n > 1;
+        if ((o->brokers || !set) &&
+            kconf_set(conf, "bootstrap.servers", kconf_brokers(o->brokers), why, sizeof(why)) < 0)
+                errx(EXIT_USAGE, "-b %s: %s", kconf_brokers(o->brokers), why);
+}
+
+/* Called while waiting: progress lines. */
+static void tick(void *arg)
+{
+        struct run *x = arg;
+        progress_tick(&x->pg, &x->c, producer_inflight(&x->p));
+}
+
+/* Counts a record that will not be produced and hands it to failed. */
+static void reject(struct run *x, const char *why, const char *rec, size_t len)
+{
+        x->c.rejected++;
+        failed_record(&x->f, x->recno, why, rec, len);
+}
+
+/* Takes one record or piece from the reader; returns false when there is
+ * none. With send false, records are rejected instead of produced (the
+ * second stop signal). Returns -1 when producing was cut short. */
+static int take(struct run *x, bool send, bool *more)
+{
+        const char *rec;
+        size_t len;
+        char why[256];
+        *more = true;
+        switch (reader_next(&x->r, &rec, &len)) {
+        case REC_NONE:
+                *more = false;
+                return 0;
+        case REC_PART: /* too long for the buffer: stream it to --failed */
+                if (!x->in_part) {
+                        x->in_part = true;
+                        x->part_len = 0;
+                        x->recno++;
+                        x->c.read++;
+                }
+                x->part_len += len;
+                failed_bytes(&x->f, rec, len);
+                return 0;
+        case REC_PART_END:
+                x->in_part = false;
+                x->c.rejected++;
+                failed_bytes(&x->f, rec, len);
+                snprintf(why, sizeof(why),
+                         "%" PRIu64 " bytes, too large for message.max.bytes (%ld)",
+                         x->part_len + len, x->p.max_bytes);
+                failed_end(&x->f, x->recno, why);
+                return 0;
+        case REC_FULL:
+                break;
+        }
+        x->recno++;
+        x->c.read++;
+        if (len == 0 && !x->o->keep_empty) {
+                x->c.empty++;
+                return 0;
+        }
+        if (!send) {
+                reject(x, "not sent: stopped by a second signal", rec, len);
+                return 0;
+        }
+        if (producer_send(&x->p, x->recno, rec, len) < 0) {
+                reject(x,
+                       x->p.fatal ? "not sent: fatal producer error"
+                                  : "not sent: stopped by a second signal",
+                       rec, len);
+                return -1;
+        }
+        return 0;
+}
+
+/* Produces every record the buffer holds. Returns -1 when cut short. */
+static int send_ready(struct run *x)
+{
+        bool more = true;
+        while (more)
+                if (take(x, true, &more) < 0)
+                        return -1;
+        return 0;
+}
+
+/* After a stop: whatever is left in the buffer goes to failed, including
+ * a record whose delimiter never came. */
+static void fail_rest(struct run *x)
+{
+        bool more = true;
+        while (more)
+                take(x, false, &more);
+        const char *rec;
+        size_t len = reader_rest(&x->r, &rec);
+        if (x->in_part) {
+                x->in_part = false;
+                x->c.rejected++;
+                failed_bytes(&x->f, rec, len);
+                failed_end(&x->f, x->recno, "incomplete: input stopped before its delimiter");
+        } else if (len > 0) {
+                x->recno++;
+                x->c.read++;
+                reject(x, "incomplete: input stopped before its delimiter", rec, len);
+        }
+}
+
+/* Reads stdin and produces until end of input, a stop signal or an error.
+ * Returns false on a read error. */
+static bool produce_input(struct run *x)
+{
+        while (!x->r.eof && signals_stop_count() == 0 && !x->p.fatal) {
+                struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+                if (poll(&pfd, 1, 100) > 0) {
+                        long n = reader_fill(&x->r);
+                        if (n < 0 && errno != EINTR && errno != EAGAIN) {
+                                warn("stdin");
+                                fail_rest(x);
+                                return false;
+                        }
+                        if (n > 0)
+                                x->c.bytes += (uint64_t)n;
+                        producer_set_time(&x->p);
+                        if (send_ready(x) < 0)
+                                break;
+                }
+                producer_poll(&x->p);
+                tick(x);
+        }
+        if (!x->r.eof)
+                fail_rest(x);
+        return true;
+}
+
+int main(int argc, char **argv)
+{
+        struct options o;
+        char errstr[512];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        if (producer_defaults(conf, errstr, sizeof(errstr)) < 0)
+                errx(EXIT_USAGE, "%s", errstr);
+        parse_options(argc, argv, &o, conf);
+
+        if (signals_install() < 0)
+                err(EXIT_USAGE, "sigaction");
+
+        struct run x = {.o = &o};
+        if (failed_open(&x.f, o.failed_path, o.delim, o.dlen, o.kdlen ? o.kdelim : NULL, o.kdlen) <
+            0)
+                err(EXIT_USAGE, "%s", o.failed_path);
+        struct producer_opts po = {
+            .topic = o.topic,
+            .partition = o.partition,
+            .headers = o.headers,
+            .nheaders = o.nheaders,
+            .kdelim = o.kdlen ? o.kdelim : NULL,
+            .kdlen = o.kdlen,
+            .null_empty = o.null_empty,
+            .quiet = o.quiet,
+            .verbose = o.verbose,
+        };
+        /* conf is owned by the producer from here on. */
+        if (producer_new(&x.p, conf, &po, &x.f, &x.c, errstr, sizeof(errstr)) < 0)
+                errx(EXIT_USAGE, "%s", errstr);
+        if (reader_init(&x.r, STDIN_FILENO, o.delim, o.dlen, o.default_delim,
+                        (size_t)x.p.max_bytes) < 0)
+                err(EXIT_UNDELIVERED, "reader");
+        progress_init(&x.pg, o.verbose);
+
+        int status = 0;
+        if (!produce_input(&x))
+                status = EXIT_UNDELIVERED;
+        producer_drain(&x.p, tick, &x);
+
+        long inflight = producer_inflight(&x.p);
+        uint64_t failed = x.c.rejected + x.c.dr_failed;
+        uint64_t delivered = x.c.produced - x.c.dr_failed - (uint64_t)inflight;
+        bool reached = delivered > 0 || producer_reached(&x.p);
+        if (inflight > 0)
+                warnx("%ld records still in flight when giving up: delivery unknown", inflight);
+        if (failed_close(&x.f) < 0) {
+                warn("%s", o.failed_path);
+                status = EXIT_UNDELIVERED;
+        } else if (failed > 0 && o.failed_path) {
+                warnx("%" PRIu64 " records not delivered, written to %s", failed, o.failed_path);
+        }
+        if (o.verbose)
+                progress_summary(&x.pg, &x.c, inflight);
+        if (failed > 0 || inflight > 0)
+                status = EXIT_UNDELIVERED;
+        if (x.c.dr_failed > 0 && !reached) {
+                warnx("could not reach any broker of %s", x.p.brokers);
+                status = EXIT_UNREACHABLE;
+        }
+
+        reader_free(&x.r);
+        producer_close(&x.p);
+        free(o.headers);
+        return status;
+}

@@ -1,0 +1,79 @@
+/* producer: the librdkafka handle, one record in, delivery reports out.
+ *
+ * Records are produced with RD_KAFKA_MSG_F_COPY from the reader's buffer.
+ * Only failed deliveries are reported back (delivery.report.only.error), so
+ * a delivered record costs no callback; those that fail go to struct
+ * failed, rebuilt from the message's key and value. */
+#ifndef KPROD_PRODUCER_H
+#define KPROD_PRODUCER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "counts.h"
+#include "failed.h"
+
+struct header {
+        const char *name;
+        const char *value;
+};
+
+struct producer_opts {
+        const char *topic;
+        int32_t partition; /* RD_KAFKA_PARTITION_UA: the partitioner picks */
+        const struct header *headers;
+        size_t nheaders;
+        const char *kdelim; /* NULL: no keys */
+        size_t kdlen;
+        bool null_empty; /* -Z: empty keys and values are sent as NULL */
+        bool quiet;
+        bool verbose;
+};
+
+struct producer {
+        rd_kafka_t *rk;
+        rd_kafka_topic_t *rkt;
+        rd_kafka_vu_t *vu; /* the produceva() arguments, filled once */
+        size_t nvu;
+        const char *kdelim;
+        size_t kdlen;
+        bool null_empty;
+        bool quiet;
+        long max_bytes;  /* message.max.bytes */
+        long timeout_ms; /* message.timeout.ms */
+        char brokers[512];
+        struct failed *failed;
+        struct counts *counts;
+        bool fatal; /* a fatal error (idempotence): nothing more can be sent */
+};
+
+/* Sets kprod's defaults on conf: acks=all, idempotence, murmur2_random. */
+int producer_defaults(rd_kafka_conf_t *conf, char *errstr, size_t errlen);
+/* Creates the producer; conf is owned by it from then on (also on error).
+ * Returns 0 or -1 with a message in errstr. */
+int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct producer_opts *o,
+                 struct failed *failed, struct counts *counts, char *errstr, size_t errlen);
+/* Produces one record (key split at -K). A full local queue is waited out.
+ * Returns 0 when queued or refused (refused: counted and sent to failed),
+ * -1 when a second stop signal or a fatal error cut the wait short (the
+ * record is then neither counted nor sent to failed). */
+int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t len);
+/* Stamps the records produced from now on with the current time (their
+ * CreateTime): called once per read, it saves a clock read per record. */
+void producer_set_time(struct producer *p);
+/* Serves delivery reports and errors without blocking. */
+void producer_poll(struct producer *p);
+/* Records handed over and not yet reported on. */
+long producer_inflight(const struct producer *p);
+/* Waits until every record is delivered or has failed: at most
+ * message.timeout.ms, less when a second stop signal purges the queues.
+ * tick is called about every 100 ms. */
+void producer_drain(struct producer *p, void (*tick)(void *), void *arg);
+/* True when some broker answered at some point. */
+bool producer_reached(struct producer *p);
+void producer_close(struct producer *p);
+
+#endif

@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# kprod when brokers fail, time out or cannot be reached, and on signals.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup_file() { broker_start; }
+teardown_file() { broker_stop; }
+
+teardown() {
+	exec 4>&- 2>/dev/null || true
+	if [ -n "${KPROD_PID:-}" ] && kill -0 "$KPROD_PID" 2>/dev/null; then
+		kill -KILL "$KPROD_PID" 2>/dev/null || true
+	fi
+	if is_mock; then
+		broker_cmd "up all" || true
+		broker_cmd "rtt all 0" || true
+	fi
+}
+
+# Prints every message of topic $1 (from the beginning) with kcat's format $2.
+consume() {
+	timeout 20 kcat -b "$BROKERS" -C -t "$1" -o beginning -e -q -f "${2:-%s\n}"
+}
+
+# Starts kprod with the given arguments in the background, reading the FIFO
+# that fd 4 writes to; its stderr goes to $ERR. Sets KPROD_PID.
+start_kprod() {
+	local fifo=$BATS_TEST_TMPDIR/in
+	ERR=$BATS_TEST_TMPDIR/err
+	mkfifo "$fifo"
+	kprod "$@" <"$fifo" 2>"$ERR" 3>&- &
+	KPROD_PID=$!
+	exec 4>"$fifo"
+}
+
+# Waits (at most $3 seconds, default 10) until topic $1 holds $2 messages.
+wait_count() {
+	local i n
+	for i in $(seq $((${3:-10} * 4))); do
+		n=$(consume "$1" '%o\n' | wc -l)
+		[ "$n" -ge "$2" ] && return 0
+		sleep 0.25
+	done
+	echo "wait_count: $1 has $n messages, not $2" >&2
+	return 1
+}
+
+# Waits (at most $1 seconds) for kprod to exit; sets KPROD_STATUS.
+wait_kprod() {
+	local i
+	for i in $(seq $(($1 * 20))); do
+		kill -0 "$KPROD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$KPROD_PID" 2>/dev/null; then
+		echo "kprod still running after $1 s" >&2
+		return 1
+	fi
+	KPROD_STATUS=0
+	wait "$KPROD_PID" || KPROD_STATUS=$?
+}
+
+@test "kprod loses and duplicates nothing when all brokers go down and come back" {
+	needs_mock
+	local t
+	t=$(new_topic 4)
+	start_kprod -b "$BROKERS" -t "$t" -K :
+	seq 1 1000 | awk '{ print "k" $1 % 13 ":" $1 }' >&4
+	wait_count "$t" 1000
+	broker_cmd "down all"
+	seq 1001 2000 | awk '{ print "k" $1 % 13 ":" $1 }' >&4
+	sleep 2
+	broker_cmd "up all"
+	seq 2001 3000 | awk '{ print "k" $1 % 13 ":" $1 }' >&4
+	exec 4>&-
+	wait_kprod 30
+	assert_equal "$KPROD_STATUS" 0
+	consume "$t" '%p %s\n' >"$BATS_TEST_TMPDIR/out"
+	run cmp <(cut -d' ' -f2 "$BATS_TEST_TMPDIR/out" | sort -n) <(seq 1 3000)
+	assert_success
+	run awk '{ if ($2 <= last[$1]) { print "out of order: " $0; exit 1 } last[$1] = $2 }' \
+		"$BATS_TEST_TMPDIR/out"
+	assert_success
+}
+
+@test "kprod writes records undelivered within message.timeout.ms to --failed byte for byte, exit 1" {
+	needs_mock
+	local t failed=$BATS_TEST_TMPDIR/failed
+	t=$(new_topic 1)
+	start_kprod -b "$BROKERS" -t "$t" -K : -X message.timeout.ms=2000 --failed "$failed"
+	printf 'a:1\nb:2\n' >&4
+	wait_count "$t" 2
+	broker_cmd "down all"
+	printf 'c:3 x\t\xff\nnokey\n:empty key\nd:\n' >&4
+	exec 4>&-
+	wait_kprod 15
+	assert_equal "$KPROD_STATUS" 1
+	printf 'c:3 x\t\xff\nnokey\n:empty key\nd:\n' >"$BATS_TEST_TMPDIR/want"
+	run cmp "$BATS_TEST_TMPDIR/want" "$failed"
+	assert_success
+	run grep '^kprod: record' "$ERR"
+	assert_output "kprod: records 3-6 not delivered: Local: Message timed out"
+	run tail -n 1 "$ERR"
+	assert_output "kprod: 4 records not delivered, written to $failed"
+	broker_cmd "up all"
+	run consume "$t" '%k:%s\n'
+	assert_output "$(printf 'a:1\nb:2')"
+}
+
+@test "kprod exits 3 when no broker can be reached, with every record in --failed" {
+	local failed=$BATS_TEST_TMPDIR/failed start=$SECONDS
+	printf 'one\ntwo\nthree\n' >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr timeout 20 kprod -b 127.0.0.1:1 -t x -X message.timeout.ms=2000 \
+		--failed "$failed" <"$BATS_TEST_TMPDIR/in"
+	assert_equal "$status" 3
+	[ $((SECONDS - start)) -le 8 ]
+	run cmp "$BATS_TEST_TMPDIR/in" "$failed"
+	assert_success
+	[[ "$stderr" == *"kprod: 127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused"* ]]
+	[[ "$stderr" == *"kprod: records 1-3 not delivered: Local: Message timed out"* ]]
+	assert_equal "${stderr_lines[-1]}" "kprod: could not reach any broker of 127.0.0.1:1"
+}
+
+@test "kprod names an unreachable broker within seconds and keeps retrying; a second signal quits" {
+	local failed=$BATS_TEST_TMPDIR/failed
+	start_kprod -b 127.0.0.1:1 -t x --failed "$failed"
+	printf 'r1\nr2\n' >&4
+	local i
+	for i in $(seq 60); do
+		grep -q 'cannot reach any broker (127.0.0.1:1); retrying until message.timeout.ms (300000 ms)' "$ERR" && break
+		sleep 0.05
+	done
+	run grep -c 'kprod: cannot reach any broker (127.0.0.1:1)' "$ERR"
+	assert_output 1
+	sleep 0.5
+	kill -0 "$KPROD_PID" # still retrying
+	kill -TERM "$KPROD_PID"
+	sleep 0.5
+	kill -0 "$KPROD_PID" # the first signal waits for deliveries
+	kill -TERM "$KPROD_PID"
+	wait_kprod 5
+	assert_equal "$KPROD_STATUS" 3
+	assert_equal "$(cat "$failed")" "$(printf 'r1\nr2')"
+}
+
+@test "kprod on SIGTERM stops reading, delivers what it read and exits 0" {
+	needs_mock
+	local t
+	t=$(new_topic 2)
+	broker_cmd "rtt all 800"
+	start_kprod -b "$BROKERS" -t "$t"
+	seq 1 100 >&4
+	sleep 0.3
+	kill -TERM "$KPROD_PID"
+	wait_kprod 15 # stdin stays open: only the signal ends it
+	assert_equal "$KPROD_STATUS" 0
+	run sh -c "timeout 20 kcat -b '$BROKERS' -C -t '$t' -o beginning -e -q | sort -n"
+	assert_output "$(seq 1 100)"
+}
+
+@test "kprod on SIGTERM reports a record cut short before its delimiter, exit 1" {
+	local t failed=$BATS_TEST_TMPDIR/failed
+	t=$(new_topic 1)
+	start_kprod -b "$BROKERS" -t "$t" --failed "$failed"
+	printf 'whole\npart' >&4
+	wait_count "$t" 1
+	kill -TERM "$KPROD_PID"
+	wait_kprod 15
+	assert_equal "$KPROD_STATUS" 1
+	assert_equal "$(cat "$failed")" "part"
+	run grep '^kprod: record' "$ERR"
+	assert_output "kprod: record 2 not delivered: incomplete: input stopped before its delimiter"
+	run consume "$t"
+	assert_output "whole"
+}
+
+@test "kprod on a second signal stops waiting and writes what is undelivered to --failed" {
+	needs_mock
+	local t failed=$BATS_TEST_TMPDIR/failed
+	t=$(new_topic 1)
+	start_kprod -b "$BROKERS" -t "$t" --failed "$failed"
+	printf 'ok1\nok2\n' >&4
+	wait_count "$t" 2
+	broker_cmd "down all"
+	seq -f 'lost-%.0f' 1 50 >&4
+	sleep 0.3
+	kill -TERM "$KPROD_PID"
+	sleep 0.3
+	kill -TERM "$KPROD_PID"
+	wait_kprod 7 # message.timeout.ms is 300 s: only the second signal ends it
+	assert_equal "$KPROD_STATUS" 1
+	assert_equal "$(cat "$failed")" "$(seq -f 'lost-%.0f' 1 50)"
+	run grep '^kprod: record' "$ERR"
+	assert_output "kprod: records 3-52 not delivered: Local: Purged in queue"
+}
