@@ -1,0 +1,388 @@
+/* wsload: a WebSocket load generator for the benchmarks. Raw non-blocking
+ * sockets and epoll in one thread: it opens CONNS connections, does the
+ * handshake, and sends masked text frames as fast as the server takes them,
+ * then closes each connection and waits for the server's close reply (so
+ * the server has read every message when wsload ends). With -i it only
+ * holds the connections open, answering pings, for memory measurements.
+ *
+ *   wsload [-c conns] [-n messages] [-s size] [-a addr] [-p port] [-P path] [-i secs]
+ *
+ * Messages are "c<conn>-<seq>" padded with '.' to size bytes; messages
+ * are spread evenly over the connections. Prints one summary line. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum state { CONNECTING, HANDSHAKE, OPEN, CLOSING, DONE };
+
+struct conn {
+        int fd;
+        int id;
+        enum state st;
+        uint64_t sent, target;
+        char *out; /* bytes waiting to be written */
+        size_t outlen, outoff;
+        unsigned char in[4096]; /* unparsed bytes from the server */
+        size_t inlen;
+};
+
+struct load {
+        struct conn *conns;
+        int nconns, epfd;
+        size_t size;
+        const char *path;
+        struct sockaddr_in6 addr;
+        socklen_t addrlen;
+        int family;
+        int open, done, connecting, next_to_connect;
+        bool idle;
+        uint64_t sent_total;
+};
+
+#define BATCH          (64 * 1024)
+#define MAX_CONNECTING 500
+
+static double now_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Appends one masked client frame with opcode op to p; returns its length. */
+static size_t put_frame(unsigned char *p, int op, const char *payload, size_t n)
+{
+        static const unsigned char mask[4] = {0x37, 0xfa, 0x21, 0x3d};
+        size_t h = 0;
+        p[h++] = (unsigned char)(0x80 | op);
+        if (n < 126) {
+                p[h++] = (unsigned char)(0x80 | n);
+        } else if (n < 65536) {
+                p[h++] = 0x80 | 126;
+                p[h++] = (unsigned char)(n >> 8);
+                p[h++] = (unsigned char)n;
+        } else {
+                p[h++] = 0x80 | 127;
+                for (int i = 7; i >= 0; i--)
+                        p[h++] = (unsigned char)((uint64_t)n >> (8 * i));
+        }
+        memcpy(p + h, mask, 4);
+        h += 4;
+        for (size_t i = 0; i < n; i++)
+                p[h + i] = (unsigned char)payload[i] ^ mask[i & 3];
+        return h + n;
+}
+
+static void watch(struct load *L, struct conn *c, uint32_t events, int op)
+{
+        struct epoll_event ev = {.events = events, .data.ptr = c};
+        if (epoll_ctl(L->epfd, op, c->fd, &ev) < 0)
+                err(1, "epoll_ctl");
+}
+
+/* Starts a non-blocking connect for connection i. */
+static void start_connect(struct load *L, int i)
+{
+        struct conn *c = &L->conns[i];
+        c->fd = socket(L->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (c->fd < 0)
+                err(1, "socket (raise ulimit -n?)");
+        int one = 1;
+        setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (connect(c->fd, (struct sockaddr *)&L->addr, L->addrlen) < 0 && errno != EINPROGRESS)
+                err(1, "connect");
+        c->st = CONNECTING;
+        L->connecting++;
+        watch(L, c, EPOLLOUT | EPOLLIN, EPOLL_CTL_ADD);
+}
+
+/* Queues bytes for c (copied). */
+static void queue(struct conn *c, const void *p, size_t n)
+{
+        char *o = realloc(c->out, c->outlen - c->outoff + n);
+        if (!o)
+                err(1, "realloc");
+        memmove(o, o + c->outoff, c->outlen - c->outoff);
+        c->outlen -= c->outoff;
+        c->outoff = 0;
+        memcpy(o + c->outlen, p, n);
+        c->outlen += n;
+        c->out = o;
+}
+
+/* Fills c's output with the next batch of message frames, or its close. */
+static void refill(struct load *L, struct conn *c)
+{
+        static unsigned char buf[BATCH + 65536];
+        char msg[65536];
+        size_t len = 0;
+        while (c->sent < c->target && len + L->size + 14 <= BATCH) {
+                int n = snprintf(msg, sizeof(msg), "c%d-%llu", c->id,
+                                 (unsigned long long)(c->sent + 1));
+                if ((size_t)n < L->size)
+                        memset(msg + n, '.', L->size - (size_t)n);
+                len += put_frame(buf + len, 0x1, msg, L->size > (size_t)n ? L->size : (size_t)n);
+                c->sent++;
+                L->sent_total++;
+        }
+        if (c->sent == c->target && len + 8 <= sizeof(buf) && c->st == OPEN) {
+                len += put_frame(buf + len, 0x8, "\x03\xe8", 2);
+                c->st = CLOSING;
+        }
+        if (len)
+                queue(c, buf, len);
+}
+
+static void finish(struct load *L, struct conn *c)
+{
+        if (c->st == DONE)
+                return;
+        if (c->st == OPEN || c->st == CLOSING)
+                L->open--;
+        c->st = DONE;
+        L->done++;
+        epoll_ctl(L->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+        free(c->out);
+        c->out = NULL;
+}
+
+/* Parses server frames: pings get pongs, a close ends the connection. */
+static void parse_frames(struct load *L, struct conn *c)
+{
+        size_t off = 0;
+        while (c->inlen - off >= 2) {
+                unsigned char *p = c->in + off;
+                size_t n = p[1] & 0x7f, h = 2;
+                if (n == 126) {
+                        if (c->inlen - off < 4)
+                                break;
+                        n = (size_t)p[2] << 8 | p[3];
+                        h = 4;
+                } else if (n == 127) {
+                        errx(1, "conn %d: unexpected huge frame from the server", c->id);
+                }
+                if (c->inlen - off < h + n)
+                        break;
+                int op = p[0] & 0x0f;
+                if (op == 0x9) {
+                        unsigned char pong[256];
+                        size_t m = put_frame(pong, 0xA, (char *)p + h, n < 125 ? n : 125);
+                        queue(c, pong, m);
+                        watch(L, c, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+                } else if (op == 0x8) {
+                        finish(L, c);
+                        return;
+                }
+                off += h + n;
+        }
+        memmove(c->in, c->in + off, c->inlen - off);
+        c->inlen -= off;
+}
+
+static void on_readable(struct load *L, struct conn *c)
+{
+        for (;;) {
+                ssize_t r = read(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
+                if (r == 0) {
+                        if (c->st != CLOSING && c->st != DONE)
+                                warnx("conn %d: server closed the connection", c->id);
+                        finish(L, c);
+                        return;
+                }
+                if (r < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                return;
+                        warn("conn %d: read", c->id);
+                        finish(L, c);
+                        return;
+                }
+                c->inlen += (size_t)r;
+                if (c->st == HANDSHAKE) {
+                        unsigned char *end = memmem(c->in, c->inlen, "\r\n\r\n", 4);
+                        if (!end) {
+                                if (c->inlen == sizeof(c->in))
+                                        errx(1, "conn %d: handshake answer too long", c->id);
+                                continue;
+                        }
+                        if (memcmp(c->in, "HTTP/1.1 101", 12) != 0)
+                                errx(1, "conn %d: handshake refused: %.*s", c->id, 40, c->in);
+                        size_t used = (size_t)(end + 4 - c->in);
+                        memmove(c->in, c->in + used, c->inlen - used);
+                        c->inlen -= used;
+                        c->st = OPEN;
+                        L->open++;
+                        L->connecting--;
+                        if (!L->idle) {
+                                refill(L, c);
+                                watch(L, c, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+                        }
+                }
+                parse_frames(L, c);
+                if (c->st == DONE)
+                        return;
+        }
+}
+
+static void on_writable(struct load *L, struct conn *c)
+{
+        if (c->st == CONNECTING) {
+                int e = 0;
+                socklen_t el = sizeof(e);
+                getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &el);
+                if (e)
+                        errx(1, "conn %d: connect: %s", c->id, strerror(e));
+                char req[512];
+                int n = snprintf(
+                    req, sizeof(req),
+                    "GET %s HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    "Sec-WebSocket-Version: 13\r\n\r\n",
+                    L->path);
+                queue(c, req, (size_t)n);
+                c->st = HANDSHAKE;
+        }
+        while (c->outoff < c->outlen) {
+                ssize_t w = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
+                if (w < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                return;
+                        warn("conn %d: write", c->id);
+                        finish(L, c);
+                        return;
+                }
+                c->outoff += (size_t)w;
+                if (c->outoff == c->outlen && !L->idle && c->st == OPEN)
+                        refill(L, c);
+        }
+        watch(L, c, EPOLLIN, EPOLL_CTL_MOD);
+}
+
+static void usage(void)
+{
+        fprintf(stderr, "usage: wsload [-c conns] [-n messages] [-s size] [-a addr] [-p port] "
+                        "[-P path] [-i secs]\n");
+        exit(2);
+}
+
+int main(int argc, char **argv)
+{
+        struct load L = {.size = 100, .path = "/"};
+        const char *addr = "127.0.0.1";
+        int port = 8443, c;
+        long long messages = 1000000;
+        double idle_secs = 0;
+        L.nconns = 1;
+        while ((c = getopt(argc, argv, "c:n:s:a:p:P:i:")) != -1) {
+                switch (c) {
+                case 'c':
+                        L.nconns = atoi(optarg);
+                        break;
+                case 'n':
+                        messages = atoll(optarg);
+                        break;
+                case 's':
+                        L.size = (size_t)atol(optarg);
+                        break;
+                case 'a':
+                        addr = optarg;
+                        break;
+                case 'p':
+                        port = atoi(optarg);
+                        break;
+                case 'P':
+                        L.path = optarg;
+                        break;
+                case 'i':
+                        idle_secs = atof(optarg);
+                        L.idle = true;
+                        break;
+                default:
+                        usage();
+                }
+        }
+        if (L.nconns < 1 || messages < 0 || L.size < 1 || L.size > 60000 || port < 1)
+                usage();
+
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        memset(&L.addr, 0, sizeof(L.addr));
+        struct sockaddr_in *a4 = (struct sockaddr_in *)&L.addr;
+        if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+                a4->sin_family = AF_INET;
+                a4->sin_port = htons((uint16_t)port);
+                L.addrlen = sizeof(*a4);
+                L.family = AF_INET;
+        } else if (inet_pton(AF_INET6, addr, &L.addr.sin6_addr) == 1) {
+                L.addr.sin6_family = AF_INET6;
+                L.addr.sin6_port = htons((uint16_t)port);
+                L.addrlen = sizeof(L.addr);
+                L.family = AF_INET6;
+        } else {
+                errx(2, "not a numeric address: %s", addr);
+        }
+
+        L.conns = calloc((size_t)L.nconns, sizeof(*L.conns));
+        L.epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (!L.conns || L.epfd < 0)
+                err(1, "setup");
+        for (int i = 0; i < L.nconns; i++) {
+                L.conns[i].id = i + 1;
+                L.conns[i].target =
+                    (uint64_t)(messages / L.nconns + (i < messages % L.nconns ? 1 : 0));
+        }
+
+        double t0 = now_s(), t_open = 0, t_idle_end = 0;
+        struct epoll_event evs[256];
+        while (L.done < L.nconns) {
+                while (L.next_to_connect < L.nconns && L.connecting < MAX_CONNECTING)
+                        start_connect(&L, L.next_to_connect++);
+                if (L.idle && !t_open && L.open == L.nconns) {
+                        t_open = now_s();
+                        printf("open %d\n", L.open);
+                        fflush(stdout);
+                        t_idle_end = t_open + idle_secs;
+                }
+                if (L.idle && t_open && now_s() >= t_idle_end) {
+                        for (int i = 0; i < L.nconns; i++)
+                                finish(&L, &L.conns[i]);
+                        break;
+                }
+                int n = epoll_wait(L.epfd, evs, 256, 100);
+                if (n < 0 && errno != EINTR)
+                        err(1, "epoll_wait");
+                for (int i = 0; i < n; i++) {
+                        struct conn *cn = evs[i].data.ptr;
+                        if (cn->st == DONE)
+                                continue;
+                        if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+                                on_readable(&L, cn);
+                        if (cn->st != DONE && (evs[i].events & EPOLLOUT))
+                                on_writable(&L, cn);
+                }
+        }
+        double secs = now_s() - t0;
+        if (!L.idle)
+                printf("conns=%d messages=%llu size=%zu seconds=%.3f rate=%.0f\n", L.nconns,
+                       (unsigned long long)L.sent_total, L.size, secs,
+                       secs > 0 ? (double)L.sent_total / secs : 0.0);
+        free(L.conns);
+        return 0;
+}

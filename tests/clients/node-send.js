@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// A Node `ws` client for the wsrecv tests: CONNS connections at once, each
+// sending COUNT messages "PREFIX-CONN-SEQ", then closing normally.
+// Prints "done N" with the number of messages sent, exits 1 on any error.
+//   NODE_PATH=/usr/share/nodejs node node-send.js URL CONNS COUNT PREFIX
+'use strict';
+const WebSocket = require('ws');
+
+const [url, conns, count, prefix] = process.argv.slice(2);
+const nconns = Number(conns), ncount = Number(count);
+let sent = 0, open = nconns, failed = false;
+
+for (let c = 1; c <= nconns; c++) {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  ws.on('open', () => {
+    for (let i = 1; i <= ncount; i++) {
+      ws.send(`${prefix}-${c}-${i}`);
+      sent++;
+    }
+    ws.close(1000);
+  });
+  ws.on('error', (e) => {
+    console.error(`conn ${c}: ${e.message}`);
+    failed = true;
+  });
+  ws.on('close', () => {
+    if (--open === 0) {
+      console.log(`done ${sent}`);
+      process.exit(failed ? 1 : 0);
+    }
+  });
+}

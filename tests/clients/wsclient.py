@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+"""A WebSocket client for the wsrecv tests, built on python3-websockets.
+
+Sends messages on one or more connections and reports what the server did:
+  status CODE           the handshake was refused with an HTTP status
+  acked N               (--acks) the last ack seen on connection 1
+  close CODE REASON     how the server closed connection 1 (--hold)
+  sent N                every message was sent (written after sending)
+
+  wsclient.py URL [--conns N] [--count M] [--prefix P] [--text T]...
+"""
+import argparse
+import asyncio
+import json
+import ssl
+import sys
+
+import websockets
+
+
+def parse():
+    p = argparse.ArgumentParser()
+    p.add_argument("url")
+    p.add_argument("--conns", type=int, default=1)
+    p.add_argument("--count", type=int, default=0, help="messages per connection")
+    p.add_argument("--prefix", default="m", help="messages are PREFIX-CONN-SEQ")
+    p.add_argument("--size", type=int, default=0, help="pad each message to SIZE bytes")
+    p.add_argument("--text", action="append", default=[], help="send this text message")
+    p.add_argument("--hex", action="append", default=[], help="send these bytes as binary")
+    p.add_argument("--fragments", type=int, default=0, help="send --text in N fragments")
+    p.add_argument("--header", action="append", default=[], help="extra 'Name: value'")
+    p.add_argument("--origin")
+    p.add_argument("--acks", action="store_true", help="wait for the ack of the last message")
+    p.add_argument("--hold", type=float, default=0, help="then wait SECS for the server to close")
+    p.add_argument("--sent-file", help="write 'sent N' here once everything is sent")
+    p.add_argument("--no-compress", action="store_true")
+    p.add_argument("--insecure", action="store_true", help="accept any TLS certificate")
+    return p.parse_args()
+
+
+def messages(a, conn):
+    for t in a.text:
+        if a.fragments > 1:
+            step = max(1, -(-len(t) // a.fragments))
+            yield [t[i:i + step] for i in range(0, len(t), step)]
+        else:
+            yield t
+    for h in a.hex:
+        yield bytes.fromhex(h)
+    for i in range(1, a.count + 1):
+        m = f"{a.prefix}-{conn}-{i}"
+        if a.size > len(m):
+            m += "." * (a.size - len(m))
+        yield m
+
+
+async def one(a, conn, report):
+    headers = [tuple(h.split(": ", 1)) for h in a.header]
+    kw = {"extra_headers": headers, "max_size": None, "open_timeout": 20}
+    if a.origin:
+        kw["origin"] = a.origin
+    if a.no_compress:
+        kw["compression"] = None
+    if a.url.startswith("wss:"):
+        ctx = ssl.create_default_context()
+        if a.insecure:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        kw["ssl"] = ctx
+    try:
+        ws = await websockets.connect(a.url, **kw)
+    except websockets.InvalidStatusCode as e:
+        report(conn, f"status {e.status_code}")
+        return 1
+    n = 0
+    try:
+        for m in messages(a, conn):
+            await ws.send(m)
+            n += 1
+        if a.sent_file and conn == 1:
+            with open(a.sent_file, "w") as f:
+                f.write(f"sent {n}\n")
+        last = 0
+        if a.acks:
+            while last < n:
+                last = json.loads(await ws.recv())["ack"]
+            report(conn, f"acked {last}")
+        if a.hold:
+            await asyncio.wait_for(ws.wait_closed(), a.hold)
+            report(conn, f"close {ws.close_code} {ws.close_reason}")
+        else:
+            await ws.close()
+    except websockets.ConnectionClosed:
+        report(conn, f"close {ws.close_code} {ws.close_reason}")
+    except asyncio.TimeoutError:
+        report(conn, "timeout")
+        return 1
+    return 0
+
+
+async def main():
+    a = parse()
+
+    def report(conn, line):
+        if conn == 1:
+            print(line, flush=True)
+
+    if a.conns == 1:
+        return await one(a, 1, report)
+    rcs = await asyncio.gather(*(one(a, c, report) for c in range(1, a.conns + 1)))
+    return max(rcs)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,77 @@
+# Shared by the wsrecv suites: start and stop a server on a free port and
+# run the test clients. Load after helpers: `load helpers; load wsrecv_helpers`.
+
+CLIENTS=$ROOT/tests/clients
+PY=/usr/bin/python3
+export NODE_PATH=/usr/share/nodejs
+
+# Starts wsrecv -p 0 with the given options, stdout to $OUT (a file, or a
+# FIFO whose reader the test started), stderr to $ERR. Sets WS_PID, PORT.
+wsrecv_start() {
+	OUT=${OUT:-$BATS_TEST_TMPDIR/out}
+	ERR=$BATS_TEST_TMPDIR/err
+	: >"$ERR"
+	wsrecv -p 0 "$@" >"$OUT" 2>"$ERR" 3>&- &
+	WS_PID=$!
+	local i
+	for i in $(seq 200); do
+		PORT=$(sed -n 's/^wsrecv: listening on .*:\([0-9][0-9]*\)$/\1/p' "$ERR")
+		[ -n "$PORT" ] && break
+		kill -0 "$WS_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -n "$PORT" ] || { cat "$ERR" >&2; return 1; }
+	export PORT WS_PID
+}
+
+# Sends SIGTERM and waits (at most 15 s) for the server; sets WS_STATUS.
+wsrecv_stop() {
+	kill -TERM "$WS_PID" 2>/dev/null || true
+	wsrecv_wait
+}
+
+# Waits (at most 15 s) for the server to exit by itself; sets WS_STATUS.
+wsrecv_wait() {
+	local i
+	for i in $(seq 300); do
+		kill -0 "$WS_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	WS_STATUS=
+	if kill -0 "$WS_PID" 2>/dev/null; then
+		kill -KILL "$WS_PID" 2>/dev/null || true
+		WS_STATUS=timeout
+	fi
+	local rc=0
+	wait "$WS_PID" 2>/dev/null || rc=$?
+	WS_STATUS=${WS_STATUS:-$rc}
+	WS_PID=
+}
+
+# Teardown: never leave a server behind.
+wsrecv_cleanup() {
+	if [ -n "${WS_PID:-}" ]; then
+		kill -KILL "$WS_PID" 2>/dev/null || true
+		wait "$WS_PID" 2>/dev/null || true
+	fi
+}
+
+# The Python websockets client (see tests/clients/wsclient.py), capped.
+wsclient() {
+	timeout 60 "$PY" "$CLIENTS/wsclient.py" "$@"
+}
+
+# The raw-socket client (see tests/clients/rawws.py), capped.
+rawws() {
+	timeout 30 "$PY" "$CLIENTS/rawws.py" "$@"
+}
+
+# The Node ws client (see tests/clients/node-send.js), capped.
+node_send() {
+	timeout 120 node "$CLIENTS/node-send.js" "$@"
+}
+
+# Hex of a string, for rawws frames.
+hex() {
+	printf '%s' "$1" | od -An -tx1 | tr -d ' \n'
+}

@@ -1,0 +1,135 @@
+/* listen: our own listening socket (IPv4 or IPv6, SO_REUSEPORT on request),
+ * whose connections are handed to libwebsockets one by one. lws 4.1.6 sets
+ * SO_REUSEPORT only when it runs several service threads, and owning the
+ * socket also lets a draining server stop accepting by closing it. */
+#define _GNU_SOURCE /* accept4 */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "wsrecv.h"
+
+/* How many connections one wakeup accepts before serving the others. */
+#define ACCEPT_BATCH 64
+
+/* Formats addr:port as "1.2.3.4:80" or "[::1]:80"; v4-mapped as IPv4. */
+static void sockaddr_name(const struct sockaddr_storage *ss, char *name, size_t len)
+{
+        char host[INET6_ADDRSTRLEN] = "?";
+        unsigned port = 0;
+        if (ss->ss_family == AF_INET) {
+                const struct sockaddr_in *a = (const void *)ss;
+                inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+                port = ntohs(a->sin_port);
+                snprintf(name, len, "%s:%u", host, port);
+                return;
+        }
+        const struct sockaddr_in6 *a = (const void *)ss;
+        port = ntohs(a->sin6_port);
+        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+                inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], host, sizeof(host));
+                snprintf(name, len, "%s:%u", host, port);
+                return;
+        }
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+        snprintf(name, len, "[%s]:%u", host, port);
+}
+
+/* Names the peer of a connected socket the way -J and the logs show it. */
+void peer_name(int fd, char *name, size_t len)
+{
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
+                snprintf(name, len, "?");
+                return;
+        }
+        sockaddr_name(&ss, name, len);
+}
+
+/* Opens a listening socket on addr:port. Returns the fd and writes the
+ * address actually bound to name, or returns -1 with a message in err. */
+int listen_open(const char *addr, int port, bool reuseport, char *name, size_t namelen, char *err,
+                size_t errlen)
+{
+        struct addrinfo hints = {0}, *ai = NULL;
+        char portstr[16];
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+        snprintf(portstr, sizeof(portstr), "%d", port);
+        int rc = getaddrinfo(addr, portstr, &hints, &ai);
+        if (rc != 0) {
+                snprintf(err, errlen, "address %s: %s", addr, gai_strerror(rc));
+                return -1;
+        }
+        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                snprintf(err, errlen, "socket for %s: %s", addr, strerror(errno));
+                freeaddrinfo(ai);
+                return -1;
+        }
+        int one = 1, zero = 0;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        /* "::" serves IPv4 too, as the user of a dual-stack host expects. */
+        if (ai->ai_family == AF_INET6)
+                setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+        if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+                snprintf(err, errlen, "SO_REUSEPORT: %s", strerror(errno));
+                goto fail;
+        }
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+                snprintf(err, errlen, "bind %s port %d: %s", addr, port, strerror(errno));
+                goto fail;
+        }
+        if (listen(fd, 4096) < 0) {
+                snprintf(err, errlen, "listen on %s port %d: %s", addr, port, strerror(errno));
+                goto fail;
+        }
+        freeaddrinfo(ai);
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+                snprintf(err, errlen, "getsockname: %s", strerror(errno));
+                close(fd);
+                return -1;
+        }
+        sockaddr_name(&ss, name, namelen);
+        return fd;
+fail:
+        freeaddrinfo(ai);
+        close(fd);
+        return -1;
+}
+
+/* Accepts waiting connections and gives each to lws as a new HTTP (and maybe
+ * TLS) connection. Returns 0, or -1 when out of descriptors (the caller
+ * stops listening for a moment). */
+int listen_accept(struct server *srv)
+{
+        for (int i = 0; i < ACCEPT_BATCH; i++) {
+                int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd < 0) {
+                        if (errno == EINTR || errno == ECONNABORTED)
+                                continue;
+                        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                            errno == ENOMEM)
+                                return -1;
+                        return 0; /* EAGAIN and the like */
+                }
+                lws_sock_file_fd_type desc;
+                desc.sockfd = fd;
+                /* Ownership of fd passes to lws, which closes it on failure too. */
+                if (!lws_adopt_descriptor_vhost(
+                        srv->vhost, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP | LWS_ADOPT_ALLOW_SSL, desc,
+                        NULL, NULL) &&
+                    srv->conf->log >= LOG_VERBOSE)
+                        fprintf(stderr, "wsrecv: could not adopt a new connection\n");
+        }
+        return 0;
+}

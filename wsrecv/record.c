@@ -1,0 +1,99 @@
+/* record: how one complete message becomes bytes in the output buffer:
+ * a line (or NUL-terminated record), a -J object, or a refusal with the
+ * close code the client gets. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "framing.h"
+#include "wsrecv.h"
+
+/* Appends the message as a -J object:
+ * {"ts":..,"conn":..,"seq":..,"peer":"..","path":"..","data":".."} */
+static int put_json(struct server *srv, struct session *s, const void *data, size_t len,
+                    bool binary, const char *delim)
+{
+        struct outbuf *ob = &srv->out.ob;
+        struct timespec now;
+        char head[96];
+        clock_gettime(CLOCK_REALTIME, &now); /* vDSO: no syscall */
+        int n = snprintf(head, sizeof(head),
+                         "{\"ts\":%" PRId64 ",\"conn\":%" PRIu64 ",\"seq\":%" PRIu64 ",",
+                         (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, s->id, s->seq + 1);
+        int rc = outbuf_put(ob, head, (size_t)n);
+        rc |= outbuf_put(ob, s->meta, s->meta_len);
+        if (binary) {
+                rc |= outbuf_put(ob, "\"data_b64\":\"", 12);
+                rc |= base64_put(ob, data, len);
+                rc |= outbuf_putc(ob, '"');
+        } else {
+                rc |= outbuf_put(ob, "\"data\":", 7);
+                rc |= json_put_string(ob, data, len);
+        }
+        rc |= outbuf_putc(ob, '}');
+        return rc | outbuf_putc(ob, *delim);
+}
+
+/* Appends text with CR and LF turned into spaces, then the delimiter. */
+static int put_spaced(struct outbuf *ob, const char *data, size_t len, char delim)
+{
+        char *o = outbuf_reserve(ob, len + 1);
+        if (!o)
+                return -1;
+        for (size_t i = 0; i < len; i++) {
+                char c = data[i];
+                o[i] = c == '\n' || c == '\r' ? ' ' : c;
+        }
+        o[len] = delim;
+        ob->len += len + 1;
+        return 0;
+}
+
+/* Writes one complete message of s as a record. Returns 0, a WebSocket close
+ * code (with *why set) when the message is refused, or -1 when memory ran
+ * out. */
+int record_message(struct server *srv, struct session *s, const void *data, size_t len, bool binary,
+                   const char **why)
+{
+        const struct conf *conf = srv->conf;
+        struct outbuf *ob = &srv->out.ob;
+        const char *delim = conf->nul ? "" : "\n"; /* "" holds the NUL */
+        size_t before = outbuf_pending(ob);
+        int rc;
+
+        if (binary && conf->binary == BINARY_REFUSE) {
+                *why = "binary messages are refused; see --binary=raw or -J";
+                return LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE;
+        }
+        if (!binary && !utf8_valid(data, len)) {
+                *why = "text message is not valid UTF-8";
+                return LWS_CLOSE_STATUS_INVALID_PAYLOAD;
+        }
+        if (conf->json) {
+                rc = put_json(srv, s, data, len, binary, delim);
+        } else if (binary && conf->binary == BINARY_BASE64) {
+                rc = base64_put(ob, data, len) | outbuf_putc(ob, *delim);
+        } else if (binary || conf->nul) {
+                if (!binary && memchr(data, '\0', len)) {
+                        *why = "text message contains NUL; see -J";
+                        return LWS_CLOSE_STATUS_INVALID_PAYLOAD;
+                }
+                rc = record_put(ob, data, len, delim, 1);
+        } else if (!memchr(data, '\n', len) && !memchr(data, '\r', len)) {
+                rc = record_put(ob, data, len, "\n", 1);
+        } else if (conf->newline == NEWLINE_SPACE) {
+                rc = put_spaced(ob, data, len, '\n');
+        } else {
+                *why = "message contains CR or LF; see --newline=space, -0 or -J";
+                return LWS_CLOSE_STATUS_INVALID_PAYLOAD;
+        }
+        if (rc < 0)
+                return -1;
+        s->seq++;
+        srv->n.messages++;
+        srv->n.bytes += len;
+        srv->out.appended += outbuf_pending(ob) - before;
+        output_noted(srv, s);
+        return 0;
+}
