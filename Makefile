@@ -83,7 +83,7 @@ fuzz:
 
 bench/bin/%: bench/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O2 $(LWS_CFLAGS) -o $@ $< $(LWS_LIBS)
+	$(CC) $(CFLAGS) -O2 -o $@ $<
 
 deps:
 	@tests/deps

@@ -51,6 +51,8 @@ struct load {
         int open, done, connecting, next_to_connect;
         bool idle;
         uint64_t sent_total;
+        double rate;      /* messages a second in all; 0: as fast as possible */
+        double t_start;   /* when pacing began */
 };
 
 #define BATCH          (64 * 1024)
@@ -61,6 +63,22 @@ static double now_s(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned long long now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+/* With -r: how many more messages may go now to keep to the rate. */
+static uint64_t paced_budget(const struct load *L)
+{
+        if (L->rate <= 0)
+                return UINT64_MAX;
+        double allowed = (now_s() - L->t_start) * L->rate;
+        return allowed > (double)L->sent_total ? (uint64_t)allowed - L->sent_total : 0;
 }
 
 /* Appends one masked client frame with opcode op to p; returns its length. */
@@ -130,9 +148,13 @@ static void refill(struct load *L, struct conn *c)
         static unsigned char buf[BATCH + 65536];
         char msg[65536];
         size_t len = 0;
-        while (c->sent < c->target && len + L->size + 14 <= BATCH) {
-                int n = snprintf(msg, sizeof(msg), "c%d-%llu", c->id,
-                                 (unsigned long long)(c->sent + 1));
+        uint64_t budget = paced_budget(L);
+        while (c->sent < c->target && len + L->size + 14 <= BATCH && budget > 0) {
+                int n = L->rate > 0 ? snprintf(msg, sizeof(msg), "c%d-%llu-t%llu", c->id,
+                                               (unsigned long long)(c->sent + 1), now_ns())
+                                    : snprintf(msg, sizeof(msg), "c%d-%llu", c->id,
+                                               (unsigned long long)(c->sent + 1));
+                budget--;
                 if ((size_t)n < L->size)
                         memset(msg + n, '.', L->size - (size_t)n);
                 len += put_frame(buf + len, 0x1, msg, L->size > (size_t)n ? L->size : (size_t)n);
@@ -269,13 +291,15 @@ static void on_writable(struct load *L, struct conn *c)
                 if (c->outoff == c->outlen && !L->idle && c->st == OPEN)
                         refill(L, c);
         }
+        /* Paced: the main loop refills and asks for EPOLLOUT again. */
         watch(L, c, EPOLLIN, EPOLL_CTL_MOD);
 }
 
 static void usage(void)
 {
         fprintf(stderr, "usage: wsload [-c conns] [-n messages] [-s size] [-a addr] [-p port] "
-                        "[-P path] [-i secs]\n");
+                        "[-P path] [-i secs]\n"
+                        "              [-r rate]\n");
         exit(2);
 }
 
@@ -287,7 +311,7 @@ int main(int argc, char **argv)
         long long messages = 1000000;
         double idle_secs = 0;
         L.nconns = 1;
-        while ((c = getopt(argc, argv, "c:n:s:a:p:P:i:")) != -1) {
+        while ((c = getopt(argc, argv, "c:n:s:a:p:P:i:r:")) != -1) {
                 switch (c) {
                 case 'c':
                         L.nconns = atoi(optarg);
@@ -311,11 +335,15 @@ int main(int argc, char **argv)
                         idle_secs = atof(optarg);
                         L.idle = true;
                         break;
+                case 'r':
+                        L.rate = atof(optarg);
+                        break;
                 default:
                         usage();
                 }
         }
-        if (L.nconns < 1 || messages < 0 || L.size < 1 || L.size > 60000 || port < 1)
+        if (L.nconns < 1 || messages < 0 || L.size < 1 || L.size > 60000 || port < 1 ||
+            L.rate < 0)
                 usage();
 
         struct rlimit rl;
@@ -350,6 +378,7 @@ int main(int argc, char **argv)
         }
 
         double t0 = now_s(), t_open = 0, t_idle_end = 0;
+        L.t_start = t0;
         struct epoll_event evs[256];
         while (L.done < L.nconns) {
                 while (L.next_to_connect < L.nconns && L.connecting < MAX_CONNECTING)
@@ -365,7 +394,16 @@ int main(int argc, char **argv)
                                 finish(&L, &L.conns[i]);
                         break;
                 }
-                int n = epoll_wait(L.epfd, evs, 256, 100);
+                if (L.rate > 0) /* top up every open connection whose output has drained */
+                        for (int i = 0; i < L.nconns; i++) {
+                                struct conn *cn = &L.conns[i];
+                                if (cn->st == OPEN && cn->outoff == cn->outlen) {
+                                        refill(&L, cn);
+                                        if (cn->outoff < cn->outlen)
+                                                watch(&L, cn, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+                                }
+                        }
+                int n = epoll_wait(L.epfd, evs, 256, L.rate > 0 ? 1 : 100);
                 if (n < 0 && errno != EINTR)
                         err(1, "epoll_wait");
                 for (int i = 0; i < n; i++) {

@@ -5,11 +5,11 @@
 # messages/s, server CPU seconds per million messages and peak RSS,
 # then RSS with 10,000 idle connections. Prints a markdown section and
 # writes it to bench/out/wsrecv.md.
-#   bench/wsrecv.sh [MESSAGES] [RUNS]     (defaults: 1000000 and 1; best run kept)
+#   bench/wsrecv.sh [MESSAGES] [RUNS]     (defaults: 1000000 and 3; the median run is kept)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MESSAGES=${1:-1000000}
-RUNS=${2:-1}
+RUNS=${2:-3}
 IDLE=${IDLE_CONNS:-10000}
 export NODE_PATH=/usr/share/nodejs
 ulimit -n "$(ulimit -Hn)"
@@ -73,10 +73,10 @@ run_one() {
 		'{ printf "%.0f %.2f %.1f\n", m / s, ($1 + $2) / m * 1e6, $3 / 1024 }' "$tmp/time"
 }
 
-# The best of RUNS runs (highest rate).
-best_of() {
+# The median of RUNS runs, by rate.
+median_of() {
 	local i
-	for i in $(seq "$RUNS"); do run_one "$@"; done | sort -k1,1nr | head -n 1
+	for i in $(seq "$RUNS"); do run_one "$@"; done | sort -k1,1n | sed -n "$(((RUNS + 1) / 2))p"
 }
 
 # RSS in MB of the server holding $IDLE idle connections.
@@ -99,7 +99,7 @@ declare -A R
 for conns in 1 100 1000; do
 	for server in wsrecv node; do
 		echo "running $server, $conns connections, $MESSAGES messages..." >&2
-		R[$server,$conns]=$(best_of "$server" "$conns")
+		R[$server,$conns]=$(median_of "$server" "$conns")
 	done
 done
 echo "running $IDLE idle connections..." >&2
@@ -111,7 +111,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'
 {
 	echo "## wsrecv vs the Node ws server"
 	echo
-	echo "$(date -u +%Y-%m-%d), $(nproc) cores, $MESSAGES messages of 100 bytes per run, best of $RUNS;"
+	echo "$(date -u +%Y-%m-%d), $(nproc) cores, $MESSAGES messages of 100 bytes per run, median of $RUNS runs;"
 	echo "stdout to \`wc -l\` (counts checked); time from the first connection to the last line"
 	echo "written. CPU is the server's user+system time; peak RSS its maximum resident set."
 	echo

@@ -1,0 +1,107 @@
+#!/bin/bash
+# End-to-end latency of the whole pipeline, from a WebSocket client's send
+# to the line leaving kcons:
+#
+#   bench/bin/wsload -r RATE  ->  wsrecv | kprod -t T  ->  test broker  ->  kcons T | bench/bin/latsink
+#
+# wsload stamps each message with its send time (CLOCK_MONOTONIC); latsink
+# reads kcons's output and reports p50, p99 and max. Runs at 1,000 and
+# 10,000 messages/s, RUNS times each, and prints the medians as a markdown
+# section (also written to bench/out/latency.md).
+#   bench/latency.sh [SECONDS] [RUNS]      (defaults: 10 and 3)
+# KPROD_ARGS and KCONS_ARGS add options to the two Kafka tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-10}
+RUNS=${2:-3}
+KPROD_ARGS=${KPROD_ARGS:-}
+KCONS_ARGS=${KCONS_ARGS:-}
+for b in bin/wsrecv bin/kprod bin/kcons bench/bin/wsload bench/bin/latsink tests/bin/mockbroker; do
+	[ -x "$b" ] || { echo "latency.sh: $b missing: run make all testtools" >&2; exit 2; }
+done
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+mkfifo "$tmp/ctl"
+tests/bin/mockbroker -c "$tmp/ctl" >"$tmp/broker" 2>/dev/null &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$tmp/broker" ] && break; sleep 0.05; done
+B=$(head -n 1 "$tmp/broker")
+
+# One run at $1 messages/s: prints "p50 p99 max" in ms.
+run_one() {
+	local rate=$1 n=$(($1 * SECS)) topic="lat$RANDOM$RANDOM"
+	echo "topic $topic 1" >"$tmp/ctl"
+	sleep 0.2
+	rm -f "$tmp/ws2k" "$tmp/ws.err" "$tmp/sink"
+	mkfifo "$tmp/ws2k"
+	bin/wsrecv -p 0 >"$tmp/ws2k" 2>"$tmp/ws.err" &
+	local ws=$!
+	# shellcheck disable=SC2086
+	bin/kprod -q -b "$B" -t "$topic" $KPROD_ARGS <"$tmp/ws2k" &
+	local kp=$!
+	# shellcheck disable=SC2086
+	bin/kcons -q -b "$B" -o end $KCONS_ARGS "$topic" | bench/bin/latsink -n "$n" -w $((rate / 2)) >"$tmp/sink" &
+	local sink=$!
+	local port=
+	for _ in $(seq 100); do
+		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/ws.err")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	sleep 1.5 # kcons has its partition and sits at the end
+	bench/bin/wsload -c 1 -n "$n" -s 100 -r "$rate" -p "$port" >/dev/null
+	timeout 30 tail --pid="$sink" -f /dev/null || true
+	kill -TERM "$ws" 2>/dev/null || true
+	wait "$ws" "$kp" 2>/dev/null || true
+	pkill -TERM -f "bin/kcons -q -b $B -o end" 2>/dev/null || true
+	wait "$sink" 2>/dev/null || true
+	sed -n 's/.*count=\([0-9]*\) p50_ms=\([0-9.]*\) p99_ms=\([0-9.]*\) max_ms=\([0-9.]*\).*/\2 \3 \4 \1/p' "$tmp/sink"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+declare -A P50 P99 MAX
+for rate in 1000 10000; do
+	: >"$tmp/runs"
+	for i in $(seq "$RUNS"); do
+		echo "latency: $rate messages/s, run $i of $RUNS..." >&2
+		r=$(run_one "$rate")
+		[ -n "$r" ] || { echo "latency.sh: run at $rate/s produced no figures" >&2; exit 1; }
+		echo "$r" >>"$tmp/runs"
+	done
+	P50[$rate]=$(cut -d' ' -f1 "$tmp/runs" | median)
+	P99[$rate]=$(cut -d' ' -f2 "$tmp/runs" | median)
+	MAX[$rate]=$(cut -d' ' -f3 "$tmp/runs" | median)
+done
+
+{
+	echo "## End-to-end latency: WebSocket send to the line leaving kcons"
+	echo
+	echo "One client sending 100-byte messages at a fixed rate for ${SECS} s through"
+	echo "\`wsrecv | kprod -t T\` to the test broker and \`kcons T\` (1-partition topic), median of"
+	echo "$RUNS runs; the first half second of each run is not counted."
+	echo "Settings: kprod's defaults (linger.ms=5) ${KPROD_ARGS:+plus \`$KPROD_ARGS\`}, kcons's defaults ${KCONS_ARGS:+plus \`$KCONS_ARGS\`}."
+	echo
+	echo "| messages/s | p50 (ms) | p99 (ms) | max (ms) |"
+	echo "|---:|---:|---:|---:|"
+	for rate in 1000 10000; do
+		echo "| $rate | ${P50[$rate]} | ${P99[$rate]} | ${MAX[$rate]} |"
+	done
+	echo
+	echo "Command: \`bench/latency.sh $SECS $RUNS\`, which runs"
+	echo
+	echo '```'
+	echo "bin/wsrecv -p 0 | bin/kprod -q -b B -t T $KPROD_ARGS"
+	echo "bin/kcons -q -b B -o end $KCONS_ARGS T | bench/bin/latsink -n N -w RATE/2"
+	echo "bench/bin/wsload -c 1 -n N -s 100 -r RATE -p PORT"
+	echo '```'
+} | tee "$tmp/report"
+mkdir -p bench/out
+cp "$tmp/report" bench/out/latency.md
