@@ -1,0 +1,341 @@
+/* consume: read batches, print them, store offsets of what was written. */
+#include "consume.h"
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "signals.h"
+
+/* Messages taken from librdkafka per call. */
+#define BATCH 4096
+/* Buffered bytes that trigger a write even while messages keep coming. */
+#define FLUSH_AT (1u << 20)
+/* How long the final commit may take before kcons gives up on it. */
+#define COMMIT_TIMEOUT_MS 10000
+
+/* Milliseconds since the epoch, for comparing with message timestamps. */
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* True when stdout is a pipe whose reader has gone away. */
+static bool reader_gone(int fd)
+{
+        struct pollfd pfd = {.fd = fd, .events = 0};
+        return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
+}
+
+/* Stores the next offsets of the partitions whose messages were written,
+ * so that the next commit covers them and nothing unwritten. */
+static void store_written(struct run *r)
+{
+        rd_kafka_topic_partition_list_t *list = parts_take_dirty(&r->parts);
+        if (!list)
+                return;
+        /* A partition revoked meanwhile fails with _STATE: its messages are
+         * read again by its next owner, which is what at-least-once wants. */
+        rd_kafka_offsets_store(r->rk, list);
+        rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* Writes the buffer; only when that worked are its offsets stored. */
+static int flush_and_store(struct run *r)
+{
+        size_t n = outbuf_pending(&r->ob);
+        if (r->out_closed || outbuf_flush(&r->ob) < 0) {
+                int e = errno;
+                if (!r->out_closed && e != EPIPE) {
+                        errno = e;
+                        warn("stdout");
+                        r->status = EXIT_RUNTIME;
+                }
+                r->out_closed = true;
+                r->ob.len = r->ob.off = 0;
+                r->buffered = 0;
+                parts_drop_dirty(&r->parts);
+                return -1;
+        }
+        r->bytes += (int64_t)n;
+        r->written += r->buffered;
+        r->buffered = 0;
+        if (r->o->group)
+                store_written(r);
+        else
+                parts_drop_dirty(&r->parts);
+        return 0;
+}
+
+/* Marks a partition finished and stops fetching it. */
+static void finish_part(struct run *r, struct part *p)
+{
+        p->done = true;
+        rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(one, p->topic, p->partition);
+        rd_kafka_pause_partitions(r->rk, one);
+        rd_kafka_topic_partition_list_destroy(one);
+}
+
+static bool count_reached(const struct run *r)
+{
+        return r->o->max_count >= 0 && r->written + r->buffered >= r->o->max_count;
+}
+
+/* True when the run's end condition (-c, -e, --until-now, e@) is met. */
+static bool finished(const struct run *r)
+{
+        const struct opts *o = r->o;
+        if (count_reached(r))
+                return true;
+        if (!(o->exit_at_end || o->until_now || o->stop_ts >= 0) || !r->assigned_once)
+                return false;
+        for (size_t i = 0; i < r->parts.n; i++) {
+                const struct part *p = &r->parts.v[i];
+                if (p->assigned && !p->done && !(o->exit_at_end && p->eof))
+                        return false;
+        }
+        return true;
+}
+
+/* Handles an error event from the consumer: fatal ones end the run. */
+static void on_error(struct run *r, const rd_kafka_message_t *m)
+{
+        const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : NULL;
+        switch (m->err) {
+        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+        case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+        case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+        case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+        case RD_KAFKA_RESP_ERR__FATAL:
+        case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+                if (topic)
+                        warnx("topic %s: %s", topic, rd_kafka_message_errstr(m));
+                else
+                        warnx("%s", rd_kafka_message_errstr(m));
+                r->status = EXIT_RUNTIME;
+                return;
+        default:
+                /* Transient (a broker went away, a timeout): librdkafka
+                 * retries; say so once per kind of error. */
+                if (r->o->verbosity >= 1 && m->err != r->last_err) {
+                        warnx("%s", rd_kafka_message_errstr(m));
+                        r->last_err = m->err;
+                }
+        }
+}
+
+/* The end of a partition's log was reached. */
+static void on_eof(struct run *r, const rd_kafka_message_t *m)
+{
+        struct part *p = parts_of(&r->parts, m);
+        if (!p)
+                return;
+        p->eof = true;
+        /* Messages written from now on carry later timestamps, so a stop time
+         * already past is reached at the end of the log. */
+        if (r->o->until_now || (r->o->stop_ts >= 0 && r->o->stop_ts <= now_ms()))
+                p->done = true;
+}
+
+/* Puts one message into the output buffer, or decides it is past the end. */
+static void on_message(struct run *r, const rd_kafka_message_t *m)
+{
+        const struct opts *o = r->o;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                on_eof(r, m);
+                return;
+        }
+        if (m->err) {
+                on_error(r, m);
+                return;
+        }
+        struct part *p = parts_of(&r->parts, m);
+        if (!p) {
+                warnx("out of memory");
+                r->status = EXIT_RUNTIME;
+                return;
+        }
+        p->eof = false;
+        if (p->done || count_reached(r))
+                return;
+        if ((o->stop_ts >= 0 && rd_kafka_message_timestamp(m, NULL) >= o->stop_ts) ||
+            (p->stop_offset >= 0 && m->offset >= p->stop_offset)) {
+                finish_part(r, p);
+                return;
+        }
+        if (format_message(&r->fmt, &r->ob, m) < 0) {
+                warnx("out of memory");
+                r->status = EXIT_RUNTIME;
+                return;
+        }
+        if (format_is_ambiguous(&r->fmt, m) && r->ambiguous++ == 0 && o->verbosity >= 1)
+                warnx("%s [%d] at offset %lld: the message contains the output delimiter, "
+                      "so its record is ambiguous (-J keeps every message whole)",
+                      p->topic, (int)p->partition, (long long)m->offset);
+        p->next_offset = m->offset + 1;
+        p->dirty = true;
+        r->buffered++;
+        if (p->stop_offset >= 0 && m->offset + 1 >= p->stop_offset)
+                finish_part(r, p);
+        if (o->unbuffered)
+                flush_and_store(r);
+}
+
+/* Commits the stored offsets and waits for the answer, giving up on a
+ * second signal or after COMMIT_TIMEOUT_MS. */
+static void commit_stored(struct run *r)
+{
+        rd_kafka_queue_t *cq = rd_kafka_queue_new(r->rk);
+        rd_kafka_resp_err_t e = rd_kafka_commit_queue(r->rk, NULL, cq, NULL, NULL);
+        for (int waited = 0; !e && waited < COMMIT_TIMEOUT_MS && signals_stop_count() < 2;
+             waited += 100) {
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(cq, 100);
+                if (!ev)
+                        continue;
+                e = rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT
+                        ? rd_kafka_event_error(ev)
+                        : RD_KAFKA_RESP_ERR_NO_ERROR;
+                int done = rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT;
+                rd_kafka_event_destroy(ev);
+                if (done)
+                        break;
+        }
+        if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+                warnx("commit: %s", rd_kafka_err2str(e));
+                r->status = EXIT_RUNTIME;
+        }
+        rd_kafka_queue_destroy(cq);
+}
+
+void consume_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+        struct run *r = opaque;
+        bool coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                for (int i = 0; i < parts->cnt; i++) {
+                        struct part *p =
+                            parts_get(&r->parts, parts->elems[i].topic, parts->elems[i].partition);
+                        if (p) {
+                                p->assigned = true;
+                                p->eof = false;
+                        }
+                }
+                if (r->o->until_now && consume_read_ends(r, parts) < 0)
+                        r->status = EXIT_RUNTIME;
+                /* -o N, -N and s@ override the committed offsets. */
+                enum start_kind k = r->o->start.kind;
+                if (r->o->start.given &&
+                    (k == START_OFFSET || k == START_TAIL || k == START_TIME)) {
+                        rd_kafka_resp_err_t e = offsets_apply(rk, &r->o->start, parts, 10000);
+                        if (e) {
+                                warnx("-o: %s", rd_kafka_err2str(e));
+                                r->status = EXIT_RUNTIME;
+                        }
+                }
+                if (coop) {
+                        rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
+                        if (e)
+                                rd_kafka_error_destroy(e);
+                } else {
+                        rd_kafka_assign(rk, parts);
+                }
+                r->assigned_once = true;
+                return;
+        }
+        /* Revoked (or an error): write what is buffered and commit it while
+         * the partitions are still ours. */
+        flush_and_store(r);
+        if (!rd_kafka_assignment_lost(rk))
+                rd_kafka_commit(rk, NULL, 0);
+        for (int i = 0; i < parts->cnt; i++) {
+                struct part *p =
+                    parts_get(&r->parts, parts->elems[i].topic, parts->elems[i].partition);
+                if (p)
+                        p->assigned = false;
+        }
+        if (coop) {
+                rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+                if (e)
+                        rd_kafka_error_destroy(e);
+        } else {
+                rd_kafka_assign(rk, NULL);
+        }
+}
+
+int consume_read_ends(struct run *r, const rd_kafka_topic_partition_list_t *parts)
+{
+        for (int i = 0; i < parts->cnt; i++) {
+                struct part *p =
+                    parts_get(&r->parts, parts->elems[i].topic, parts->elems[i].partition);
+                if (!p)
+                        return -1;
+                if (p->stop_offset >= 0)
+                        continue;
+                int64_t lo, hi;
+                rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
+                    r->rk, p->topic, p->partition, &lo, &hi, 10000);
+                if (e) {
+                        warnx("%s [%d]: cannot read the end offset: %s", p->topic,
+                              (int)p->partition, rd_kafka_err2str(e));
+                        return -1;
+                }
+                p->stop_offset = hi;
+                if (hi <= lo)
+                        p->done = true;
+        }
+        return 0;
+}
+
+int consume_run(struct run *r)
+{
+        rd_kafka_message_t **msgs = malloc(BATCH * sizeof(*msgs));
+        if (!msgs) {
+                warnx("out of memory");
+                return EXIT_RUNTIME;
+        }
+        rd_kafka_queue_t *q = r->q;
+        while (r->status == EXIT_OK && !r->out_closed && signals_stop_count() == 0) {
+                ssize_t n = rd_kafka_consume_batch_queue(q, 0, msgs, BATCH);
+                if (n == 0) {
+                        /* Nothing waiting: show what we have, then block a
+                         * little (which also lets signals and the end be seen). */
+                        flush_and_store(r);
+                        if (finished(r) || reader_gone(r->ob.fd))
+                                break;
+                        /* A batch call would wait for a full batch or the whole
+                         * timeout; one message ends this wait as soon as it comes. */
+                        msgs[0] = rd_kafka_consume_queue(q, 100);
+                        n = msgs[0] ? 1 : 0;
+                        if (n)
+                                n += rd_kafka_consume_batch_queue(q, 0, msgs + 1, BATCH - 1);
+                }
+                if (n < 0) {
+                        warnx("consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
+                        r->status = EXIT_RUNTIME;
+                        break;
+                }
+                for (ssize_t i = 0; i < n; i++) {
+                        if (r->status == EXIT_OK)
+                                on_message(r, msgs[i]);
+                        rd_kafka_message_destroy(msgs[i]);
+                }
+                if (outbuf_pending(&r->ob) >= FLUSH_AT)
+                        flush_and_store(r);
+                if (finished(r))
+                        break;
+        }
+        flush_and_store(r);
+        if (r->o->group && signals_stop_count() < 2)
+                commit_stored(r);
+        free(msgs);
+        return r->status;
+}

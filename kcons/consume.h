@@ -1,0 +1,56 @@
+/* consume: the read-print-store loop, rebalances and the final commit. */
+#ifndef KCONS_CONSUME_H
+#define KCONS_CONSUME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "format.h"
+#include "opts.h"
+#include "outbuf.h"
+#include "parts.h"
+
+/* Exit statuses, as the man page lists them. */
+enum {
+        EXIT_OK = 0,
+        EXIT_RUNTIME = 1,     /* an error from the cluster, or writing stdout */
+        EXIT_USAGE = 2,       /* bad options or configuration */
+        EXIT_UNREACHABLE = 3, /* no broker could be reached */
+};
+
+/* Everything one run of kcons works on. */
+struct run {
+        const struct opts *o;
+        rd_kafka_t *rk;
+        rd_kafka_queue_t *q; /* where messages, events and errors arrive */
+        struct formatter fmt;
+        struct outbuf ob;
+        struct parts parts;
+        bool assigned_once; /* a first assignment happened */
+        bool out_closed;    /* the reader of stdout went away */
+        int status;         /* exit status so far */
+        int64_t written;    /* messages whose bytes reached stdout */
+        int64_t buffered;   /* messages in the output buffer */
+        int64_t bytes;      /* bytes written to stdout */
+        int64_t ambiguous;  /* messages containing the output delimiter */
+        /* From the error callback (librdkafka's thread-free poll path). */
+        bool running; /* past start-up: report transient errors */
+        bool brokers_down;
+        rd_kafka_resp_err_t last_err; /* the last transient error reported */
+        char last_error[512];
+};
+
+/* Runs until the end condition, a signal, a closed stdout or an error;
+ * then writes what is buffered, stores and commits it. Returns the exit
+ * status. */
+int consume_run(struct run *r);
+/* The rebalance callback for -g (opaque: the struct run). */
+void consume_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t *parts, void *opaque);
+/* Looks up the --until-now end offset of each partition not yet known.
+ * Returns 0 or -1 (message printed). */
+int consume_read_ends(struct run *r, const rd_kafka_topic_partition_list_t *parts);
+
+#endif

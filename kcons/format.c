@@ -1,0 +1,269 @@
+/* format: message -> bytes, for every output mode. */
+#define _GNU_SOURCE /* memmem */
+#include "format.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "framing.h"
+
+/* Appends the decimal form of v. */
+static int put_int(struct outbuf *ob, int64_t v)
+{
+        char tmp[24], *p = tmp + sizeof(tmp);
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                *--p = '-';
+        return outbuf_put(ob, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* Appends the bytes of a key or value; a null one is empty, or NULL with -Z. */
+static int put_bytes(const struct formatter *f, struct outbuf *ob, const void *p, size_t n)
+{
+        if (!p)
+                return f->o->null_as_text ? outbuf_put(ob, "NULL", 4) : 0;
+        return outbuf_put(ob, p, n);
+}
+
+/* Adds literal byte c to the -f text, merging it with the previous piece. */
+static void add_literal(struct formatter *f, char c, size_t *tlen)
+{
+        struct fmt_piece *last = f->npieces ? &f->pieces[f->npieces - 1] : NULL;
+        if (!last || last->token)
+                f->pieces[f->npieces++] = (struct fmt_piece){0, *tlen, 0};
+        f->text[(*tlen)++] = c;
+        f->pieces[f->npieces - 1].len++;
+}
+
+/* Compiles a -f format into pieces. */
+static int compile(struct formatter *f, const char *fmt, char *err, size_t errlen)
+{
+        size_t n = strlen(fmt);
+        f->pieces = calloc(n + 1, sizeof(*f->pieces));
+        f->text = malloc(n + 1);
+        if (!f->pieces || !f->text) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+        }
+        size_t tlen = 0;
+        for (const char *p = fmt; *p; p++) {
+                if (*p == '\\') {
+                        char c;
+                        switch (p[1]) {
+                        case 'n':
+                                c = '\n';
+                                break;
+                        case 't':
+                                c = '\t';
+                                break;
+                        case 'r':
+                                c = '\r';
+                                break;
+                        case '0':
+                                c = '\0';
+                                break;
+                        case '\\':
+                                c = '\\';
+                                break;
+                        default:
+                                snprintf(err, errlen,
+                                         "-f: unknown escape \\%c (use \\n \\t \\r \\0 \\\\)",
+                                         p[1] ? p[1] : ' ');
+                                return -1;
+                        }
+                        add_literal(f, c, &tlen);
+                        p++;
+                } else if (*p == '%') {
+                        if (p[1] == '%') {
+                                add_literal(f, '%', &tlen);
+                        } else if (p[1] && strchr("tpokshTSK", p[1])) {
+                                f->pieces[f->npieces++] = (struct fmt_piece){p[1], 0, 0};
+                        } else {
+                                snprintf(err, errlen,
+                                         "-f: unknown token %%%c (use %%t %%p %%o %%k %%s %%T %%h "
+                                         "%%S %%K %%%%)",
+                                         p[1] ? p[1] : ' ');
+                                return -1;
+                        }
+                        p++;
+                } else {
+                        add_literal(f, *p, &tlen);
+                }
+        }
+        return 0;
+}
+
+int format_init(struct formatter *f, const struct opts *o, char *err, size_t errlen)
+{
+        memset(f, 0, sizeof(*f));
+        f->o = o;
+        if (o->mode == OUT_FORMAT && compile(f, o->format, err, errlen) < 0) {
+                format_free(f);
+                return -1;
+        }
+        return 0;
+}
+
+void format_free(struct formatter *f)
+{
+        free(f->pieces);
+        free(f->text);
+        f->pieces = NULL;
+        f->text = NULL;
+}
+
+/* Appends the headers as name=value,name=value (-f %h). */
+static int put_headers_text(struct outbuf *ob, const rd_kafka_message_t *m)
+{
+        rd_kafka_headers_t *hdrs;
+        if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                return 0;
+        int rc = 0;
+        const char *name;
+        const void *val;
+        size_t size;
+        for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &val, &size); i++) {
+                if (i)
+                        rc |= outbuf_putc(ob, ',');
+                rc |= outbuf_put(ob, name, strlen(name));
+                rc |= outbuf_putc(ob, '=');
+                if (val)
+                        rc |= outbuf_put(ob, val, size);
+        }
+        return rc;
+}
+
+/* Appends the headers as a JSON array of {"name":..,"value":..}. */
+static int put_headers_json(struct outbuf *ob, const rd_kafka_message_t *m)
+{
+        int rc = outbuf_putc(ob, '[');
+        rd_kafka_headers_t *hdrs;
+        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                const char *name;
+                const void *val;
+                size_t size;
+                for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &val, &size); i++) {
+                        rc |= outbuf_put(ob, i ? ",{" : "{", i ? 2 : 1);
+                        rc |= json_put_field(ob, "name", name, strlen(name));
+                        rc |= outbuf_putc(ob, ',');
+                        rc |= json_put_field(ob, "value", val, size);
+                        rc |= outbuf_putc(ob, '}');
+                }
+        }
+        return rc | outbuf_putc(ob, ']');
+}
+
+/* Appends the -J object for m and a newline. */
+static int put_json(struct outbuf *ob, const rd_kafka_message_t *m)
+{
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        int rc = outbuf_putc(ob, '{');
+        rc |= json_put_field(ob, "topic", topic, strlen(topic));
+        rc |= outbuf_put(ob, ",\"partition\":", 13);
+        rc |= put_int(ob, m->partition);
+        rc |= outbuf_put(ob, ",\"offset\":", 10);
+        rc |= put_int(ob, m->offset);
+        rc |= outbuf_put(ob, ",\"timestamp\":", 13);
+        int64_t ts = rd_kafka_message_timestamp(m, NULL);
+        rc |= ts < 0 ? outbuf_put(ob, "null", 4) : put_int(ob, ts);
+        rc |= outbuf_putc(ob, ',');
+        rc |= json_put_field(ob, "key", m->key, m->key_len);
+        rc |= outbuf_put(ob, ",\"headers\":", 11);
+        rc |= put_headers_json(ob, m);
+        rc |= outbuf_putc(ob, ',');
+        rc |= json_put_field(ob, "value", m->payload, m->len);
+        return rc | outbuf_put(ob, "}\n", 2);
+}
+
+/* Appends m as the compiled -f format says. */
+static int put_formatted(const struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m)
+{
+        int rc = 0;
+        for (size_t i = 0; i < f->npieces; i++) {
+                const struct fmt_piece *pc = &f->pieces[i];
+                switch (pc->token) {
+                case 0:
+                        rc |= outbuf_put(ob, f->text + pc->off, pc->len);
+                        break;
+                case 't': {
+                        const char *topic = rd_kafka_topic_name(m->rkt);
+                        rc |= outbuf_put(ob, topic, strlen(topic));
+                        break;
+                }
+                case 'p':
+                        rc |= put_int(ob, m->partition);
+                        break;
+                case 'o':
+                        rc |= put_int(ob, m->offset);
+                        break;
+                case 'k':
+                        rc |= put_bytes(f, ob, m->key, m->key_len);
+                        break;
+                case 's':
+                        rc |= put_bytes(f, ob, m->payload, m->len);
+                        break;
+                case 'T':
+                        rc |= put_int(ob, rd_kafka_message_timestamp(m, NULL));
+                        break;
+                case 'h':
+                        rc |= put_headers_text(ob, m);
+                        break;
+                case 'S':
+                        rc |= put_int(ob, m->payload ? (int64_t)m->len : -1);
+                        break;
+                case 'K':
+                        rc |= put_int(ob, m->key ? (int64_t)m->key_len : -1);
+                        break;
+                }
+        }
+        return rc;
+}
+
+int format_message(const struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m)
+{
+        const struct opts *o = f->o;
+        switch (o->mode) {
+        case OUT_JSON:
+                return put_json(ob, m);
+        case OUT_FORMAT:
+                return put_formatted(f, ob, m);
+        case OUT_VALUE:
+        default:
+                break;
+        }
+        int rc = 0;
+        if (o->keydelimlen) {
+                rc |= put_bytes(f, ob, m->key, m->key_len);
+                rc |= outbuf_put(ob, o->keydelim, o->keydelimlen);
+        }
+        if (!m->payload && o->null_as_text)
+                return rc | record_put(ob, "NULL", 4, o->delim, o->delimlen);
+        return rc | record_put(ob, m->payload, m->len, o->delim, o->delimlen);
+}
+
+/* True when the n bytes at p contain the d delimiter bytes. */
+static bool contains(const void *p, size_t n, const char *d, size_t dlen)
+{
+        if (!p || n < dlen)
+                return false;
+        if (dlen == 1)
+                return memchr(p, d[0], n) != NULL;
+        return memmem(p, n, d, dlen) != NULL;
+}
+
+bool format_is_ambiguous(const struct formatter *f, const rd_kafka_message_t *m)
+{
+        const struct opts *o = f->o;
+        if (o->mode != OUT_VALUE)
+                return false;
+        if (contains(m->payload, m->len, o->delim, o->delimlen))
+                return true;
+        return o->keydelimlen && (contains(m->key, m->key_len, o->keydelim, o->keydelimlen) ||
+                                  contains(m->key, m->key_len, o->delim, o->delimlen));
+}

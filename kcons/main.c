@@ -1,0 +1,236 @@
+/* kcons: read Kafka topics and write their messages to stdout.
+ *
+ *   kcons [options] TOPIC...        see man/kcons.1
+ *
+ * Parse and check the options, install the signal handlers, open the
+ * consumer, run the loop, write and commit what was read, close. */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "consume.h"
+#include "format.h"
+#include "framing.h"
+#include "kconf.h"
+#include "offsets.h"
+#include "opts.h"
+#include "outbuf.h"
+#include "parts.h"
+#include "signals.h"
+
+static void usage(FILE *f)
+{
+        fputs("usage: kcons [-0eJquvZ] [--until-now] [-b brokers] [-c count] [-D delim]\n"
+              "             [-d contexts] [-F file] [-f format] [-g group] [-K delim] [-o offset]\n"
+              "             [-p partition] [-X prop=value] topic ...\n",
+              f);
+}
+
+/* Parses a whole number in [min, max]. Returns 0 or -1. */
+static int parse_num(const char *s, long long min, long long max, long long *out)
+{
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || end == s || *end != '\0' || v < min || v > max)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+/* Reads a -D or -K delimiter. Returns its length, or exits with usage. */
+static size_t parse_delim(char opt, const char *spec, char *out, size_t cap)
+{
+        long n = delim_parse(spec, out, cap);
+        if (n < 0)
+                errx(EXIT_USAGE, "-%c %s: bad delimiter (escapes: \\n \\r \\t \\0 \\\\ \\xHH)", opt,
+                     spec);
+        return (size_t)n;
+}
+
+/* Milliseconds of a monotonic clock, for the -v summary. */
+static double mono_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Fills o from the command line; exits with status 2 on a usage error. */
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+        static const struct option longopts[] = {
+            {"until-now", no_argument, NULL, 'N'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        *o = (struct opts){.partition = -1, .stop_ts = -1, .max_count = -1, .verbosity = 1};
+        o->start.kind = START_BEGINNING;
+        o->delim[0] = '\n';
+        o->delimlen = 1;
+        o->topics = calloc((size_t)argc, sizeof(*o->topics));
+        o->confs = calloc((size_t)argc, sizeof(*o->confs));
+        if (!o->topics || !o->confs)
+                err(EXIT_RUNTIME, "calloc");
+        const char *brokers = NULL;
+        bool delim_given = false;
+        long long v;
+        int c;
+        while ((c = getopt_long(argc, argv, "0b:c:CD:d:eF:f:G:g:hJK:o:p:qt:uvX:Z", longopts,
+                                NULL)) != -1) {
+                switch (c) {
+                case '0':
+                        o->delim[0] = '\0';
+                        o->delimlen = 1;
+                        delim_given = true;
+                        break;
+                case 'b':
+                        brokers = optarg;
+                        break;
+                case 'c':
+                        if (parse_num(optarg, 1, INT64_MAX, &v) < 0)
+                                errx(EXIT_USAGE, "-c %s: expected a count of messages (1 or more)",
+                                     optarg);
+                        o->max_count = v;
+                        break;
+                case 'C': /* kcat's consumer mode: the only mode here */
+                        break;
+                case 'D':
+                        o->delimlen = parse_delim('D', optarg, o->delim, sizeof(o->delim));
+                        delim_given = true;
+                        break;
+                case 'd':
+                        o->debug = optarg;
+                        break;
+                case 'e':
+                        o->exit_at_end = true;
+                        break;
+                case 'F':
+                case 'X':
+                        o->confs[o->nconfs++] = (struct conf_arg){(char)c, optarg};
+                        break;
+                case 'f':
+                        o->mode = OUT_FORMAT;
+                        o->format = optarg;
+                        break;
+                case 'G': /* kcat's spelling */
+                case 'g':
+                        if (!*optarg)
+                                errx(EXIT_USAGE, "-g: the group name is empty");
+                        o->group = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        exit(EXIT_OK);
+                case 'J':
+                        o->mode = OUT_JSON;
+                        break;
+                case 'K':
+                        o->keydelimlen = parse_delim('K', optarg, o->keydelim, sizeof(o->keydelim));
+                        break;
+                case 'N':
+                        o->until_now = true;
+                        break;
+                case 'o':
+                        if (offsets_parse(optarg, &o->start, &o->stop_ts) < 0)
+                                errx(EXIT_USAGE,
+                                     "-o %s: expected beginning, end, stored, N, -N, s@MS or e@MS",
+                                     optarg);
+                        break;
+                case 'p':
+                        if (parse_num(optarg, 0, INT32_MAX, &v) < 0)
+                                errx(EXIT_USAGE, "-p %s: expected a partition number", optarg);
+                        o->partition = (int32_t)v;
+                        break;
+                case 'q':
+                        o->verbosity = 0;
+                        break;
+                case 't': /* kcat's spelling of a topic argument */
+                        o->topics[o->ntopics++] = optarg;
+                        break;
+                case 'u':
+                        o->unbuffered = true;
+                        break;
+                case 'v':
+                        o->verbosity = 2;
+                        break;
+                case 'Z':
+                        o->null_as_text = true;
+                        break;
+                default:
+                        usage(stderr);
+                        exit(EXIT_USAGE);
+                }
+        }
+        for (int i = optind; i < argc; i++)
+                o->topics[o->ntopics++] = argv[i];
+        if (o->ntopics == 0) {
+                warnx("no topic given");
+                usage(stderr);
+                exit(EXIT_USAGE);
+        }
+        for (int i = 0; i < o->ntopics; i++) {
+                if (!*o->topics[i])
+                        errx(EXIT_USAGE, "a topic name is empty");
+                if (o->topics[i][0] == '^' && !o->group)
+                        errx(EXIT_USAGE, "%s: a regex topic needs a group (-g)", o->topics[i]);
+        }
+        if (o->group && o->partition >= 0)
+                errx(EXIT_USAGE, "-p cannot be used with -g: the group assigns partitions");
+        if (!o->group && o->start.kind == START_STORED)
+                errx(EXIT_USAGE, "-o stored needs a group (-g)");
+        if (o->mode != OUT_VALUE && (delim_given || o->keydelimlen))
+                errx(EXIT_USAGE, "-D, -0 and -K shape the default output; not with -f or -J");
+        o->brokers = kconf_brokers(brokers);
+}
+
+/* The -v summary on stderr. */
+static void summary(const struct run *r, double secs)
+{
+        size_t nparts = 0;
+        for (size_t i = 0; i < r->parts.n; i++)
+                nparts += r->parts.v[i].next_offset >= 0;
+        fprintf(stderr,
+                "kcons: %" PRId64 " messages, %" PRId64 " bytes from %zu partitions in %.3f s "
+                "(%.0f msgs/s); %" PRId64 " contained the output delimiter\n",
+                r->written, r->bytes, nparts, secs, secs > 0 ? (double)r->written / secs : 0.0,
+                r->ambiguous);
+}
+
+int main(int argc, char **argv)
+{
+        struct opts o;
+        parse_args(argc, argv, &o);
+
+        struct run r = {.o = &o};
+        char why[256];
+        if (format_init(&r.fmt, &o, why, sizeof(why)) < 0)
+                errx(EXIT_USAGE, "%s", why);
+        if (signals_install() < 0)
+                err(EXIT_RUNTIME, "sigaction");
+        if (outbuf_init(&r.ob, STDOUT_FILENO, 1u << 21) < 0)
+                err(EXIT_RUNTIME, "malloc");
+        parts_init(&r.parts);
+
+        double t0 = mono_s();
+        int status = client_open(&r);
+        if (status == EXIT_OK)
+                status = consume_run(&r);
+        client_close(&r);
+        if (o.verbosity >= 2)
+                summary(&r, mono_s() - t0);
+
+        parts_free(&r.parts);
+        outbuf_free(&r.ob);
+        format_free(&r.fmt);
+        free(o.topics);
+        free(o.confs);
+        return status;
+}

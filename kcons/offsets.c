@@ -1,0 +1,146 @@
+/* offsets: parse -o and turn it into librdkafka start offsets. */
+#include "offsets.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses a whole non-negative decimal number. Returns 0 or -1. */
+static int parse_count(const char *s, int64_t *out)
+{
+        if (*s < '0' || *s > '9')
+                return -1;
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || *end != '\0' || v < 0)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+int offsets_parse(const char *arg, struct start_spec *start, int64_t *stop_ts)
+{
+        int64_t v;
+        if (strncmp(arg, "e@", 2) == 0) {
+                if (parse_count(arg + 2, &v) < 0)
+                        return -1;
+                *stop_ts = v;
+                return 0;
+        }
+        struct start_spec s = {.given = 1};
+        if (strcmp(arg, "beginning") == 0) {
+                s.kind = START_BEGINNING;
+        } else if (strcmp(arg, "end") == 0) {
+                s.kind = START_END;
+        } else if (strcmp(arg, "stored") == 0) {
+                s.kind = START_STORED;
+        } else if (strncmp(arg, "s@", 2) == 0) {
+                if (parse_count(arg + 2, &v) < 0)
+                        return -1;
+                s.kind = START_TIME;
+                s.value = v;
+        } else if (arg[0] == '-') {
+                if (parse_count(arg + 1, &v) < 0 || v == 0)
+                        return -1;
+                s.kind = START_TAIL;
+                s.value = v;
+        } else {
+                if (parse_count(arg, &v) < 0)
+                        return -1;
+                s.kind = START_OFFSET;
+                s.value = v;
+        }
+        *start = s;
+        return 0;
+}
+
+rd_kafka_resp_err_t offsets_apply(rd_kafka_t *rk, const struct start_spec *spec,
+                                  rd_kafka_topic_partition_list_t *parts, int timeout_ms)
+{
+        int64_t off;
+        switch (spec->kind) {
+        case START_BEGINNING:
+                off = RD_KAFKA_OFFSET_BEGINNING;
+                break;
+        case START_END:
+                off = RD_KAFKA_OFFSET_END;
+                break;
+        case START_STORED:
+                off = RD_KAFKA_OFFSET_STORED;
+                break;
+        case START_OFFSET:
+                off = spec->value;
+                break;
+        case START_TAIL:
+                off = RD_KAFKA_OFFSET_TAIL(spec->value);
+                break;
+        case START_TIME:
+        default:
+                /* offsets_for_times reads the timestamp from .offset and
+                 * replaces it with the first offset at or after it (or the
+                 * end, -1, when there is none). */
+                for (int i = 0; i < parts->cnt; i++)
+                        parts->elems[i].offset = spec->value;
+                return rd_kafka_offsets_for_times(rk, parts, timeout_ms);
+        }
+        for (int i = 0; i < parts->cnt; i++)
+                parts->elems[i].offset = off;
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* Fills out[i] with the offset ListOffsets gives for "timestamp" ts
+ * (-2: the first offset, -1: the next offset to be written). */
+static rd_kafka_resp_err_t list_offsets(rd_kafka_t *rk,
+                                        const rd_kafka_topic_partition_list_t *parts, int64_t ts,
+                                        int64_t *out, int timeout_ms)
+{
+        rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_copy(parts);
+        for (int i = 0; i < q->cnt; i++)
+                q->elems[i].offset = ts;
+        rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, q, timeout_ms);
+        for (int i = 0; !e && i < q->cnt; i++) {
+                if (q->elems[i].err)
+                        e = q->elems[i].err;
+                out[i] = q->elems[i].offset;
+        }
+        rd_kafka_topic_partition_list_destroy(q);
+        return e;
+}
+
+rd_kafka_resp_err_t offsets_ends(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts,
+                                 int64_t *lo, int64_t *hi, int timeout_ms)
+{
+        rd_kafka_resp_err_t e = list_offsets(rk, parts, -2, lo, timeout_ms);
+        return e ? e : list_offsets(rk, parts, -1, hi, timeout_ms);
+}
+
+rd_kafka_resp_err_t offsets_resolve(rd_kafka_t *rk, const struct start_spec *spec,
+                                    rd_kafka_topic_partition_list_t *parts, const int64_t *lo,
+                                    const int64_t *hi, int timeout_ms)
+{
+        rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (spec->kind == START_TIME || spec->kind == START_OFFSET)
+                e = offsets_apply(rk, spec, parts, timeout_ms);
+        for (int i = 0; !e && i < parts->cnt; i++) {
+                int64_t *off = &parts->elems[i].offset;
+                switch (spec->kind) {
+                case START_BEGINNING:
+                        *off = lo[i];
+                        break;
+                case START_END:
+                        *off = hi[i];
+                        break;
+                case START_TAIL:
+                        *off = hi[i] - spec->value > lo[i] ? hi[i] - spec->value : lo[i];
+                        break;
+                case START_TIME:
+                        if (*off < 0) /* no message that late: the end */
+                                *off = hi[i];
+                        break;
+                default:
+                        break;
+                }
+        }
+        return e;
+}
