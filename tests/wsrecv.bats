@@ -230,6 +230,19 @@ teardown() {
 	assert_output 400
 }
 
+@test "wsrecv survives connections that close before sending a request (port probes)" {
+	wsrecv_start
+	for i in 1 2 3; do
+		(exec 5<>"/dev/tcp/127.0.0.1/$PORT")
+	done
+	run wsclient "ws://127.0.0.1:$PORT/" --text after-probes
+	assert_success
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	run cat "$OUT"
+	assert_output after-probes
+}
+
 @test "wsrecv drops a client whose handshake never finishes" {
 	wsrecv_start --idle 2
 	run rawws "$PORT" --half-handshake
@@ -376,11 +389,15 @@ teardown() {
 	mkdir "$BATS_TEST_TMPDIR/site"
 	echo '<h1>demo</h1>' >"$BATS_TEST_TMPDIR/site/index.html"
 	echo 'body{}' >"$BATS_TEST_TMPDIR/site/style.css"
+	echo '{"a":1}' >"$BATS_TEST_TMPDIR/site/records.jsonl"
 	wsrecv_start --www "$BATS_TEST_TMPDIR/site"
 	run timeout 5 curl -sS "http://127.0.0.1:$PORT/"
 	assert_output '<h1>demo</h1>'
 	run timeout 5 curl -sS -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$PORT/style.css"
 	assert_output '200 text/css'
+	run timeout 5 curl -sS -w ' %{http_code} %{content_type}' "http://127.0.0.1:$PORT/records.jsonl"
+	assert_output '{"a":1}
+ 200 application/x-ndjson'
 	run timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/missing.txt"
 	assert_output 404
 	run timeout 5 curl -sS "http://127.0.0.1:$PORT/healthz"

@@ -125,14 +125,14 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct sess
                 if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0)
                         uri[0] = '\0';
                 if (!strcmp(uri, "/healthz"))
-                        return healthz_start(wsi, srv, s);
+                        return s ? healthz_start(wsi, srv, s) : -1;
                 if (srv->conf->www)
                         rc = respond(wsi, 404, "Not Found", "not found");
                 else /* a browser or curl on the WebSocket port */
                         rc = respond(wsi, 426, "Upgrade Required", "this is a WebSocket endpoint");
                 return rc < 0 || lws_http_transaction_completed(wsi) ? -1 : 0;
         case LWS_CALLBACK_HTTP_WRITEABLE:
-                if (!s->body)
+                if (!s || !s->body)
                         break;
                 if (lws_write(wsi, (unsigned char *)s->body + LWS_PRE, s->body_len,
                               LWS_WRITE_HTTP_FINAL) < (int)s->body_len)
@@ -141,8 +141,12 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct sess
                 s->body = NULL;
                 return lws_http_transaction_completed(wsi) ? -1 : 0;
         case LWS_CALLBACK_CLOSED_HTTP:
-                free(s->body);
-                s->body = NULL;
+                /* A connection that closes before sending a request has no
+                 * session data at all. */
+                if (s) {
+                        free(s->body);
+                        s->body = NULL;
+                }
                 break;
         default:
                 break;

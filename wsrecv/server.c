@@ -132,6 +132,15 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
 {
         static lws_retry_bo_t retry;
         static struct lws_http_mount mounts[2];
+        /* Types lws does not know, for pages and the records they fetch. */
+        static const struct lws_protocol_vhost_options mime[] = {
+            {&mime[1], NULL, ".jsonl", "application/x-ndjson"},
+            {&mime[2], NULL, ".ndjson", "application/x-ndjson"},
+            {&mime[3], NULL, ".json", "application/json"},
+            {&mime[4], NULL, ".mjs", "text/javascript"},
+            {&mime[5], NULL, ".map", "application/json"},
+            {NULL, NULL, ".wasm", "application/wasm"},
+        };
         struct lws_context_creation_info info;
 
         memset(srv, 0, sizeof(*srv));
@@ -189,6 +198,7 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
                 mounts[0].origin = conf->www;
                 mounts[0].origin_protocol = LWSMPRO_FILE;
                 mounts[0].def = "index.html";
+                mounts[0].extra_mimetypes = mime;
                 mounts[0].mount_next = &mounts[1];
                 mounts[1].mountpoint = "/healthz";
                 mounts[1].mountpoint_len = 8;

@@ -108,6 +108,7 @@ async function loadSamples() {
   try {
     const res = await fetch('samples.jsonl');
     const text = await res.text();
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
     // Kept as the file's lines, so what arrives in Kafka is byte for byte the file.
     SAMPLES = text.split('\n').filter((l) => l.trim() !== '');
   } catch (e) {
@@ -120,7 +121,8 @@ async function init() {
   await loadSamples();
   const tbody = $('movies').querySelector('tbody');
   for (const line of SAMPLES) {
-    const m = JSON.parse(line);
+    let m;
+    try { m = JSON.parse(line); } catch (e) { log(`sample is not JSON: ${line}`); continue; }
     const tr = document.createElement('tr');
     for (const k of ['actor', 'movie', 'released', 'role']) {
       const td = document.createElement('td');
