@@ -62,6 +62,15 @@ needs_mock() {
 	is_mock || skip "needs the test broker's fault injection (KAFKA_BROKERS is set)"
 }
 
+# Options for a consumer group on the test broker, which lets a group that
+# comes back rejoin only after the old session timed out: a short one keeps
+# the tests quick (a real cluster refuses less than 6 s, and needs none).
+group_opts() {
+	if is_mock; then
+		echo "-X session.timeout.ms=3000 -X heartbeat.interval.ms=500"
+	fi
+}
+
 # Sends one control command to the mock cluster and waits for its answer.
 broker_cmd() {
 	local dir=$BATS_FILE_TMPDIR

@@ -5,15 +5,6 @@ load helpers
 setup_file() { broker_start; }
 teardown_file() { broker_stop; }
 
-# The test broker makes a returning group wait until its session timeout
-# has run out; a short one keeps these tests quick (a real cluster refuses
-# less than 6 s, and needs none of this).
-group_opts() {
-	if is_mock; then
-		echo "-X session.timeout.ms=3000 -X heartbeat.interval.ms=500"
-	fi
-}
-
 produce() {
 	local t=$1
 	shift

@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# The whole pipeline as a user meets it: a browser page, command-line
+# WebSocket clients, wsrecv | kprod, and kcons at the other end.
+
+load helpers
+
+setup_file() { broker_start; }
+teardown_file() { broker_stop; }
+
+# Starts "wsrecv -p 0 ARGS... | kprod -b $BROKERS -t $1" in the background and
+# sets WS_PORT, WS_PID, KP_PID. The stages are joined by a FIFO so each
+# can be signalled and waited for.
+start_front_door() {
+	local topic=$1
+	shift
+	mkfifo "$BATS_TEST_TMPDIR/ws2k"
+	wsrecv -p 0 "$@" >"$BATS_TEST_TMPDIR/ws2k" 2>"$BATS_TEST_TMPDIR/wsrecv.err" 3>&- &
+	WS_PID=$!
+	kprod -b "$BROKERS" -t "$topic" <"$BATS_TEST_TMPDIR/ws2k" 2>"$BATS_TEST_TMPDIR/kprod.err" 3>&- &
+	KP_PID=$!
+	WS_PORT=
+	local i
+	for i in $(seq 200); do
+		WS_PORT=$(grep -o 'listening on [^ ]*' "$BATS_TEST_TMPDIR/wsrecv.err" | head -n 1 | sed 's/.*://')
+		[ -n "$WS_PORT" ] && return 0
+		sleep 0.05
+	done
+	cat "$BATS_TEST_TMPDIR/wsrecv.err" >&2
+	return 1
+}
+
+# Stops the front door the way an operator does (SIGTERM to wsrecv) and
+# checks that both stages exit 0.
+stop_front_door() {
+	kill -TERM "$WS_PID"
+	run timeout 20 bash -c "while kill -0 $WS_PID 2>/dev/null || kill -0 $KP_PID 2>/dev/null; do sleep 0.05; done"
+	assert_success
+	wait "$WS_PID"
+	wait "$KP_PID"
+}
+
+teardown() {
+	[ -n "${WS_PID:-}" ] && kill -KILL "$WS_PID" 2>/dev/null
+	[ -n "${KP_PID:-}" ] && kill -KILL "$KP_PID" 2>/dev/null
+	return 0
+}
+
+@test "headless Chromium streams the demo page's records into Kafka, byte for byte and in order" {
+	t=$(new_topic 1)
+	start_front_door "$t" --www "$ROOT/pipelines/demo" --ack
+	run timeout 90 env NODE_PATH=/usr/share/nodejs node "$ROOT/tests/clients/chromium-stream.js" \
+		"http://127.0.0.1:$WS_PORT/" 60
+	assert_success
+	n=$(wc -l <"$ROOT/pipelines/demo/samples.jsonl")
+	assert_output "{\"state\":\"open\",\"samples\":$n,\"sent\":$n,\"acked\":$n}"
+	stop_front_door
+	run timeout 20 kcons -b "$BROKERS" -e "$t"
+	assert_success
+	assert_output "$(cat "$ROOT/pipelines/demo/samples.jsonl")"
+}
+
+@test "10,000 records from four Node ws clients come out of kcons complete and in order per client" {
+	t=$(new_topic 1)
+	start_front_door "$t" --ack
+	for c in 1 2 3 4; do
+		seq -f "{\"client\":$c,\"n\":%.0f}" 1 2500 >"$BATS_TEST_TMPDIR/in$c"
+	done
+	for c in 1 2 3 4; do
+		timeout 60 env NODE_PATH=/usr/share/nodejs node "$ROOT/pipelines/demo/send.js" --ack --timeout 50 \
+			"ws://127.0.0.1:$WS_PORT/" "$BATS_TEST_TMPDIR/in$c" 2>"$BATS_TEST_TMPDIR/send$c.err" &
+		eval "send$c=\$!"
+	done
+	for c in 1 2 3 4; do
+		eval "wait \$send$c" || { cat "$BATS_TEST_TMPDIR/send$c.err"; false; }
+	done
+	stop_front_door
+	timeout 30 kcons -b "$BROKERS" -e "$t" >"$BATS_TEST_TMPDIR/out"
+	run wc -l <"$BATS_TEST_TMPDIR/out"
+	assert_output 10000
+	for c in 1 2 3 4; do
+		grep "^{\"client\":$c," "$BATS_TEST_TMPDIR/out" >"$BATS_TEST_TMPDIR/out$c"
+		run cmp "$BATS_TEST_TMPDIR/in$c" "$BATS_TEST_TMPDIR/out$c"
+		assert_success
+	done
+}
+
+@test "make demo runs the pipeline, shows the sample records through jq and stops cleanly" {
+	is_mock || skip "make demo on a real cluster would append to its test-topic"
+	run timeout 120 env DEMO_PORT=0 DEMO_SECONDS=2 make -s -C "$ROOT" demo
+	assert_success
+	n=$(wc -l <"$ROOT/pipelines/demo/samples.jsonl")
+	# jq . pretty-prints: one "movie" line per record.
+	assert_line 'demo: exit statuses: wsrecv 0, kprod 0, kcons 0, jq 0'
+	run grep -c '^  "movie": ' <<<"$output"
+	assert_output "$n"
+}
