@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
 RUNS=${2:-5}
-PARTS=32
+PARTS=${PARTS:-64}
 KCONS=${KCONS:-bin/kcons}
 [ -x "$KCONS" ] && [ -x tests/bin/mockbroker ] || { echo "kcons.sh: run make all testtools first" >&2; exit 2; }
 mkdir -p bench/out
@@ -18,7 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The broker keeps at most 5 MB per partition: 32 partitions hold the run.
+# The broker keeps at most 5 MB per partition: 64 partitions hold the run.
 tests/bin/mockbroker -t big:$PARTS -t small:1 >"$tmp/broker.out" 2>"$tmp/broker.err" 3>&- &
 bpid=$!
 for _ in $(seq 100); do [ -s "$tmp/broker.out" ] && break; sleep 0.05; done
