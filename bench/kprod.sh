@@ -82,8 +82,6 @@ run_one() {
 	broker_cmd "topic $t $PARTS"
 	case $tool in
 	kprod) /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$KPROD" -b "$B" -t "$t" <"$input" ;;
-	kprod10) /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$KPROD" -b "$B" -t "$t" \
-		-X sticky.partitioning.linger.ms=10 <"$input" ;;
 	kcat) /usr/bin/time -f '%e %U %S' -o "$tmp/time" kcat -P -b "$B" -t "$t" \
 		-X partitioner=murmur2_random -X acks=all -X enable.idempotence=true <"$input" ;;
 	esac
@@ -104,9 +102,7 @@ for i in $(seq "$RUNS"); do
 	if [ $((i % 2)) -eq 1 ]; then
 		run_one kprod "$i"
 		run_one kcat "$i"
-		run_one kprod10 "$i"
 	else
-		run_one kprod10 "$i"
 		run_one kcat "$i"
 		run_one kprod "$i"
 	fi
@@ -120,8 +116,6 @@ median() {
 
 kp_rate=$(median "$tmp/kprod" 1)
 kp_cpu=$(median "$tmp/kprod" 2)
-k10_rate=$(median "$tmp/kprod10" 1)
-k10_cpu=$(median "$tmp/kprod10" 2)
 kc_rate=$(median "$tmp/kcat" 1)
 kc_cpu=$(median "$tmp/kcat" 2)
 mkdir -p bench/out
@@ -135,20 +129,11 @@ mkdir -p bench/out
 	echo "|---|---:|---:|"
 	printf '| kprod | %.0f | %.3f |\n' "$kp_rate" "$kp_cpu"
 	printf '| kcat -P | %.0f | %.3f |\n' "$kc_rate" "$kc_cpu"
-	printf '| kprod -X sticky.partitioning.linger.ms=10 | %.0f | %.3f |\n' "$k10_rate" "$k10_cpu"
 	awk -v a="$kp_rate" -v b="$kc_rate" -v c="$kp_cpu" -v d="$kc_cpu" \
 		'BEGIN { printf "| **kprod / kcat** | **%.2fx** | **%.2fx** |\n", a / b, c / d }'
-	awk -v a="$k10_rate" -v b="$kc_rate" -v c="$k10_cpu" -v d="$kc_cpu" \
-		'BEGIN { printf "| kprod (sticky 10 ms) / kcat | %.2fx | %.2fx |\n", a / b, c / d }'
-	echo
-	echo "kprod keeps keyless records on one partition for 200 ms at a time"
-	echo "(sticky.partitioning.linger.ms=200; librdkafka's default, which kcat uses, is 10 ms):"
-	echo "fuller batches, less broker work. The third row is kprod with librdkafka's default,"
-	echo "to show what that choice is worth; keyed records are not affected by it."
 	echo
 	echo "Commands (each run on a fresh topic \$T):"
 	echo
 	echo "    $KPROD_CMD"
-	echo "    $KPROD_CMD -X sticky.partitioning.linger.ms=10"
 	echo "    $KCAT_CMD"
 } | tee "$OUT"

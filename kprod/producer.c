@@ -25,11 +25,6 @@ int producer_defaults(rd_kafka_conf_t *conf, char *errstr, size_t errlen)
             {"enable.idempotence", "true"},
             /* the Java client's and console producer's key placement */
             {"partitioner", "murmur2_random"},
-            /* Keyless records stay on one partition for 200 ms instead of
-             * 10: fewer, fuller batches, measured 1.5x the throughput at
-             * half the broker CPU. Only the choice of partition changes;
-             * no record waits longer (that is linger.ms, left at 5 ms). */
-            {"sticky.partitioning.linger.ms", "200"},
         };
         for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
                 if (kconf_set(conf, defaults[i][0], defaults[i][1], errstr, errlen) < 0)
