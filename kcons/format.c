@@ -55,30 +55,15 @@ static int compile(struct formatter *f, const char *fmt, char *err, size_t errle
         for (const char *p = fmt; *p; p++) {
                 if (*p == '\\') {
                         char c;
-                        switch (p[1]) {
-                        case 'n':
-                                c = '\n';
-                                break;
-                        case 't':
-                                c = '\t';
-                                break;
-                        case 'r':
-                                c = '\r';
-                                break;
-                        case '0':
-                                c = '\0';
-                                break;
-                        case '\\':
-                                c = '\\';
-                                break;
-                        default:
+                        int used = unescape(p + 1, &c);
+                        if (used < 0) {
                                 snprintf(err, errlen,
-                                         "-f: unknown escape \\%c (use \\n \\t \\r \\0 \\\\)",
+                                         "-f: unknown escape \\%c (use \\n \\t \\r \\0 \\\\ \\xHH)",
                                          p[1] ? p[1] : ' ');
                                 return -1;
                         }
                         add_literal(f, c, &tlen);
-                        p++;
+                        p += used;
                 } else if (*p == '%') {
                         if (p[1] == '%') {
                                 add_literal(f, '%', &tlen);

@@ -216,40 +216,46 @@ static int hexval(char c)
 	return -1;
 }
 
+int unescape(const char *p, char *c)
+{
+	switch (*p) {
+	case 'n':
+		*c = '\n';
+		return 1;
+	case 'r':
+		*c = '\r';
+		return 1;
+	case 't':
+		*c = '\t';
+		return 1;
+	case '0':
+		*c = '\0';
+		return 1;
+	case '\\':
+		*c = '\\';
+		return 1;
+	case 'x': {
+		int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		*c = (char)(hi << 4 | lo);
+		return 3;
+	}
+	default:
+		return -1;
+	}
+}
+
 long delim_parse(const char *spec, char *out, size_t outcap)
 {
 	size_t n = 0;
 	for (const char *p = spec; *p; p++) {
 		char c = *p;
 		if (c == '\\') {
-			p++;
-			switch (*p) {
-			case 'n':
-				c = '\n';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case '0':
-				c = '\0';
-				break;
-			case '\\':
-				c = '\\';
-				break;
-			case 'x': {
-				int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
-				if (hi < 0 || lo < 0)
-					return -1;
-				c = (char)(hi << 4 | lo);
-				p += 2;
-				break;
-			}
-			default:
+			int used = unescape(p + 1, &c);
+			if (used < 0)
 				return -1;
-			}
+			p += used;
 		}
 		if (n >= outcap)
 			return -1;

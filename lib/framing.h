@@ -28,6 +28,9 @@ int record_put(struct outbuf *ob, const void *s, size_t n, const char *delim, si
  * decoded length, or -1 when the text is not valid padded base64. */
 long base64_decode(const char *s, size_t n, unsigned char *out);
 
+/* Reads the C escape that follows a backslash at p (n r t 0 \\ xHH) into
+ * *c. Returns the number of characters it took, or -1 for an unknown one. */
+int unescape(const char *p, char *c);
 /* Parses a delimiter as written on a command line: C escapes \n \r \t \0
  * \\ and \xHH are understood. Writes at most outcap bytes to out and
  * returns the length, or -1 when the spec is empty, too long or malformed. */

@@ -104,6 +104,14 @@ new_topic() {
 	echo "$name"
 }
 
+# Produces stdin's lines to topic $1 with kcat, a writer independent of
+# the tools under test (extra kcat options after the topic).
+produce() {
+	local t=$1
+	shift
+	timeout 20 kcat -b "$BROKERS" -P -t "$t" "$@"
+}
+
 # Prints a file of N numbered records "record-1" ... "record-N".
 make_records() {
 	local n=$1 file=$2

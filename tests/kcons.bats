@@ -6,13 +6,6 @@ load helpers
 setup_file() { broker_start; }
 teardown_file() { broker_stop; }
 
-# Produces stdin's lines to topic $1 with kcat (extra kcat options after).
-produce() {
-	local t=$1
-	shift
-	timeout 20 kcat -b "$BROKERS" -P -t "$t" "$@"
-}
-
 @test "kcons prints each value and a newline, in order, and -e exits at the end" {
 	t=$(new_topic 1)
 	printf 'one\ntwo\nthree\n' | produce "$t"
@@ -76,6 +69,17 @@ produce() {
 	assert_equal "${f[*]:0:10}" "$t 1 0 key value 5 3 h1=x,h2=y % "$'\t'
 	# The timestamp is the producer's, a little before now.
 	(( f[10] > before - 60000 && f[10] <= $(date +%s%3N) ))
+}
+
+@test "kcons -f understands \\xHH escapes and refuses unknown ones with exit 2" {
+	t=$(new_topic 1)
+	printf 'v\n' | produce "$t"
+	run timeout 10 kcons -b "$BROKERS" -e -f '[%s]\x21\n' "$t"
+	assert_success
+	assert_output '[v]!'
+	run timeout 10 kcons -b "$BROKERS" -e -f '%s\q' "$t"
+	assert_failure 2
+	assert_output --partial 'unknown escape \q'
 }
 
 @test "kcons -f writes -1 sizes and empty text for a null key or value, -Z writes NULL" {

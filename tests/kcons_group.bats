@@ -5,12 +5,6 @@ load helpers
 setup_file() { broker_start; }
 teardown_file() { broker_stop; }
 
-produce() {
-	local t=$1
-	shift
-	timeout 20 kcat -b "$BROKERS" -P -t "$t" "$@"
-}
-
 @test "kcons -g -e reads a new group from the beginning and the next run only what is new" {
 	t=$(new_topic 3)
 	g=g_$RANDOM$$
