@@ -51,8 +51,8 @@ struct load {
         int open, done, connecting, next_to_connect;
         bool idle;
         uint64_t sent_total;
-        double rate;      /* messages a second in all; 0: as fast as possible */
-        double t_start;   /* when pacing began */
+        double rate;    /* messages a second in all; 0: as fast as possible */
+        double t_start; /* when pacing began */
 };
 
 #define BATCH          (64 * 1024)
@@ -342,8 +342,7 @@ int main(int argc, char **argv)
                         usage();
                 }
         }
-        if (L.nconns < 1 || messages < 0 || L.size < 1 || L.size > 60000 || port < 1 ||
-            L.rate < 0)
+        if (L.nconns < 1 || messages < 0 || L.size < 1 || L.size > 60000 || port < 1 || L.rate < 0)
                 usage();
 
         struct rlimit rl;

@@ -6,260 +6,260 @@
 
 bool utf8_valid(const void *s, size_t n)
 {
-	const unsigned char *p = s, *end = p + n;
-	while (p < end) {
-		/* Fast path: eight ASCII bytes at a time. */
-		if (end - p >= 8) {
-			uint64_t w;
-			memcpy(&w, p, 8);
-			if (!(w & 0x8080808080808080ULL)) {
-				p += 8;
-				continue;
-			}
-		}
-		unsigned char c = *p;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		size_t need;
-		uint32_t cp;
-		if (c >= 0xC2 && c <= 0xDF) {
-			need = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			need = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if ((size_t)(end - p) <= need)
-			return false;
-		for (size_t i = 1; i <= need; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3F);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		p += need + 1;
-	}
-	return true;
+        const unsigned char *p = s, *end = p + n;
+        while (p < end) {
+                /* Fast path: eight ASCII bytes at a time. */
+                if (end - p >= 8) {
+                        uint64_t w;
+                        memcpy(&w, p, 8);
+                        if (!(w & 0x8080808080808080ULL)) {
+                                p += 8;
+                                continue;
+                        }
+                }
+                unsigned char c = *p;
+                if (c < 0x80) {
+                        p++;
+                        continue;
+                }
+                size_t need;
+                uint32_t cp;
+                if (c >= 0xC2 && c <= 0xDF) {
+                        need = 1;
+                        cp = c & 0x1F;
+                } else if (c >= 0xE0 && c <= 0xEF) {
+                        need = 2;
+                        cp = c & 0x0F;
+                } else if (c >= 0xF0 && c <= 0xF4) {
+                        need = 3;
+                        cp = c & 0x07;
+                } else {
+                        return false;
+                }
+                if ((size_t)(end - p) <= need)
+                        return false;
+                for (size_t i = 1; i <= need; i++) {
+                        if ((p[i] & 0xC0) != 0x80)
+                                return false;
+                        cp = (cp << 6) | (p[i] & 0x3F);
+                }
+                if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+                    (cp >= 0xD800 && cp <= 0xDFFF))
+                        return false;
+                p += need + 1;
+        }
+        return true;
 }
 
 int json_put_string(struct outbuf *ob, const void *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = s, *end = p + n;
-	/* Worst case every byte becomes \u00XX: reserve once, not per byte. */
-	if (n > ((size_t)-1 - 2) / 6)
-		return -1;
-	char *o = outbuf_reserve(ob, n * 6 + 2);
-	if (!o)
-		return -1;
-	char *start = o;
-	*o++ = '"';
-	while (p < end) {
-		unsigned char c = *p++;
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*o++ = (char)c;
-			continue;
-		}
-		*o++ = '\\';
-		switch (c) {
-		case '"':
-			*o++ = '"';
-			break;
-		case '\\':
-			*o++ = '\\';
-			break;
-		case '\n':
-			*o++ = 'n';
-			break;
-		case '\r':
-			*o++ = 'r';
-			break;
-		case '\t':
-			*o++ = 't';
-			break;
-		case '\b':
-			*o++ = 'b';
-			break;
-		case '\f':
-			*o++ = 'f';
-			break;
-		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o++ = '"';
-	ob->len += (size_t)(o - start);
-	return 0;
+        static const char hex[] = "0123456789abcdef";
+        const unsigned char *p = s, *end = p + n;
+        /* Worst case every byte becomes \u00XX: reserve once, not per byte. */
+        if (n > ((size_t)-1 - 2) / 6)
+                return -1;
+        char *o = outbuf_reserve(ob, n * 6 + 2);
+        if (!o)
+                return -1;
+        char *start = o;
+        *o++ = '"';
+        while (p < end) {
+                unsigned char c = *p++;
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                        *o++ = (char)c;
+                        continue;
+                }
+                *o++ = '\\';
+                switch (c) {
+                case '"':
+                        *o++ = '"';
+                        break;
+                case '\\':
+                        *o++ = '\\';
+                        break;
+                case '\n':
+                        *o++ = 'n';
+                        break;
+                case '\r':
+                        *o++ = 'r';
+                        break;
+                case '\t':
+                        *o++ = 't';
+                        break;
+                case '\b':
+                        *o++ = 'b';
+                        break;
+                case '\f':
+                        *o++ = 'f';
+                        break;
+                default:
+                        *o++ = 'u';
+                        *o++ = '0';
+                        *o++ = '0';
+                        *o++ = hex[c >> 4];
+                        *o++ = hex[c & 15];
+                }
+        }
+        *o++ = '"';
+        ob->len += (size_t)(o - start);
+        return 0;
 }
 
 int base64_put(struct outbuf *ob, const void *s, size_t n)
 {
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = s;
-	size_t outlen = (n + 2) / 3 * 4;
-	char *o = outbuf_reserve(ob, outlen);
-	if (!o)
-		return -1;
-	size_t i = 0;
-	for (; i + 3 <= n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		*o++ = tab[v >> 18];
-		*o++ = tab[(v >> 12) & 63];
-		*o++ = tab[(v >> 6) & 63];
-		*o++ = tab[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)p[i] << 16;
-		if (i + 1 < n)
-			v |= (uint32_t)p[i + 1] << 8;
-		*o++ = tab[v >> 18];
-		*o++ = tab[(v >> 12) & 63];
-		*o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		*o++ = '=';
-	}
-	ob->len += outlen;
-	return 0;
+        static const char tab[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const unsigned char *p = s;
+        size_t outlen = (n + 2) / 3 * 4;
+        char *o = outbuf_reserve(ob, outlen);
+        if (!o)
+                return -1;
+        size_t i = 0;
+        for (; i + 3 <= n; i += 3) {
+                uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+                *o++ = tab[v >> 18];
+                *o++ = tab[(v >> 12) & 63];
+                *o++ = tab[(v >> 6) & 63];
+                *o++ = tab[v & 63];
+        }
+        if (i < n) {
+                uint32_t v = (uint32_t)p[i] << 16;
+                if (i + 1 < n)
+                        v |= (uint32_t)p[i + 1] << 8;
+                *o++ = tab[v >> 18];
+                *o++ = tab[(v >> 12) & 63];
+                *o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+                *o++ = '=';
+        }
+        ob->len += outlen;
+        return 0;
 }
 
 /* Value of one base64 digit, or -1. */
 static int b64val(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+        if (c >= 'A' && c <= 'Z')
+                return c - 'A';
+        if (c >= 'a' && c <= 'z')
+                return c - 'a' + 26;
+        if (c >= '0' && c <= '9')
+                return c - '0' + 52;
+        if (c == '+')
+                return 62;
+        if (c == '/')
+                return 63;
+        return -1;
 }
 
 long base64_decode(const char *s, size_t n, unsigned char *out)
 {
-	if (n % 4)
-		return -1;
-	long len = 0;
-	for (size_t i = 0; i < n; i += 4) {
-		int v[4];
-		int pad = 0;
-		for (int j = 0; j < 4; j++) {
-			unsigned char c = (unsigned char)s[i + j];
-			if (c == '=' && i + 4 == n && j >= 2) {
-				v[j] = 0;
-				pad++;
-			} else if (pad || (v[j] = b64val(c)) < 0) {
-				return -1;
-			}
-		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-			     (uint32_t)v[3];
-		out[len++] = (unsigned char)(w >> 16);
-		if (pad < 2)
-			out[len++] = (unsigned char)(w >> 8);
-		if (pad < 1)
-			out[len++] = (unsigned char)w;
-	}
-	return len;
+        if (n % 4)
+                return -1;
+        long len = 0;
+        for (size_t i = 0; i < n; i += 4) {
+                int v[4];
+                int pad = 0;
+                for (int j = 0; j < 4; j++) {
+                        unsigned char c = (unsigned char)s[i + j];
+                        if (c == '=' && i + 4 == n && j >= 2) {
+                                v[j] = 0;
+                                pad++;
+                        } else if (pad || (v[j] = b64val(c)) < 0) {
+                                return -1;
+                        }
+                }
+                uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
+                             (uint32_t)v[3];
+                out[len++] = (unsigned char)(w >> 16);
+                if (pad < 2)
+                        out[len++] = (unsigned char)(w >> 8);
+                if (pad < 1)
+                        out[len++] = (unsigned char)w;
+        }
+        return len;
 }
 
 int json_put_field(struct outbuf *ob, const char *name, const void *s, size_t n)
 {
-	int rc = outbuf_putc(ob, '"');
-	rc |= outbuf_put(ob, name, strlen(name));
-	if (!s)
-		return rc | outbuf_put(ob, "\":null", 6);
-	if (utf8_valid(s, n))
-		return rc | outbuf_put(ob, "\":", 2) | json_put_string(ob, s, n);
-	rc |= outbuf_put(ob, "_b64\":\"", 7);
-	rc |= base64_put(ob, s, n);
-	return rc | outbuf_putc(ob, '"');
+        int rc = outbuf_putc(ob, '"');
+        rc |= outbuf_put(ob, name, strlen(name));
+        if (!s)
+                return rc | outbuf_put(ob, "\":null", 6);
+        if (utf8_valid(s, n))
+                return rc | outbuf_put(ob, "\":", 2) | json_put_string(ob, s, n);
+        rc |= outbuf_put(ob, "_b64\":\"", 7);
+        rc |= base64_put(ob, s, n);
+        return rc | outbuf_putc(ob, '"');
 }
 
 int record_put(struct outbuf *ob, const void *s, size_t n, const char *delim, size_t delimlen)
 {
-	char *o = outbuf_reserve(ob, n + delimlen);
-	if (!o)
-		return -1;
-	if (n)
-		memcpy(o, s, n);
-	memcpy(o + n, delim, delimlen);
-	ob->len += n + delimlen;
-	return 0;
+        char *o = outbuf_reserve(ob, n + delimlen);
+        if (!o)
+                return -1;
+        if (n)
+                memcpy(o, s, n);
+        memcpy(o + n, delim, delimlen);
+        ob->len += n + delimlen;
+        return 0;
 }
 
 /* Value of one hex digit, or -1. */
 static int hexval(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
 }
 
 int unescape(const char *p, char *c)
 {
-	switch (*p) {
-	case 'n':
-		*c = '\n';
-		return 1;
-	case 'r':
-		*c = '\r';
-		return 1;
-	case 't':
-		*c = '\t';
-		return 1;
-	case '0':
-		*c = '\0';
-		return 1;
-	case '\\':
-		*c = '\\';
-		return 1;
-	case 'x': {
-		int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		*c = (char)(hi << 4 | lo);
-		return 3;
-	}
-	default:
-		return -1;
-	}
+        switch (*p) {
+        case 'n':
+                *c = '\n';
+                return 1;
+        case 'r':
+                *c = '\r';
+                return 1;
+        case 't':
+                *c = '\t';
+                return 1;
+        case '0':
+                *c = '\0';
+                return 1;
+        case '\\':
+                *c = '\\';
+                return 1;
+        case 'x': {
+                int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+                if (hi < 0 || lo < 0)
+                        return -1;
+                *c = (char)(hi << 4 | lo);
+                return 3;
+        }
+        default:
+                return -1;
+        }
 }
 
 long delim_parse(const char *spec, char *out, size_t outcap)
 {
-	size_t n = 0;
-	for (const char *p = spec; *p; p++) {
-		char c = *p;
-		if (c == '\\') {
-			int used = unescape(p + 1, &c);
-			if (used < 0)
-				return -1;
-			p += used;
-		}
-		if (n >= outcap)
-			return -1;
-		out[n++] = c;
-	}
-	return n ? (long)n : -1;
+        size_t n = 0;
+        for (const char *p = spec; *p; p++) {
+                char c = *p;
+                if (c == '\\') {
+                        int used = unescape(p + 1, &c);
+                        if (used < 0)
+                                return -1;
+                        p += used;
+                }
+                if (n >= outcap)
+                        return -1;
+                out[n++] = c;
+        }
+        return n ? (long)n : -1;
 }

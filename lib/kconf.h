@@ -10,7 +10,7 @@
 
 /* Sets name=value. An unknown property or a bad value is an error. */
 int kconf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr,
-	      size_t errlen);
+              size_t errlen);
 /* Sets a "name=value" pair as given to -X. */
 int kconf_set_pair(rd_kafka_conf_t *conf, const char *pair, char *errstr, size_t errlen);
 /* Reads "name=value" lines from path (as given to -F); blank lines and lines

@@ -9,12 +9,12 @@
 #include <stddef.h>
 
 struct outbuf {
-	int fd;
-	char *data;
-	size_t len; /* bytes held, from data + off */
-	size_t off; /* bytes of data already written */
-	size_t cap;
-	int oom; /* an allocation failed; the buffer is unusable */
+        int fd;
+        char *data;
+        size_t len; /* bytes held, from data + off */
+        size_t off; /* bytes of data already written */
+        size_t cap;
+        int oom; /* an allocation failed; the buffer is unusable */
 };
 
 /* Prepares ob to write to fd, with an initial capacity of cap bytes. */
