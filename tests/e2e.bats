@@ -40,22 +40,83 @@ stop_front_door() {
 }
 
 teardown() {
+	[ -n "${DRIVE_PID:-}" ] && kill -KILL "$DRIVE_PID" 2>/dev/null
 	[ -n "${WS_PID:-}" ] && kill -KILL "$WS_PID" 2>/dev/null
 	[ -n "${KP_PID:-}" ] && kill -KILL "$KP_PID" 2>/dev/null
 	return 0
 }
 
+# Starts the page driver (tests/clients/chromium-drive.js) on URL $1; the
+# test writes commands with `drive CMD` and reads answers from $DRIVE_OUT.
+drive_start() {
+	mkfifo "$BATS_TEST_TMPDIR/drive.in"
+	DRIVE_OUT=$BATS_TEST_TMPDIR/drive.out
+	TIMEOUT_SECS=90 NODE_PATH=/usr/share/nodejs node "$ROOT/tests/clients/chromium-drive.js" "$1" \
+		<"$BATS_TEST_TMPDIR/drive.in" >"$DRIVE_OUT" 2>"$BATS_TEST_TMPDIR/drive.err" 3>&- &
+	DRIVE_PID=$!
+	exec 7>"$BATS_TEST_TMPDIR/drive.in"
+}
+
+# Sends one command to the driver and waits for its answer (the page's status).
+drive() {
+	local n
+	n=$(wc -l <"$DRIVE_OUT")
+	echo "$*" >&7
+	wait_lines "$DRIVE_OUT" $((n + 1)) 60 || { cat "$BATS_TEST_TMPDIR/drive.err" >&2; return 1; }
+	sed -n "$((n + 1))p" "$DRIVE_OUT"
+}
+
+# Ends the driver: it closes Chromium and exits 0 when every command was done.
+drive_stop() {
+	exec 7>&-
+	run timeout 20 tail --pid="$DRIVE_PID" -f /dev/null
+	wait "$DRIVE_PID" || { cat "$BATS_TEST_TMPDIR/drive.err" >&2; return 1; }
+	DRIVE_PID=
+}
+
 @test "headless Chromium streams the demo page's records into Kafka, byte for byte and in order" {
 	t=$(new_topic 1)
-	start_front_door "$t" --www "$ROOT/pipelines/demo" --ack
-	run timeout 90 env NODE_PATH=/usr/share/nodejs node "$ROOT/tests/clients/chromium-stream.js" \
-		"http://127.0.0.1:$WS_PORT/" 60
-	assert_success
 	n=$(wc -l <"$ROOT/pipelines/demo/samples.jsonl")
-	assert_output "{\"state\":\"open\",\"samples\":$n,\"sent\":$n,\"acked\":$n}"
+	start_front_door "$t" --www "$ROOT/pipelines/demo" --ack
+	drive_start "http://127.0.0.1:$WS_PORT/"
+	run drive open
+	assert_output "{\"state\":\"open\",\"samples\":$n,\"sent\":0,\"acked\":0,\"pending\":0,\"reconnects\":0}"
+	drive click stream
+	run drive wait acked "$n"
+	assert_output "{\"state\":\"open\",\"samples\":$n,\"sent\":$n,\"acked\":$n,\"pending\":0,\"reconnects\":0}"
+	drive_stop
 	stop_front_door
 	run timeout 20 kcons -b "$BROKERS" -e "$t"
 	assert_success
+	assert_output "$(cat "$ROOT/pipelines/demo/samples.jsonl")"
+}
+
+@test "the demo page reconnects after wsrecv restarts and resends what was never acknowledged" {
+	n=$(wc -l <"$ROOT/pipelines/demo/samples.jsonl")
+	port=$(free_port)
+	# First a server without --ack: the records arrive but none is acknowledged.
+	wsrecv -p "$port" --www "$ROOT/pipelines/demo" >"$BATS_TEST_TMPDIR/out1" 2>/dev/null 3>&- &
+	WS_PID=$!
+	wait_port "$port"
+	drive_start "http://127.0.0.1:$port/"
+	drive open
+	drive click stream
+	run drive wait sent "$n"
+	assert_output "{\"state\":\"open\",\"samples\":$n,\"sent\":$n,\"acked\":0,\"pending\":$n,\"reconnects\":0}"
+	wait_lines "$BATS_TEST_TMPDIR/out1" "$n"
+	kill -TERM "$WS_PID"
+	wait "$WS_PID"
+	# The page sees the close, backs off and reconnects to the new server
+	# (7>&-: the server must not hold the driver's command FIFO open).
+	wsrecv -p "$port" --www "$ROOT/pipelines/demo" --ack >"$BATS_TEST_TMPDIR/out2" 2>/dev/null 3>&- 7>&- &
+	WS_PID=$!
+	run drive wait acked "$n"
+	assert_output --partial "\"sent\":$n,\"acked\":$n,\"pending\":0,\"reconnects\":1}"
+	drive_stop
+	kill -TERM "$WS_PID"
+	wait "$WS_PID"
+	WS_PID=
+	run cat "$BATS_TEST_TMPDIR/out2"
 	assert_output "$(cat "$ROOT/pipelines/demo/samples.jsonl")"
 }
 

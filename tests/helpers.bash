@@ -128,6 +128,33 @@ wait_for_file() {
 	return 1
 }
 
+# Prints a TCP port that is free right now on 127.0.0.1.
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits until something accepts connections on 127.0.0.1:$1 (a server
+# started with a fixed port, where no "listening" line can be read).
+wait_port() {
+	local i
+	for i in $(seq 200); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Waits (at most $3 seconds, default 30) until file $1 has at least $2 lines.
+wait_lines() {
+	local f=$1 n=$2 secs=${3:-30} i
+	for i in $(seq $((secs * 20))); do
+		[ -f "$f" ] && [ "$(wc -l <"$f")" -ge "$n" ] && return 0
+		sleep 0.05
+	done
+	echo "wait_lines: $f has $(wc -l <"$f" 2>/dev/null || echo no) lines, not $n" >&2
+	return 1
+}
+
 # Marks a volume test (100,000 records and the like): the sanitizer pass,
 # which runs everything else a second time, leaves these out.
 heavy_test() {

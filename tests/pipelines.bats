@@ -12,21 +12,6 @@ teardown() {
 	return 0
 }
 
-# Prints a TCP port that is free right now on 127.0.0.1.
-free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Waits until something accepts connections on 127.0.0.1:$1.
-wait_port() {
-	local i
-	for i in $(seq 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # Sends the lines of a file through a Node ws client and waits for the acks.
 ws_send() {
 	timeout 30 env NODE_PATH=/usr/share/nodejs node "$ROOT/pipelines/demo/send.js" --ack --timeout 25 "$@"
