@@ -239,12 +239,15 @@ static int take(struct run *x, bool send, bool *more)
         const char *rec;
         size_t len;
         char why[256];
+        int rc;
         *more = true;
         switch (reader_next(&x->r, &rec, &len)) {
         case REC_NONE:
                 *more = false;
                 return 0;
         case REC_PART: /* too long for the buffer: stream it to --failed */
+                /* The batched records before it go first, in --failed too. */
+                rc = producer_flush(&x->p);
                 if (!x->in_part) {
                         x->in_part = true;
                         x->part_len = 0;
@@ -253,8 +256,9 @@ static int take(struct run *x, bool send, bool *more)
                 }
                 x->part_len += len;
                 failed_bytes(&x->f, rec, len);
-                return 0;
+                return rc;
         case REC_PART_END:
+                rc = producer_flush(&x->p);
                 x->in_part = false;
                 x->c.rejected++;
                 failed_bytes(&x->f, rec, len);
@@ -262,7 +266,7 @@ static int take(struct run *x, bool send, bool *more)
                          "%" PRIu64 " bytes, too large for message.max.bytes (%ld)",
                          x->part_len + len, x->p.max_bytes);
                 failed_end(&x->f, x->recno, why);
-                return 0;
+                return rc;
         case REC_FULL:
                 break;
         }
@@ -276,24 +280,19 @@ static int take(struct run *x, bool send, bool *more)
                 reject(x, "not sent: stopped by a second signal", rec, len);
                 return 0;
         }
-        if (producer_send(&x->p, x->recno, rec, len) < 0) {
-                reject(x,
-                       x->p.fatal ? "not sent: fatal producer error"
-                                  : "not sent: stopped by a second signal",
-                       rec, len);
-                return -1;
-        }
-        return 0;
+        /* Cut short, the records not produced are in failed already. */
+        return producer_send(&x->p, x->recno, rec, len);
 }
 
-/* Produces every record the buffer holds. Returns -1 when cut short. */
+/* Produces every record the buffer holds, before the buffer is read into
+ * again. Returns -1 when cut short. */
 static int send_ready(struct run *x)
 {
         bool more = true;
         while (more)
                 if (take(x, true, &more) < 0)
                         return -1;
-        return 0;
+        return producer_flush(&x->p);
 }
 
 /* After a stop: whatever is left in the buffer goes to failed, including

@@ -18,6 +18,9 @@ enum { VU_RKT, VU_PARTITION, VU_FLAGS, VU_VALUE, VU_KEY, VU_OPAQUE, VU_TIMESTAMP
 /* How long a purge after a second signal may take to report back. */
 #define PURGE_WAIT_MS 5000
 
+/* Records per rd_kafka_produce_batch() call. */
+#define BATCH_MAX 1024
+
 int producer_defaults(rd_kafka_conf_t *conf, char *errstr, size_t errlen)
 {
         static const char *const defaults[][2] = {
@@ -103,19 +106,25 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
         rd_kafka_conf_set_error_cb(conf, on_error);
         rd_kafka_conf_set_log_cb(conf, on_log);
 
+        p->partition = o->partition;
+        p->batch = o->nheaders == 0;
         p->nvu = VU_HEADERS + o->nheaders;
         p->vu = calloc(p->nvu, sizeof(*p->vu));
-        if (!p->vu) {
+        if (p->batch) {
+                p->msgs = calloc(BATCH_MAX, sizeof(*p->msgs));
+                p->recs = calloc(BATCH_MAX, sizeof(*p->recs));
+        }
+        if (!p->vu || (p->batch && (!p->msgs || !p->recs))) {
                 snprintf(errstr, errlen, "out of memory");
                 rd_kafka_conf_destroy(conf);
+                producer_close(p);
                 return -1;
         }
         /* conf is owned by rk from here on, when rd_kafka_new succeeds. */
         p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errlen);
         if (!p->rk) {
                 rd_kafka_conf_destroy(conf);
-                free(p->vu);
-                p->vu = NULL;
+                producer_close(p);
                 return -1;
         }
         p->rkt = rd_kafka_topic_new(p->rk, o->topic, NULL);
@@ -147,6 +156,42 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
         return 0;
 }
 
+/* Counts a record librdkafka refused and hands it to failed. */
+static void refuse(struct producer *p, uint64_t recno, rd_kafka_resp_err_t code, const char *rec,
+                   size_t len)
+{
+        char why[256];
+        if (code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+                snprintf(why, sizeof(why), "%zu bytes, too large for message.max.bytes (%ld)", len,
+                         p->max_bytes);
+        else
+                snprintf(why, sizeof(why), "%s", rd_kafka_err2str(code));
+        p->counts->rejected++;
+        failed_record(p->failed, recno, why, rec, len);
+}
+
+/* Counts a record that a second signal or a fatal error kept from being
+ * produced and hands it to failed. The first such record names the cause;
+ * the rest are named like the input left unread after a stop. */
+static void cut_short(struct producer *p, uint64_t recno, const char *rec, size_t len, bool first)
+{
+        p->counts->rejected++;
+        failed_record(p->failed, recno,
+                      first && p->fatal ? "not sent: fatal producer error"
+                                        : "not sent: stopped by a second signal",
+                      rec, len);
+}
+
+/* The local queue is full: lets deliveries make room. Returns -1 when a
+ * second stop signal or a fatal error says to stop waiting. */
+static int wait_for_room(struct producer *p)
+{
+        if (signals_stop_count() >= 2 || p->fatal)
+                return -1;
+        rd_kafka_poll(p->rk, 5);
+        return 0;
+}
+
 int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t len)
 {
         const char *key = NULL, *val = rec;
@@ -164,6 +209,19 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
                 if (vlen == 0)
                         val = NULL;
         }
+        if (p->batch) {
+                rd_kafka_message_t *m = &p->msgs[p->nmsgs];
+                m->payload = (void *)val;
+                m->len = vlen;
+                m->key = (void *)key;
+                m->key_len = klen;
+                m->_private = (void *)(uintptr_t)recno;
+                p->recs[p->nmsgs].rec = rec;
+                p->recs[p->nmsgs].len = len;
+                if (++p->nmsgs == BATCH_MAX)
+                        return producer_flush(p);
+                return 0;
+        }
         p->vu[VU_VALUE].u.mem.ptr = (void *)val;
         p->vu[VU_VALUE].u.mem.size = vlen;
         p->vu[VU_KEY].u.mem.ptr = (void *)key;
@@ -178,22 +236,47 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
                 rd_kafka_resp_err_t code = rd_kafka_error_code(e);
                 rd_kafka_error_destroy(e);
                 if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                        char why[256];
-                        if (code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
-                                snprintf(why, sizeof(why),
-                                         "%zu bytes, too large for message.max.bytes (%ld)", len,
-                                         p->max_bytes);
-                        else
-                                snprintf(why, sizeof(why), "%s", rd_kafka_err2str(code));
-                        p->counts->rejected++;
-                        failed_record(p->failed, recno, why, rec, len);
+                        refuse(p, recno, code, rec, len);
                         return 0;
                 }
-                /* The local queue is full: let deliveries make room. */
-                if (signals_stop_count() >= 2 || p->fatal)
+                if (wait_for_room(p) < 0) {
+                        cut_short(p, recno, rec, len, true);
                         return -1;
-                rd_kafka_poll(p->rk, 5);
+                }
         }
+}
+
+int producer_flush(struct producer *p)
+{
+        size_t n = p->nmsgs;
+        p->nmsgs = 0;
+        while (n > 0) {
+                rd_kafka_produce_batch(p->rkt, p->partition, RD_KAFKA_MSG_F_COPY, p->msgs, (int)n);
+                /* Those refused for a full queue (once one is, all after it
+                 * are) move to the front, in order, to be tried again. */
+                size_t again = 0;
+                for (size_t i = 0; i < n; i++) {
+                        rd_kafka_resp_err_t code = p->msgs[i].err;
+                        uint64_t recno = (uint64_t)(uintptr_t)p->msgs[i]._private;
+                        if (!code) {
+                                p->counts->produced++;
+                        } else if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                                refuse(p, recno, code, p->recs[i].rec, p->recs[i].len);
+                        } else {
+                                p->msgs[again] = p->msgs[i];
+                                p->recs[again] = p->recs[i];
+                                again++;
+                        }
+                }
+                n = again;
+                if (n > 0 && wait_for_room(p) < 0) {
+                        for (size_t i = 0; i < n; i++)
+                                cut_short(p, (uint64_t)(uintptr_t)p->msgs[i]._private,
+                                          p->recs[i].rec, p->recs[i].len, i == 0);
+                        return -1;
+                }
+        }
+        return 0;
 }
 
 void producer_set_time(struct producer *p)
@@ -252,7 +335,11 @@ void producer_close(struct producer *p)
         if (p->rk)
                 rd_kafka_destroy(p->rk);
         free(p->vu);
+        free(p->msgs);
+        free(p->recs);
         p->rkt = NULL;
         p->rk = NULL;
         p->vu = NULL;
+        p->msgs = NULL;
+        p->recs = NULL;
 }

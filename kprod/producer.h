@@ -1,6 +1,9 @@
 /* producer: the librdkafka handle, one record in, delivery reports out.
  *
- * Records are produced with RD_KAFKA_MSG_F_COPY from the reader's buffer.
+ * Records are produced with RD_KAFKA_MSG_F_COPY from the reader's buffer,
+ * gathered into batches for rd_kafka_produce_batch() (one topic lock and
+ * one clock read per batch instead of per record) unless -H headers are
+ * given, which only rd_kafka_produceva() can send.
  * Only failed deliveries are reported back (delivery.report.only.error), so
  * a delivered record costs no callback; those that fail go to struct
  * failed, rebuilt from the message's key and value. */
@@ -33,11 +36,22 @@ struct producer_opts {
         bool verbose;
 };
 
+/* A batched record as read, for --failed should it be refused. */
+struct batched {
+        const char *rec;
+        size_t len;
+};
+
 struct producer {
         rd_kafka_t *rk;
         rd_kafka_topic_t *rkt;
         rd_kafka_vu_t *vu; /* the produceva() arguments, filled once */
         size_t nvu;
+        int32_t partition;
+        bool batch;               /* no headers: rd_kafka_produce_batch() */
+        rd_kafka_message_t *msgs; /* the batch, pointing into the reader's buffer */
+        struct batched *recs;     /* msgs[i] as read */
+        size_t nmsgs;
         const char *kdelim;
         size_t kdlen;
         bool null_empty;
@@ -56,13 +70,19 @@ int producer_defaults(rd_kafka_conf_t *conf, char *errstr, size_t errlen);
  * Returns 0 or -1 with a message in errstr. */
 int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct producer_opts *o,
                  struct failed *failed, struct counts *counts, char *errstr, size_t errlen);
-/* Produces one record (key split at -K). A full local queue is waited out.
- * Returns 0 when queued or refused (refused: counted and sent to failed),
- * -1 when a second stop signal or a fatal error cut the wait short (the
- * record is then neither counted nor sent to failed). */
+/* Produces one record (key split at -K), or adds it to the batch, which
+ * producer_flush() sends; rec must stay valid until then. A full local
+ * queue is waited out. Returns 0 when queued or refused (refused: counted
+ * and sent to failed), -1 when a second stop signal or a fatal error cut
+ * the wait short: the records not produced are then counted as rejected
+ * and sent to failed too. */
 int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t len);
+/* Produces the batch, if any; returns as producer_send(). Called before the
+ * reader's buffer changes and before anything else is sent to failed. */
+int producer_flush(struct producer *p);
 /* Stamps the records produced from now on with the current time (their
- * CreateTime): called once per read, it saves a clock read per record. */
+ * CreateTime): called once per read, it saves a clock read per record.
+ * Batches (no -H) are stamped by rd_kafka_produce_batch() itself. */
 void producer_set_time(struct producer *p);
 /* Serves delivery reports and errors without blocking. */
 void producer_poll(struct producer *p);
