@@ -60,11 +60,11 @@ $(BINDIR)/wsrecv: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard wsrecv/*.c)) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LWS_LIBS)
 
 # Programs the tests and benchmarks use (never installed).
-TESTTOOLS := tests/bin/mockbroker tests/bin/framing_fuzz \
+TESTTOOLS := tests/bin/mockbroker tests/bin/mktopic tests/bin/framing_fuzz \
 	$(patsubst bench/%.c,bench/bin/%,$(wildcard bench/*.c))
 testtools: $(TESTTOOLS)
 
-tests/bin/mockbroker: tests/mockbroker.c
+tests/bin/mockbroker tests/bin/mktopic: tests/bin/%: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O2 $(RDKAFKA_CFLAGS) -o $@ $< $(RDKAFKA_LIBS)
 

@@ -57,6 +57,12 @@ is_mock() {
 	[ -z "${KAFKA_BROKERS:-}" ]
 }
 
+# True when the cluster is a test broker (librdkafka's mock), started by the
+# suite or outside it (KAFKA_TEST_CTL): its limits, not a real cluster's, apply.
+is_test_broker() {
+	is_mock || [ -n "${KAFKA_TEST_CTL:-}" ]
+}
+
 # Skips a test that needs the mock cluster's fault injection.
 needs_mock() {
 	is_mock || skip "needs the test broker's fault injection (KAFKA_BROKERS is set)"
@@ -66,7 +72,7 @@ needs_mock() {
 # comes back rejoin only after the old session timed out: a short one keeps
 # the tests quick (a real cluster refuses less than 6 s, and needs none).
 group_opts() {
-	if is_mock; then
+	if is_test_broker; then
 		echo "-X session.timeout.ms=3000 -X heartbeat.interval.ms=500"
 	fi
 }
@@ -90,16 +96,19 @@ broker_cmd() {
 }
 
 # Prints a topic name no other test uses, after creating the topic with
-# the given number of partitions (default 1). On a real cluster the topic is
-# made with kafka-topics.sh when it is on PATH, else left to auto-creation.
+# the given number of partitions (default 1): over the test broker's
+# control FIFO, or on a real cluster with the Admin API (tests/bin/mktopic).
+# KAFKA_TEST_CTL names the control FIFO of a test broker started outside the
+# suites, to run them in their KAFKA_BROKERS mode without a real cluster.
 new_topic() {
 	local parts=${1:-1}
 	local name="t${BATS_SUITE_TEST_NUMBER:-0}_${BATS_TEST_NUMBER:-0}_$$_${RANDOM}"
 	if is_mock; then
 		broker_cmd "topic $name $parts" >&2 || return 1
-	elif command -v kafka-topics.sh >/dev/null; then
-		kafka-topics.sh --bootstrap-server "$BROKERS" --create --topic "$name" \
-			--partitions "$parts" >/dev/null || return 1
+	elif [ -n "${KAFKA_TEST_CTL:-}" ]; then
+		echo "topic $name $parts" >"$KAFKA_TEST_CTL" && sleep 0.2
+	else
+		timeout 40 "$ROOT/tests/bin/mktopic" -b "$BROKERS" "$name" "$parts" || return 1
 	fi
 	echo "$name"
 }

@@ -204,7 +204,7 @@ produce_in_three_times() {
 
 @test "kcons -o s@MS starts at the first message at or after MS" {
 	# The test broker answers every offset-by-time query with the end.
-	is_mock && skip "the test broker cannot look offsets up by timestamp"
+	is_test_broker && skip "the test broker cannot look offsets up by timestamp"
 	t=$(new_topic 1)
 	read -r t1 t2 < <(produce_in_three_times "$t")
 	run timeout 10 kcons -b "$BROKERS" -e -o "s@$t1" "$t"
