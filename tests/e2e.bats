@@ -40,7 +40,10 @@ stop_front_door() {
 }
 
 teardown() {
-	[ -n "${DRIVE_PID:-}" ] && kill -KILL "$DRIVE_PID" 2>/dev/null
+	# TERM first: the driver then closes its Chromium.
+	if [ -n "${DRIVE_PID:-}" ] && kill -TERM "$DRIVE_PID" 2>/dev/null; then
+		timeout 5 tail --pid="$DRIVE_PID" -f /dev/null || kill -KILL "$DRIVE_PID" 2>/dev/null
+	fi
 	[ -n "${WS_PID:-}" ] && kill -KILL "$WS_PID" 2>/dev/null
 	[ -n "${KP_PID:-}" ] && kill -KILL "$KP_PID" 2>/dev/null
 	return 0

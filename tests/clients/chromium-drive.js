@@ -47,6 +47,9 @@ setTimeout(() => {
   process.stderr.write(`chromium-drive: timed out after ${timeoutSecs}s\n`);
   quit(1);
 }, timeoutSecs * 1000);
+// Stopped from outside (a test's teardown, timeout(1)): never leave Chromium behind.
+process.on('SIGTERM', () => quit(1));
+process.on('SIGINT', () => quit(1));
 
 let stderr = '';
 let started = false;
