@@ -58,7 +58,7 @@ static int flush_and_store(struct run *r)
                         r->status = EXIT_RUNTIME;
                 }
                 r->out_closed = true;
-                r->ob.len = r->ob.off = 0;
+                outbuf_discard(&r->ob);
                 r->buffered = 0;
                 parts_drop_dirty(&r->parts);
                 return -1;

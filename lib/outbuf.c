@@ -73,6 +73,11 @@ int outbuf_putc(struct outbuf *ob, char c)
         return outbuf_put(ob, &c, 1);
 }
 
+void outbuf_discard(struct outbuf *ob)
+{
+        ob->len = ob->off = 0;
+}
+
 size_t outbuf_pending(const struct outbuf *ob)
 {
         return ob->len;

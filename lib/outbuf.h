@@ -27,6 +27,8 @@ char *outbuf_reserve(struct outbuf *ob, size_t n);
 int outbuf_put(struct outbuf *ob, const void *p, size_t n);
 /* Appends one byte. */
 int outbuf_putc(struct outbuf *ob, char c);
+/* Drops every byte not yet written (the reader went away). */
+void outbuf_discard(struct outbuf *ob);
 /* Number of bytes waiting to be written. */
 size_t outbuf_pending(const struct outbuf *ob);
 /* Writes everything, retrying on EINTR. Returns 0 or -1 (errno set). */

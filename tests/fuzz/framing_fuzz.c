@@ -19,137 +19,155 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fail(const char *what)
 {
-	fprintf(stderr, "framing_fuzz: property violated: %s\n", what);
-	abort();
+        fprintf(stderr, "framing_fuzz: property violated: %s\n", what);
+        abort();
 }
 
 /* Reference UTF-8 check, written differently from the one under test:
  * decode each sequence fully, then judge the code point. */
 static int ref_utf8(const uint8_t *s, size_t n)
 {
-	size_t i = 0;
-	while (i < n) {
-		uint32_t c = s[i];
-		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-		if (!len || i + len > n)
-			return 0;
-		uint32_t cp = len == 1 ? c : c & (0x7F >> len);
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] >> 6) != 2)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-		if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += len;
-	}
-	return 1;
+        size_t i = 0;
+        while (i < n) {
+                uint32_t c = s[i];
+                size_t len = c < 0x80         ? 1
+                             : (c >> 5) == 6  ? 2
+                             : (c >> 4) == 14 ? 3
+                             : (c >> 3) == 30 ? 4
+                                              : 0;
+                if (!len || i + len > n)
+                        return 0;
+                uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+                for (size_t k = 1; k < len; k++) {
+                        if ((s[i + k] >> 6) != 2)
+                                return 0;
+                        cp = cp << 6 | (s[i + k] & 0x3F);
+                }
+                static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+                if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                        return 0;
+                i += len;
+        }
+        return 1;
 }
 
 static int hexdigit(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* Decodes the JSON string literal at s (which must be what json_put_string
  * writes: no \uXXXX above 0x1F) into out; returns its length or -1. */
 static long json_unquote(const char *s, size_t n, uint8_t *out)
 {
-	if (n < 2 || s[0] != '"' || s[n - 1] != '"')
-		return -1;
-	long len = 0;
-	for (size_t i = 1; i < n - 1; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == '"')
-			return -1;
-		if (c != '\\') {
-			out[len++] = c;
-			continue;
-		}
-		if (++i >= n - 1)
-			return -1;
-		switch (s[i]) {
-		case '"': out[len++] = '"'; break;
-		case '\\': out[len++] = '\\'; break;
-		case 'n': out[len++] = '\n'; break;
-		case 'r': out[len++] = '\r'; break;
-		case 't': out[len++] = '\t'; break;
-		case 'b': out[len++] = '\b'; break;
-		case 'f': out[len++] = '\f'; break;
-		case 'u': {
-			if (i + 4 >= n - 1 || s[i + 1] != '0' || s[i + 2] != '0')
-				return -1;
-			int hi = hexdigit(s[i + 3]), lo = hexdigit(s[i + 4]);
-			if (hi < 0 || lo < 0 || hi > 1)
-				return -1;
-			out[len++] = (uint8_t)(hi << 4 | lo);
-			i += 4;
-			break;
-		}
-		default:
-			return -1;
-		}
-	}
-	return len;
+        if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+                return -1;
+        long len = 0;
+        for (size_t i = 1; i < n - 1; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c < 0x20 || c == '"')
+                        return -1;
+                if (c != '\\') {
+                        out[len++] = c;
+                        continue;
+                }
+                if (++i >= n - 1)
+                        return -1;
+                switch (s[i]) {
+                case '"':
+                        out[len++] = '"';
+                        break;
+                case '\\':
+                        out[len++] = '\\';
+                        break;
+                case 'n':
+                        out[len++] = '\n';
+                        break;
+                case 'r':
+                        out[len++] = '\r';
+                        break;
+                case 't':
+                        out[len++] = '\t';
+                        break;
+                case 'b':
+                        out[len++] = '\b';
+                        break;
+                case 'f':
+                        out[len++] = '\f';
+                        break;
+                case 'u': {
+                        if (i + 4 >= n - 1 || s[i + 1] != '0' || s[i + 2] != '0')
+                                return -1;
+                        int hi = hexdigit(s[i + 3]), lo = hexdigit(s[i + 4]);
+                        if (hi < 0 || lo < 0 || hi > 1)
+                                return -1;
+                        out[len++] = (uint8_t)(hi << 4 | lo);
+                        i += 4;
+                        break;
+                }
+                default:
+                        return -1;
+                }
+        }
+        return len;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct outbuf ob;
-	if (outbuf_init(&ob, -1, 16) < 0)
-		fail("outbuf_init");
-	uint8_t *back = malloc(size + 4);
-	if (!back)
-		fail("malloc");
+        struct outbuf ob;
+        if (outbuf_init(&ob, -1, 16) < 0)
+                fail("outbuf_init");
+        uint8_t *back = malloc(size + 4);
+        if (!back)
+                fail("malloc");
 
-	int valid = utf8_valid(data, size);
-	if (valid != ref_utf8(data, size))
-		fail("utf8_valid disagrees with the reference decoder");
+        int valid = utf8_valid(data, size);
+        if (valid != ref_utf8(data, size))
+                fail("utf8_valid disagrees with the reference decoder");
 
-	if (valid) {
-		if (json_put_string(&ob, data, size) < 0)
-			fail("json_put_string failed");
-		long n = json_unquote(ob.data + ob.off, ob.len, back);
-		if (n != (long)size || memcmp(back, data, size) != 0)
-			fail("JSON string does not decode to its input");
-		if (!utf8_valid(ob.data + ob.off, ob.len))
-			fail("JSON output is not UTF-8");
-		ob.len = ob.off = 0;
-	}
+        if (valid) {
+                if (json_put_string(&ob, data, size) < 0)
+                        fail("json_put_string failed");
+                long n = json_unquote(ob.data + ob.off, ob.len, back);
+                if (n != (long)size || memcmp(back, data, size) != 0)
+                        fail("JSON string does not decode to its input");
+                if (!utf8_valid(ob.data + ob.off, ob.len))
+                        fail("JSON output is not UTF-8");
+                outbuf_discard(&ob);
+        }
 
-	if (base64_put(&ob, data, size) < 0)
-		fail("base64_put failed");
-	if (ob.len != (size + 2) / 3 * 4)
-		fail("base64 length");
-	if (base64_decode(ob.data + ob.off, ob.len, back) != (long)size ||
-	    memcmp(back, data, size) != 0)
-		fail("base64 does not round-trip");
-	ob.len = ob.off = 0;
+        if (base64_put(&ob, data, size) < 0)
+                fail("base64_put failed");
+        if (ob.len != (size + 2) / 3 * 4)
+                fail("base64 length");
+        if (base64_decode(ob.data + ob.off, ob.len, back) != (long)size ||
+            memcmp(back, data, size) != 0)
+                fail("base64 does not round-trip");
+        outbuf_discard(&ob);
 
-	if (json_put_field(&ob, "v", data, size) < 0)
-		fail("json_put_field failed");
-	const char *f = ob.data + ob.off;
-	const char *want = valid ? "\"v\":\"" : "\"v_b64\":\"";
-	if (ob.len < strlen(want) || memcmp(f, want, strlen(want)) != 0)
-		fail("json_put_field chose the wrong field name");
-	ob.len = ob.off = 0;
+        if (json_put_field(&ob, "v", data, size) < 0)
+                fail("json_put_field failed");
+        const char *f = ob.data + ob.off;
+        const char *want = valid ? "\"v\":\"" : "\"v_b64\":\"";
+        if (ob.len < strlen(want) || memcmp(f, want, strlen(want)) != 0)
+                fail("json_put_field chose the wrong field name");
+        outbuf_discard(&ob);
 
-	/* delim_parse on the input as a C string. */
-	char *spec = malloc(size + 1);
-	if (!spec)
-		fail("malloc");
-	memcpy(spec, data, size);
-	spec[size] = '\0';
-	char d[8];
-	long dl = delim_parse(spec, d, sizeof(d));
-	if (dl > (long)sizeof(d) || dl == 0)
-		fail("delim_parse length");
-	free(spec);
+        /* delim_parse on the input as a C string. */
+        char *spec = malloc(size + 1);
+        if (!spec)
+                fail("malloc");
+        memcpy(spec, data, size);
+        spec[size] = '\0';
+        char d[8];
+        long dl = delim_parse(spec, d, sizeof(d));
+        if (dl > (long)sizeof(d) || dl == 0)
+                fail("delim_parse length");
+        free(spec);
 
-	free(back);
-	outbuf_free(&ob);
-	return 0;
+        free(back);
+        outbuf_free(&ob);
+        return 0;
 }
 
 #ifndef FUZZING_ENGINE
@@ -157,25 +175,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
  * the bytes that matter (ASCII controls, quotes, UTF-8 lead bytes). */
 int main(int argc, char **argv)
 {
-	long iterations = argc > 1 ? atol(argv[1]) : 100000;
-	static const char *cases[] = {"",           "a",          "\"\\\n\r\t\b\f\x01\x1f",
-				      "\xc3\xa9",   "\xe2\x82\xac", "\xf0\x9f\x98\x80",
-				      "\xc0\xaf",   "\xed\xa0\x80", "\xf4\x90\x80\x80",
-				      "\xe2\x82",   "\xff",       "\\x4",
-				      "\\x41\\n\\0", "\\q"};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		LLVMFuzzerTestOneInput((const uint8_t *)cases[i], strlen(cases[i]));
-	static const uint8_t alphabet[] = {'a', '"', '\\', '\n', '\r', 0, 0x1f, 0x7f, 0x80, 0xbf,
-					   0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 'x'};
-	srand((unsigned)time(NULL));
-	uint8_t buf[64];
-	for (long it = 0; it < iterations; it++) {
-		size_t n = (size_t)rand() % sizeof(buf);
-		for (size_t i = 0; i < n; i++)
-			buf[i] = rand() % 2 ? alphabet[rand() % sizeof(alphabet)] : (uint8_t)rand();
-		LLVMFuzzerTestOneInput(buf, n);
-	}
-	printf("framing_fuzz: %ld random inputs, all properties hold\n", iterations);
-	return 0;
+        long iterations = argc > 1 ? atol(argv[1]) : 100000;
+        static const char *cases[] = {"",
+                                      "a",
+                                      "\"\\\n\r\t\b\f\x01\x1f",
+                                      "\xc3\xa9",
+                                      "\xe2\x82\xac",
+                                      "\xf0\x9f\x98\x80",
+                                      "\xc0\xaf",
+                                      "\xed\xa0\x80",
+                                      "\xf4\x90\x80\x80",
+                                      "\xe2\x82",
+                                      "\xff",
+                                      "\\x4",
+                                      "\\x41\\n\\0",
+                                      "\\q"};
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                LLVMFuzzerTestOneInput((const uint8_t *)cases[i], strlen(cases[i]));
+        static const uint8_t alphabet[] = {'a',  '"',  '\\', '\n', '\r', 0,    0x1f,
+                                           0x7f, 0x80, 0xbf, 0xc2, 0xdf, 0xe0, 0xed,
+                                           0xef, 0xf0, 0xf4, 0xf5, 0xff, 'x'};
+        srand((unsigned)time(NULL));
+        uint8_t buf[64];
+        for (long it = 0; it < iterations; it++) {
+                size_t n = (size_t)rand() % sizeof(buf);
+                for (size_t i = 0; i < n; i++)
+                        buf[i] = rand() % 2 ? alphabet[rand() % sizeof(alphabet)] : (uint8_t)rand();
+                LLVMFuzzerTestOneInput(buf, n);
+        }
+        printf("framing_fuzz: %ld random inputs, all properties hold\n", iterations);
+        return 0;
 }
 #endif
