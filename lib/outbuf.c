@@ -2,8 +2,10 @@
 #include "outbuf.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int outbuf_init(struct outbuf *ob, int fd, size_t cap)
@@ -34,8 +36,11 @@ char *outbuf_reserve(struct outbuf *ob, size_t n)
         if (ob->off + ob->len + n <= ob->cap)
                 return ob->data + ob->off + ob->len;
         if (ob->off > 0) {
+                if (ob->off + ob->len > ob->touched)
+                        ob->touched = ob->off + ob->len;
                 memmove(ob->data, ob->data + ob->off, ob->len);
                 ob->off = 0;
+                ob->trimmed = 0;
                 if (ob->len + n <= ob->cap)
                         return ob->data + ob->len;
         }
@@ -54,6 +59,7 @@ char *outbuf_reserve(struct outbuf *ob, size_t n)
         }
         ob->data = p;
         ob->cap = cap;
+        ob->trimmed = 0;
         return ob->data + ob->len;
 }
 
@@ -68,6 +74,41 @@ int outbuf_put(struct outbuf *ob, const void *p, size_t n)
         return 0;
 }
 
+/* Gives back the whole pages inside [from, to) of the buffer's data. */
+static void give_back(struct outbuf *ob, size_t from, size_t to)
+{
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        uintptr_t a = ((uintptr_t)ob->data + from + page - 1) & ~(uintptr_t)(page - 1);
+        uintptr_t b = ((uintptr_t)ob->data + to) & ~(uintptr_t)(page - 1);
+        /* Whole pages only, so the allocator's own data around the buffer
+         * is never touched. */
+        if (b > a)
+                madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+void outbuf_trim(struct outbuf *ob, size_t keep)
+{
+        size_t end = ob->off + ob->len;
+        if (ob->touched < end)
+                ob->touched = end;
+        if (!ob->data)
+                return;
+        /* The bytes before off are written; those after end are free. */
+        size_t head_from = ob->trimmed > keep ? ob->trimmed : keep;
+        size_t head = ob->off > head_from ? ob->off - head_from : 0;
+        size_t tail_from = end > keep ? end : keep;
+        size_t tail = ob->touched > tail_from ? ob->touched - tail_from : 0;
+        if (head + tail < keep)
+                return;
+        if (head) {
+                give_back(ob, head_from, ob->off);
+                ob->trimmed = ob->off;
+        }
+        if (tail)
+                give_back(ob, tail_from, ob->touched);
+        ob->touched = end;
+}
+
 int outbuf_putc(struct outbuf *ob, char c)
 {
         return outbuf_put(ob, &c, 1);
@@ -75,7 +116,7 @@ int outbuf_putc(struct outbuf *ob, char c)
 
 void outbuf_discard(struct outbuf *ob)
 {
-        ob->len = ob->off = 0;
+        ob->len = ob->off = ob->trimmed = 0;
 }
 
 size_t outbuf_pending(const struct outbuf *ob)
@@ -89,9 +130,9 @@ long outbuf_write_some(struct outbuf *ob)
         while (ob->len > 0) {
                 ssize_t w = write(ob->fd, ob->data + ob->off, ob->len);
                 if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN || errno == EWOULDBLOCK)
+                        /* A signal (EINTR) ends the call too: the caller
+                         * decides whether to stop or to go on. */
+                        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                                 break;
                         return -1;
                 }
@@ -99,8 +140,12 @@ long outbuf_write_some(struct outbuf *ob)
                 ob->len -= (size_t)w;
                 total += w;
         }
-        if (ob->len == 0)
+        if (ob->len == 0) {
+                if (ob->off > ob->touched)
+                        ob->touched = ob->off;
                 ob->off = 0;
+                ob->trimmed = 0;
+        }
         return total;
 }
 
@@ -116,6 +161,9 @@ int outbuf_flush(struct outbuf *ob)
                 ob->off += (size_t)w;
                 ob->len -= (size_t)w;
         }
+        if (ob->off > ob->touched)
+                ob->touched = ob->off;
         ob->off = 0;
+        ob->trimmed = 0;
         return 0;
 }

@@ -14,7 +14,9 @@ struct outbuf {
         size_t len; /* bytes held, from data + off */
         size_t off; /* bytes of data already written */
         size_t cap;
-        int oom; /* an allocation failed; the buffer is unusable */
+        int oom;        /* an allocation failed; the buffer is unusable */
+        size_t touched; /* end of the bytes filled since the last trim */
+        size_t trimmed; /* bytes before off given back up to here (0: none) */
 };
 
 /* Prepares ob to write to fd, with an initial capacity of cap bytes. */
@@ -29,12 +31,18 @@ int outbuf_put(struct outbuf *ob, const void *p, size_t n);
 int outbuf_putc(struct outbuf *ob, char c);
 /* Drops every byte not yet written (the reader went away). */
 void outbuf_discard(struct outbuf *ob);
+/* Gives the memory of the bytes already written back to the system (the
+ * pages around the pending bytes, beyond the first keep bytes), once there
+ * is at least keep to give: a buffer that once held much keeps in memory
+ * about what it holds now. */
+void outbuf_trim(struct outbuf *ob, size_t keep);
 /* Number of bytes waiting to be written. */
 size_t outbuf_pending(const struct outbuf *ob);
 /* Writes everything, retrying on EINTR. Returns 0 or -1 (errno set). */
 int outbuf_flush(struct outbuf *ob);
-/* Writes what the fd takes now (for non-blocking fds). Returns bytes written,
- * 0 if it would block, or -1 on error (errno set). */
+/* Writes what the fd takes now (for non-blocking fds, or until a signal
+ * interrupts a blocking write). Returns bytes written, 0 if it would block
+ * (or was interrupted), or -1 on error (errno set). */
 long outbuf_write_some(struct outbuf *ob);
 
 #endif

@@ -1,7 +1,10 @@
 /* signals: the stop protocol shared by all three tools.
  *
  * SIGINT and SIGTERM are counted (first: drain and finish; second: quit
- * now), SIGPIPE is ignored so that a closed stdout shows up as EPIPE.
+ * now); signals within a quarter second of the first are the same stop
+ * (a process group, systemctl, a supervisor passing it on deliver one stop
+ * several times). SIGPIPE is ignored so that a closed stdout shows up as
+ * EPIPE.
  * Handlers are installed without SA_RESTART so blocking calls return EINTR. */
 #ifndef LIB_SIGNALS_H
 #define LIB_SIGNALS_H

@@ -49,19 +49,19 @@ teardown() {
 	assert_output "wsrecv: bind 127.0.0.1 port $PORT: Address already in use"
 }
 
-@test "wsrecv writes each text message as one line, in order, with or without permessage-deflate" {
+@test "wsrecv writes each text message as one line, in order" {
 	wsrecv_start
-	run wsclient "ws://127.0.0.1:$PORT/" --count 500 --prefix deflate
+	run wsclient "ws://127.0.0.1:$PORT/" --count 500 --prefix first
 	assert_success
-	run wsclient "ws://127.0.0.1:$PORT/" --count 500 --prefix plain --no-compress --text 'héllo wörld ✓'
+	run wsclient "ws://127.0.0.1:$PORT/" --count 500 --prefix second --text 'héllo wörld ✓'
 	assert_success
 	wsrecv_stop
 	assert_equal "$WS_STATUS" 0
 	run cat "$OUT"
 	assert_equal "${#lines[@]}" 1001
-	assert_equal "$(sed -n 1,500p "$OUT")" "$(seq -f 'deflate-1-%.0f' 1 500)"
+	assert_equal "$(sed -n 1,500p "$OUT")" "$(seq -f 'first-1-%.0f' 1 500)"
 	assert_equal "$(sed -n 501p "$OUT")" 'héllo wörld ✓'
-	assert_equal "$(sed -n 502,1001p "$OUT")" "$(seq -f 'plain-1-%.0f' 1 500)"
+	assert_equal "$(sed -n 502,1001p "$OUT")" "$(seq -f 'second-1-%.0f' 1 500)"
 }
 
 @test "wsrecv assembles fragmented messages and never interleaves them" {
@@ -401,7 +401,7 @@ teardown() {
 	run timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/missing.txt"
 	assert_output 404
 	run timeout 5 curl -sS "http://127.0.0.1:$PORT/healthz"
-	assert_equal "$(echo "$output" | jq -c .)" '{"connections":0,"messages":0,"bytes":0,"rejected":0,"buffered":0}'
+	assert_equal "$(echo "$output" | jq -c .)" '{"connections":0,"messages":0,"bytes":0,"rejected":0,"buffered":0,"ready":true}'
 	run wsclient "ws://127.0.0.1:$PORT/" --text still-websocket
 	assert_success
 	wsrecv_stop
@@ -422,7 +422,7 @@ teardown() {
 	run timeout 5 curl -sS -i "http://127.0.0.1:$PORT/healthz"
 	assert_line --partial "content-type: application/json"
 	assert_equal "$(echo "$output" | tail -n 1 | jq -c .)" \
-		'{"connections":1,"messages":3,"bytes":12,"rejected":1,"buffered":0}'
+		'{"connections":1,"messages":3,"bytes":12,"rejected":1,"buffered":0,"ready":true}'
 	wsrecv_stop
 	wait
 }
@@ -450,7 +450,7 @@ teardown() {
 	sleep 30 <"$BATS_TEST_TMPDIR/fifo" 3>&- &
 	local reader=$!
 	OUT=$BATS_TEST_TMPDIR/fifo wsrecv_start
-	run wsclient "ws://127.0.0.1:$PORT/" --count 20000 --size 100 --no-compress
+	run wsclient "ws://127.0.0.1:$PORT/" --count 20000 --size 100
 	assert_success
 	kill -TERM "$WS_PID"
 	sleep 0.5
@@ -468,7 +468,7 @@ teardown() {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	head -n 1 <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/first" &
 	OUT=$BATS_TEST_TMPDIR/fifo wsrecv_start
-	run wsclient "ws://127.0.0.1:$PORT/" --count 100000 --no-compress --hold 20
+	run wsclient "ws://127.0.0.1:$PORT/" --count 100000 --hold 20
 	assert_output "close 1011 output closed"
 	wsrecv_wait
 	assert_equal "$WS_STATUS" 1
@@ -494,9 +494,9 @@ teardown() {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	(sleep 4; cat) <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/lines" &
 	local reader=$!
-	OUT=$BATS_TEST_TMPDIR/fifo wsrecv_start --max-buffer 1M
+	OUT=$BATS_TEST_TMPDIR/fifo wsrecv_start --max-buffer 1M --max-message 256K
 	# 16 MB in 200-byte messages: sixteen times the buffer.
-	run wsclient "ws://127.0.0.1:$PORT/" --conns 4 --count 20000 --size 200 --no-compress
+	run wsclient "ws://127.0.0.1:$PORT/" --conns 4 --count 20000 --size 200
 	assert_success
 	wsrecv_stop
 	assert_equal "$WS_STATUS" 0
@@ -519,7 +519,7 @@ teardown() {
 	local base hwm
 	base=$(awk '/^VmHWM/ {print $2}' "/proc/$WS_PID/status")
 	# 40 MB in 200-byte messages: ten times the buffer.
-	run wsclient "ws://127.0.0.1:$PORT/" --conns 4 --count 50000 --size 200 --no-compress
+	run wsclient "ws://127.0.0.1:$PORT/" --conns 4 --count 50000 --size 200
 	assert_success
 	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$WS_PID/status")
 	wsrecv_stop
@@ -534,8 +534,8 @@ teardown() {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	(sleep 4; cat) <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/lines" &
 	local reader=$!
-	OUT=$BATS_TEST_TMPDIR/fifo wsrecv_start --max-buffer 1M
-	wsclient "ws://127.0.0.1:$PORT/" --count 20000 --size 200 --no-compress >/dev/null &
+	OUT=$BATS_TEST_TMPDIR/fifo wsrecv_start --max-buffer 1M --max-message 256K
+	wsclient "ws://127.0.0.1:$PORT/" --count 20000 --size 200 >/dev/null &
 	local cpid=$!
 	sleep 1.5
 	run timeout 2 curl -sS "http://127.0.0.1:$PORT/healthz"

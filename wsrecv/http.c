@@ -1,18 +1,24 @@
-/* http: plain HTTP on the WebSocket port: GET /healthz (counters as JSON),
- * the checks that accept or refuse an upgrade (path, origin, token,
- * --max-conns), and 426 for anything else when no --www folder is served
+/* http: plain HTTP on the WebSocket port: the checks that accept or refuse
+ * an upgrade (RFC 6455 handshake rules, path, origin, token, --max-conns),
+ * GET and HEAD /healthz (counters and readiness as JSON), the --www
+ * symlink check, and 426 for anything else when no --www folder is served
  * (lws serves --www files itself, through the mount server.c sets up). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "framing.h"
 #include "wsrecv.h"
 
-/* Answers with an HTTP/1.1 status and a one-line text body. Returns 1 (we
+/* Answers with an HTTP/1.1 status, an optional extra header line ("Name:
+ * value") and a one-line text body (none for HEAD). Returns 1 (we
  * responded), or -1 to hang up when the answer could not be written. lws's
  * own lws_return_http_status() says HTTP/1.0 before an upgrade is parsed,
  * which WebSocket clients refuse to read. */
-static int respond(struct lws *wsi, unsigned code, const char *text, const char *why)
+static int respond(struct lws *wsi, unsigned code, const char *text, const char *extra,
+                   const char *why, bool head)
 {
         unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
                                            *end = buf + sizeof(buf) - 1;
@@ -20,6 +26,10 @@ static int respond(struct lws *wsi, unsigned code, const char *text, const char 
         size_t wlen = strlen(why);
         int n = snprintf((char *)p, 64, "HTTP/1.1 %u %s\r\n", code, text);
         p += n;
+        if (extra) {
+                n = snprintf((char *)p, 128, "%s\r\n", extra);
+                p += n;
+        }
         n = snprintf(len, sizeof(len), "%zu", wlen + 1);
         if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
                                          (const unsigned char *)"text/plain", 10, &p, end) ||
@@ -27,29 +37,84 @@ static int respond(struct lws *wsi, unsigned code, const char *text, const char 
                                          (const unsigned char *)len, n, &p, end) ||
             lws_finalize_http_header(wsi, &p, end) || (size_t)(end - p) < wlen + 1)
                 return -1;
-        memcpy(p, why, wlen);
-        p += wlen;
-        *p++ = '\n';
+        if (!head) {
+                memcpy(p, why, wlen);
+                p += wlen;
+                *p++ = '\n';
+        }
         n = (int)(p - start);
         return lws_write(wsi, start, (size_t)n, LWS_WRITE_HTTP) == n ? 1 : -1;
 }
 
-/* Decides whether an upgrade request may become a WebSocket connection. */
+/* True when the comma-separated header value holds token (any case). */
+static bool has_token(const char *list, const char *token)
+{
+        size_t tlen = strlen(token);
+        for (const char *p = list; *p;) {
+                while (*p == ' ' || *p == '\t' || *p == ',')
+                        p++;
+                const char *e = p;
+                while (*e && *e != ',')
+                        e++;
+                const char *t = e;
+                while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
+                        t--;
+                if ((size_t)(t - p) == tlen && !strncasecmp(p, token, tlen))
+                        return true;
+                p = e;
+        }
+        return false;
+}
+
+/* True when Sec-WebSocket-Key is the base64 form of 16 bytes (RFC 6455
+ * 4.2.1). */
+static bool key_ok(struct lws *wsi)
+{
+        char key[64];
+        unsigned char raw[48];
+        int n = lws_hdr_copy(wsi, key, sizeof(key), WSI_TOKEN_KEY);
+        return n == 24 && base64_decode(key, 24, raw) == 16;
+}
+
+/* Copies a header into buf; "" when it is absent or too long. */
+static void header(struct lws *wsi, enum lws_token_indexes h, char *buf, int len)
+{
+        if (lws_hdr_copy(wsi, buf, len, h) < 0)
+                buf[0] = '\0';
+}
+
+/* Decides whether an upgrade request may become a WebSocket connection:
+ * returns 0 to accept, 1 after answering with an error, -1 to hang up. */
 int http_confirm_upgrade(struct lws *wsi, struct server *srv)
 {
         const struct conf *conf = srv->conf;
-        const char *why = NULL;
+        const char *why = NULL, *text = NULL, *extra = NULL;
         unsigned code = 0;
-        const char *text = NULL;
-        char uri[1024], version[8];
+        char uri[1024], version[8], upgrade[32], connection[256], http[16];
 
-        if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0)
-                uri[0] = '\0';
-        if (lws_hdr_copy(wsi, version, sizeof(version), WSI_TOKEN_VERSION) < 0)
-                version[0] = '\0';
-        if (lws_hdr_total_length(wsi, WSI_TOKEN_KEY) <= 0 || strcmp(version, "13") != 0) {
+        header(wsi, WSI_TOKEN_GET_URI, uri, sizeof(uri));
+        header(wsi, WSI_TOKEN_VERSION, version, sizeof(version));
+        header(wsi, WSI_TOKEN_UPGRADE, upgrade, sizeof(upgrade));
+        header(wsi, WSI_TOKEN_CONNECTION, connection, sizeof(connection));
+        header(wsi, WSI_TOKEN_HTTP, http, sizeof(http));
+        if (strcasecmp(upgrade, "websocket") != 0) {
                 code = 400, text = "Bad Request";
-                why = "not a WebSocket handshake (needs Sec-WebSocket-Key and version 13)";
+                why = "only WebSocket upgrades are served";
+        } else if (!lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) {
+                code = 400, text = "Bad Request";
+                why = "a WebSocket handshake is a GET request";
+        } else if (strcmp(http, "HTTP/1.1") != 0) {
+                code = 400, text = "Bad Request";
+                why = "a WebSocket handshake needs HTTP/1.1";
+        } else if (!has_token(connection, "upgrade")) {
+                code = 400, text = "Bad Request";
+                why = "a WebSocket handshake needs Connection: Upgrade";
+        } else if (strcmp(version, "13") != 0) {
+                code = 426, text = "Upgrade Required", extra = "Sec-WebSocket-Version: 13";
+                why = "only WebSocket version 13 is served";
+        } else if (!key_ok(wsi)) {
+                code = 400, text = "Bad Request";
+                why = "Sec-WebSocket-Key is missing or not 16 bytes of base64";
         } else if (srv->draining) {
                 code = 503, text = "Service Unavailable";
                 why = "shutting down";
@@ -62,7 +127,8 @@ int http_confirm_upgrade(struct lws *wsi, struct server *srv)
         } else if (!auth_token_ok(wsi, conf)) {
                 code = 403, text = "Forbidden";
                 why = "missing or wrong token";
-        } else if (srv->n.connections >= conf->max_conns) {
+        } else if (srv->sockets > conf->max_conns) {
+                /* sockets counts this one, and every handshake in progress */
                 code = 503, text = "Service Unavailable";
                 why = "too many connections (--max-conns)";
         }
@@ -74,82 +140,145 @@ int http_confirm_upgrade(struct lws *wsi, struct server *srv)
                 peer_name(lws_get_socket_fd(wsi), peer, sizeof(peer));
                 fprintf(stderr, "wsrecv: refused %s %s: %u %s\n", peer, uri, code, why);
         }
-        return respond(wsi, code, text, why);
+        /* The connection closes after the answer: what follows a refused
+         * handshake is not HTTP we want to read. */
+        respond(wsi, code, text, extra, why, false);
+        return -1;
 }
 
-/* Writes the /healthz body into s->body. */
-static int healthz_body(struct server *srv, struct session *s)
+/* With --www: refuses paths that lead out of the folder (a symlink to
+ * elsewhere), before lws serves them. uri is lws's decoded, cleaned path.
+ * Returns 0 to go on, or nonzero when answered (lws closes). */
+int http_filter(struct lws *wsi, struct server *srv, const char *uri)
 {
-        char buf[256];
+        const struct conf *conf = srv->conf;
+        if (!conf->www || !uri || !strcmp(uri, "/healthz"))
+                return 0;
+        char path[PATH_MAX + 16], real[PATH_MAX];
+        size_t ulen = strlen(uri);
+        int n = snprintf(path, sizeof(path), "%s%s%s%s", conf->www_real, uri[0] == '/' ? "" : "/",
+                         uri, ulen && uri[ulen - 1] == '/' ? "index.html" : "");
+        if (n < 0 || (size_t)n >= sizeof(path))
+                return respond(wsi, 414, "URI Too Long", NULL, "path too long", false);
+        if (!realpath(path, real))
+                return 0; /* lws answers 404 */
+        size_t rlen = strlen(conf->www_real);
+        if (strncmp(real, conf->www_real, rlen) == 0 && (real[rlen] == '/' || real[rlen] == '\0'))
+                return 0;
+        if (conf->log >= LOG_VERBOSE)
+                fprintf(stderr, "wsrecv: refused %s: leads out of --www\n", uri);
+        return respond(wsi, 404, "Not Found", NULL, "not found", false);
+}
+
+/* The /healthz body: counters, and whether this front door can take
+ * messages now (not while stopping, nor while kprod reports that no broker
+ * can be reached). Sets *ready. */
+static int healthz_body(struct server *srv, struct session *ss, bool *ready)
+{
+        const char *reason = NULL;
+        if (srv->draining)
+                reason = "stopping";
+        else if (srv->conf->ack_from && srv->rep.eof)
+                reason = "kprod's delivery reports ended";
+        else if (srv->conf->ack_from && srv->rep.brokers_down)
+                reason = srv->rep.why;
+        *ready = reason == NULL;
+
+        /* lws_write() wants LWS_PRE bytes of room before the body. */
+        static const char pre[LWS_PRE];
+        struct outbuf ob;
+        if (outbuf_init(&ob, -1, 512) < 0)
+                return -1;
+        char head[320];
         int n =
-            snprintf(buf, sizeof(buf),
+            snprintf(head, sizeof(head),
                      "{\"connections\":%llu,\"messages\":%llu,\"bytes\":%llu,"
-                     "\"rejected\":%llu,\"buffered\":%zu}\n",
+                     "\"rejected\":%llu,\"buffered\":%zu,\"ready\":%s",
                      (unsigned long long)srv->n.connections, (unsigned long long)srv->n.messages,
                      (unsigned long long)srv->n.bytes, (unsigned long long)srv->n.rejected,
-                     outbuf_pending(&srv->out.ob) + srv->out.asm_bytes);
-        s->body = malloc(LWS_PRE + (size_t)n);
-        if (!s->body)
+                     flow_held(srv), *ready ? "true" : "false");
+        int rc = outbuf_put(&ob, pre, LWS_PRE) | outbuf_put(&ob, head, (size_t)n);
+        if (reason) {
+                rc |= outbuf_putc(&ob, ',');
+                rc |= json_put_field(&ob, "reason", reason, strlen(reason));
+        }
+        rc |= outbuf_put(&ob, "}\n", 2);
+        if (rc) {
+                outbuf_free(&ob);
                 return -1;
-        memcpy(s->body + LWS_PRE, buf, (size_t)n);
-        s->body_len = (size_t)n;
+        }
+        ss->body = ob.data; /* the buffer is ours now */
+        ss->body_len = ob.len - LWS_PRE;
         return 0;
 }
 
-/* Sends the headers of a 200 JSON answer and asks for the body's turn. */
-static int healthz_start(struct lws *wsi, struct server *srv, struct session *s)
+/* Sends the headers of the /healthz answer (200, or 503 when not ready)
+ * and, for GET, asks for the body's turn. */
+static int healthz_start(struct lws *wsi, struct server *srv, struct session *ss, bool head)
 {
-        unsigned char head[LWS_PRE + 512], *start = head + LWS_PRE, *p = start,
-                                           *end = head + sizeof(head) - 1;
-        if (healthz_body(srv, s) < 0)
+        unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start,
+                                          *end = buf + sizeof(buf) - 1;
+        bool ready;
+        if (healthz_body(srv, ss, &ready) < 0)
                 return -1;
-        if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", s->body_len, &p,
-                                        end) ||
+        unsigned status = ready ? HTTP_STATUS_OK : HTTP_STATUS_SERVICE_UNAVAILABLE;
+        if (lws_add_http_common_headers(wsi, status, "application/json", ss->body_len, &p, end) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                          (const unsigned char *)"no-store", 8, &p, end) ||
             lws_finalize_write_http_header(wsi, start, &p, end))
                 return -1;
+        if (head) {
+                free(ss->body);
+                ss->body = NULL;
+                return lws_http_transaction_completed(wsi) ? -1 : 0;
+        }
         lws_callback_on_writable(wsi);
         return 0;
 }
 
-int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *s, void *in,
+int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss, void *in,
                   size_t len)
 {
         struct server *srv = lws_context_user(lws_get_context(wsi));
-        char uri[256];
-        int rc;
+        char *uri = NULL;
+        int ulen = 0, rc;
 
         switch (reason) {
-        case LWS_CALLBACK_HTTP:
-                if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0)
-                        uri[0] = '\0';
-                if (!strcmp(uri, "/healthz"))
-                        return s ? healthz_start(wsi, srv, s) : -1;
-                if (srv->conf->www)
-                        rc = respond(wsi, 404, "Not Found", "not found");
-                else /* a browser or curl on the WebSocket port */
-                        rc = respond(wsi, 426, "Upgrade Required", "this is a WebSocket endpoint");
+        case LWS_CALLBACK_HTTP: {
+                int method = lws_http_get_uri_and_method(wsi, &uri, &ulen);
+                bool head = method == LWSHUMETH_HEAD;
+                if (uri && ulen == 8 && !strncmp(uri, "/healthz", 8)) {
+                        if (method == LWSHUMETH_GET || head)
+                                return ss ? healthz_start(wsi, srv, ss, head) : -1;
+                        rc = respond(wsi, 405, "Method Not Allowed", "Allow: GET, HEAD",
+                                     "use GET or HEAD", false);
+                } else if (srv->conf->www) {
+                        rc = respond(wsi, 404, "Not Found", NULL, "not found", head);
+                } else { /* a browser or curl on the WebSocket port */
+                        rc = respond(wsi, 426, "Upgrade Required", "Upgrade: websocket",
+                                     "this is a WebSocket endpoint", head);
+                }
                 return rc < 0 || lws_http_transaction_completed(wsi) ? -1 : 0;
+        }
         case LWS_CALLBACK_HTTP_WRITEABLE:
-                if (!s || !s->body)
+                if (!ss || !ss->body)
                         break;
-                if (lws_write(wsi, (unsigned char *)s->body + LWS_PRE, s->body_len,
-                              LWS_WRITE_HTTP_FINAL) < (int)s->body_len)
+                if (lws_write(wsi, (unsigned char *)ss->body + LWS_PRE, ss->body_len,
+                              LWS_WRITE_HTTP_FINAL) < (int)ss->body_len)
                         return -1;
-                free(s->body);
-                s->body = NULL;
+                free(ss->body);
+                ss->body = NULL;
                 return lws_http_transaction_completed(wsi) ? -1 : 0;
         case LWS_CALLBACK_CLOSED_HTTP:
                 /* A connection that closes before sending a request has no
                  * session data at all. */
-                if (s) {
-                        free(s->body);
-                        s->body = NULL;
+                if (ss) {
+                        free(ss->body);
+                        ss->body = NULL;
                 }
                 break;
         default:
                 break;
         }
-        return lws_callback_http_dummy(wsi, reason, s, in, len);
+        return lws_callback_http_dummy(wsi, reason, ss, in, len);
 }

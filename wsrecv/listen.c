@@ -16,6 +16,8 @@
 
 /* How many connections one wakeup accepts before serving the others. */
 #define ACCEPT_BATCH 64
+/* Sockets accepted beyond --max-conns, so that they can be answered 503. */
+#define LISTEN_SLACK 64
 
 /* Formats addr:port as "1.2.3.4:80" or "[::1]:80"; v4-mapped as IPv4. */
 static void sockaddr_name(const struct sockaddr_storage *ss, char *name, size_t len)
@@ -107,11 +109,34 @@ fail:
         return -1;
 }
 
-/* Accepts waiting connections and gives each to lws as a new HTTP (and maybe
- * TLS) connection. Returns 0, or -1 when out of descriptors (the caller
- * stops listening for a moment). */
+/* Hands a client socket to lws as a new HTTP (and maybe TLS) connection,
+ * with the bytes of its request head already read (head, len), if any.
+ * lws owns fd from then on, and closes it on failure too. Returns 0 or -1. */
+int listen_adopt(struct server *srv, int fd, const char *head, size_t len)
+{
+        struct lws *wsi;
+        if (len) {
+                wsi = lws_adopt_socket_vhost_readbuf(srv->vhost, fd, head, len);
+        } else {
+                lws_sock_file_fd_type desc;
+                desc.sockfd = fd;
+                wsi = lws_adopt_descriptor_vhost(
+                    srv->vhost, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP | LWS_ADOPT_ALLOW_SSL, desc, NULL,
+                    NULL);
+        }
+        /* NULL also when lws answered and closed it at once (a refused
+         * handshake): lws reports its own failures. */
+        return wsi ? 0 : -1;
+}
+
+/* Accepts waiting connections: plain ones go to the gate to read their
+ * request head, TLS ones straight to lws. Every socket counts toward
+ * --max-conns from here on; far beyond it, new ones are closed at once.
+ * Returns 0, or -1 when out of descriptors (the caller stops listening for
+ * a moment). */
 int listen_accept(struct server *srv)
 {
+        const struct conf *conf = srv->conf;
         for (int i = 0; i < ACCEPT_BATCH; i++) {
                 int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) {
@@ -122,14 +147,20 @@ int listen_accept(struct server *srv)
                                 return -1;
                         return 0; /* EAGAIN and the like */
                 }
-                lws_sock_file_fd_type desc;
-                desc.sockfd = fd;
-                /* Ownership of fd passes to lws, which closes it on failure too. */
-                if (!lws_adopt_descriptor_vhost(
-                        srv->vhost, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP | LWS_ADOPT_ALLOW_SSL, desc,
-                        NULL, NULL) &&
-                    srv->conf->log >= LOG_VERBOSE)
-                        fprintf(stderr, "wsrecv: could not adopt a new connection\n");
+                if (srv->sockets >= (uint64_t)conf->max_conns + LISTEN_SLACK) {
+                        srv->n.rejected++;
+                        close(fd);
+                        continue;
+                }
+                srv->sockets++;
+                /* The socket is counted until lws destroys its wsi, or the
+                 * gate closes it. */
+                if (conf->cert)
+                        listen_adopt(srv, fd, NULL, 0);
+                else if (gate_add(srv, fd) < 0) {
+                        srv->sockets--;
+                        close(fd);
+                }
         }
         return 0;
 }

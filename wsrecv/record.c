@@ -9,10 +9,42 @@
 #include "framing.h"
 #include "wsrecv.h"
 
+int record_meta(struct conn *c)
+{
+        struct outbuf ob;
+        char path[1024];
+        int n = lws_hdr_copy(c->wsi, path, sizeof(path), WSI_TOKEN_GET_URI);
+        if (n < 0)
+                n = 0;
+        if (outbuf_init(&ob, -1, 128) < 0)
+                return -1;
+        int rc = json_put_field(&ob, "peer", c->peer, strlen(c->peer));
+        rc |= outbuf_putc(&ob, ',');
+        rc |= json_put_field(&ob, "path", path, (size_t)n);
+        rc |= outbuf_putc(&ob, ',');
+        if (rc) {
+                outbuf_free(&ob);
+                return -1;
+        }
+        c->meta = ob.data; /* the buffer is ours now */
+        c->meta_len = ob.len;
+        return 0;
+}
+
+size_t record_bound(const struct conf *conf)
+{
+        size_t m = conf->max_message;
+        if (conf->json) /* a text byte escapes to at most 6 (\u00XX); meta: 6 x 1 KiB path */
+                return 6 * m + 8 * 1024;
+        if (conf->binary == BINARY_BASE64)
+                return (m + 2) / 3 * 4 + 1;
+        return m + 1;
+}
+
 /* Appends the message as a -J object:
  * {"ts":..,"conn":..,"seq":..,"peer":"..","path":"..","data":".."} */
-static int put_json(struct server *srv, struct session *s, const void *data, size_t len,
-                    bool binary, const char *delim)
+static int put_json(struct server *srv, struct conn *s, const void *data, size_t len, bool binary,
+                    const char *delim)
 {
         struct outbuf *ob = &srv->out.ob;
         struct timespec now;
@@ -53,13 +85,12 @@ static int put_spaced(struct outbuf *ob, const char *data, size_t len, char deli
 /* Writes one complete message of s as a record. Returns 0, a WebSocket close
  * code (with *why set) when the message is refused, or -1 when memory ran
  * out. */
-int record_message(struct server *srv, struct session *s, const void *data, size_t len, bool binary,
+int record_message(struct server *srv, struct conn *s, const void *data, size_t len, bool binary,
                    const char **why)
 {
         const struct conf *conf = srv->conf;
         struct outbuf *ob = &srv->out.ob;
         const char *delim = conf->nul ? "" : "\n"; /* "" holds the NUL */
-        size_t before = outbuf_pending(ob);
         int rc;
 
         if (binary && conf->binary == BINARY_REFUSE) {
@@ -93,7 +124,7 @@ int record_message(struct server *srv, struct session *s, const void *data, size
         s->seq++;
         srv->n.messages++;
         srv->n.bytes += len;
-        srv->out.appended += outbuf_pending(ob) - before;
-        output_noted(srv, s);
+        if (conf->ack && acks_noted(srv, s) < 0)
+                return -1;
         return 0;
 }

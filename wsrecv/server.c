@@ -9,8 +9,13 @@
 
 #include "wsrecv.h"
 
-/* The housekeeping period: idle checks, paused peers, a dead reader. */
+/* The housekeeping period: idle checks, paused peers, handshake timeouts. */
 #define TICK_US (200 * LWS_US_PER_MS)
+/* How many sockets beyond --max-conns are accepted, to answer them 503. */
+#define CONNS_SLACK 64
+
+/* lws's name for our raw descriptors: listener, stdout, gate, reports. */
+static const char FD_PROTOCOL[] = "wsrecv-fd";
 
 static const struct lws_protocols protocols[] = {
     /* WebSocket clients and plain HTTP; the first entry is also the
@@ -18,78 +23,93 @@ static const struct lws_protocols protocols[] = {
      * buffer of 2 KiB: messages up to that size arrive in one piece, and
      * 10,000 idle clients cost about 40 MB. */
     {"wsrecv", server_callback, sizeof(struct session), 2048, 0, NULL, 0},
-    /* Our listening socket and the stdout watcher, adopted as raw files. */
-    {"wsrecv-fd", server_callback, 0, 0, 0, NULL, 0},
+    {FD_PROTOCOL, server_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-static const struct lws_extension extensions[] = {
-    {"permessage-deflate", lws_extension_callback_pm_deflate,
-     "permessage-deflate; client_no_context_takeover; client_max_window_bits"},
-    {NULL, NULL, NULL},
-};
+/* No extensions: permessage-deflate is not offered. lws 4.1.6 aborts or
+ * alters messages when inflating under flow control (see wsrecv(1)). */
+static const struct lws_extension no_extensions[] = {{NULL, NULL, NULL}};
 
 /* Forwards lws's own (error) log lines to stderr with our prefix. */
 static void lws_log(int level, const char *line)
 {
         (void)level;
+        /* lws 4.1.6 logs every adoption with a request already read (the
+         * gate's) at error level: not an error. */
+        if (strstr(line, "adopt_socket_readbuf: calling service"))
+                return;
         fprintf(stderr, "wsrecv: lws: %s", line);
 }
 
-static int64_t wall_ms(void)
+unsigned handshake_secs(const struct conf *conf)
+{
+        return conf->idle && conf->idle < 10 ? conf->idle : 10;
+}
+
+int64_t mono_ms(void)
 {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Runs every TICK_US: idle timeouts, keeping paused peers valid (their
- * pongs wait unread behind our flow control), and noticing that the reader
- * of stdout went away while nothing was being written. */
+ * pongs wait unread behind our flow control), handshakes that take too
+ * long, accepting again after running out of descriptors, and noticing
+ * that the reader of stdout went away while nothing was being written. */
 static void tick(lws_sorted_usec_list_t *sul)
 {
         struct server *srv = lws_container_of(sul, struct server, tick);
         const struct conf *conf = srv->conf;
-        srv->now_ms = wall_ms();
-        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->sessions))
+        int64_t now = mono_ms();
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
         {
-                struct session *s = lws_container_of(d, struct session, link);
-                if (s->paused) {
-                        if (srv->now_ms - s->last_rx_ms >= 1000) {
-                                lws_validity_confirmed(s->wsi);
-                                s->last_rx_ms = srv->now_ms;
+                struct conn *c = lws_container_of(d, struct conn, link);
+                if (c->paused) {
+                        /* Held back by us: lws must not hang up on it. */
+                        if (now - c->last_rx_ms >= 1000) {
+                                lws_validity_confirmed(c->wsi);
+                                c->last_rx_ms = now;
                         }
-                } else if (conf->idle && !s->close_code &&
-                           srv->now_ms - s->last_rx_ms > (int64_t)conf->idle * 1000) {
+                } else if (conf->idle && !c->close_code && conn_idle(c, now)) {
                         if (conf->log >= LOG_VERBOSE)
                                 fprintf(stderr, "wsrecv: conn %llu from %s: idle for %us\n",
-                                        (unsigned long long)s->id, s->peer, conf->idle);
-                        session_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "idle timeout");
+                                        (unsigned long long)c->id, c->peer, conf->idle);
+                        conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "idle timeout");
                 }
         }
         lws_end_foreach_dll_safe(d, d1);
+        gate_expire(srv);
         if (srv->listen_paused && srv->listener) {
                 srv->listen_paused = false;
                 lws_rx_flow_control(srv->listener, 1);
         }
-        if (output_reader_gone(&srv->out))
-                srv->out.closed = true;
+        if (!sink_pending(&srv->out) && !srv->out_closed)
+                sink_reader_gone(&srv->out);
         lws_sul_schedule(srv->context, 0, &srv->tick, tick, TICK_US);
 }
 
-/* Adopts fd into lws as a raw file on our fd protocol. */
-static struct lws *adopt_fd(struct server *srv, int fd)
+/* Adopts fd into lws as a raw file on our fd protocol, to be told when it
+ * is readable (or, on request, writeable). lws owns fd from then on. */
+struct lws *server_watch_fd(struct server *srv, int fd)
 {
         lws_sock_file_fd_type desc;
         desc.filefd = fd;
-        return lws_adopt_descriptor_vhost(srv->vhost, LWS_ADOPT_RAW_FILE_DESC, desc, "wsrecv-fd",
+        return lws_adopt_descriptor_vhost(srv->vhost, LWS_ADOPT_RAW_FILE_DESC, desc, FD_PROTOCOL,
                                           NULL);
 }
 
-int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                    size_t len)
+/* True for the raw descriptors of server_watch_fd, false for clients. */
+static bool is_fd_wsi(struct lws *wsi)
 {
-        struct server *srv = lws_context_user(lws_get_context(wsi));
+        const struct lws_protocols *p = lws_get_protocol(wsi);
+        return p && p->name && strcmp(p->name, FD_PROTOCOL) == 0;
+}
+
+/* Our raw descriptors: readable or closed. */
+static int fd_callback(struct server *srv, struct lws *wsi, enum lws_callback_reasons reason)
+{
         switch (reason) {
         case LWS_CALLBACK_RAW_RX_FILE:
                 if (wsi == srv->listener && listen_accept(srv) < 0) {
@@ -97,25 +117,55 @@ int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                          * backlog; stop polling it until the next tick. */
                         lws_rx_flow_control(wsi, 0);
                         srv->listen_paused = true;
+                } else if (wsi == srv->gate.watch) {
+                        gate_service(srv);
+                } else if (wsi == srv->rep.watch) {
+                        reports_read(srv);
                 }
                 return 0;
-        case LWS_CALLBACK_RAW_WRITEABLE_FILE:
-                return 0; /* the loop writes after every service turn */
         case LWS_CALLBACK_RAW_CLOSE_FILE:
                 if (wsi == srv->listener)
                         srv->listener = NULL;
-                if (wsi == srv->out.watch) {
-                        srv->out.watch = NULL;
-                        if (!srv->draining)
+                if (wsi == srv->gate.watch)
+                        srv->gate.watch = NULL;
+                if (wsi == srv->rep.watch) { /* kprod closed its end */
+                        srv->rep.watch = NULL;
+                        srv->rep.fd = -1;
+                        srv->rep.eof = true;
+                }
+                if (wsi == srv->out_watch) {
+                        srv->out_watch = NULL;
+                        if (!srv->out_closed)
                                 srv->out.closed = true;
                 }
                 return 0;
+        default:
+                return 0; /* WRITEABLE: the loop writes after every service turn */
+        }
+}
+
+int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+        struct server *srv = lws_context_user(lws_get_context(wsi));
+        switch (reason) {
+        case LWS_CALLBACK_WSI_DESTROY:
+                /* Every client socket ends here, handshake or not. */
+                if (!is_fd_wsi(wsi) && srv->sockets)
+                        srv->sockets--;
+                return 0;
+        case LWS_CALLBACK_RAW_RX_FILE:
+        case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+        case LWS_CALLBACK_RAW_CLOSE_FILE:
+                return fd_callback(srv, wsi, reason);
         case LWS_CALLBACK_RAW_ADOPT_FILE:
         case LWS_CALLBACK_RAW_FILE_BIND_PROTOCOL:
         case LWS_CALLBACK_RAW_FILE_DROP_PROTOCOL:
                 return 0;
         case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
                 return http_confirm_upgrade(wsi, srv);
+        case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+                return http_filter(wsi, srv, in);
         case LWS_CALLBACK_HTTP:
         case LWS_CALLBACK_HTTP_WRITEABLE:
         case LWS_CALLBACK_CLOSED_HTTP:
@@ -128,7 +178,39 @@ int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-int server_create(struct server *srv, const struct conf *conf, char *err, size_t errlen)
+/* Creates the lws context: no listener of its own (listen.c owns it). */
+static int create_context(struct server *srv, char *err, size_t errlen)
+{
+        const struct conf *conf = srv->conf;
+        struct lws_context_creation_info info;
+        memset(&info, 0, sizeof(info));
+        info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+        if (conf->cert)
+                info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.user = srv;
+        info.pt_serv_buf_size = 64 * 1024;
+        /* A handshake (TLS and HTTP) must finish within this time. */
+        info.timeout_secs = handshake_secs(conf);
+        info.timeout_secs_ah_idle = info.timeout_secs;
+        /* One header table per handshake in progress: as many as the
+         * connections allowed, so that clients that never finish their
+         * handshake cannot make others wait. Each is allocated only while
+         * in use. */
+        unsigned pool = conf->max_conns + CONNS_SLACK;
+        info.max_http_header_pool = (unsigned short)(pool > 65535 ? 65535 : pool);
+        /* Room for what the gate lets through (lws keeps header values
+         * only, so a head of HEAD_MAX bytes always fits). */
+        info.max_http_header_data = HEAD_MAX + 1024;
+        srv->context = lws_create_context(&info);
+        if (!srv->context) {
+                snprintf(err, errlen, "cannot create the libwebsockets context");
+                return -1;
+        }
+        return 0;
+}
+
+/* Creates the vhost: protocols, TLS (HTTP/1.1 only), ping policy, files. */
+static int create_vhost(struct server *srv, char *err, size_t errlen)
 {
         static lws_retry_bo_t retry;
         static struct lws_http_mount mounts[2];
@@ -141,40 +223,9 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
             {&mime[5], NULL, ".map", "application/json"},
             {NULL, NULL, ".wasm", "application/wasm"},
         };
+        const struct conf *conf = srv->conf;
         struct lws_context_creation_info info;
-
-        memset(srv, 0, sizeof(*srv));
-        srv->conf = conf;
-        srv->listen_fd = -1;
-        srv->now_ms = wall_ms();
-        srv->next_id = 1;
-        if (output_init(&srv->out, conf) < 0) {
-                snprintf(err, errlen, "output buffer: %s", strerror(errno));
-                return -1;
-        }
-        lws_set_log_level(conf->log >= LOG_VERBOSE ? LLL_ERR : 0, lws_log);
-
-        srv->listen_fd = listen_open(conf->addr, conf->port, conf->reuseport, srv->listen_name,
-                                     sizeof(srv->listen_name), err, errlen);
-        if (srv->listen_fd < 0)
-                return -1;
-
         memset(&info, 0, sizeof(info));
-        info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-        if (conf->cert)
-                info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-        info.user = srv;
-        info.pt_serv_buf_size = 64 * 1024;
-        /* A handshake must finish within this time, or the peer is dropped. */
-        info.timeout_secs = conf->idle && conf->idle < 10 ? conf->idle : 10;
-        info.timeout_secs_ah_idle = info.timeout_secs;
-        info.max_http_header_pool = 256;
-        srv->context = lws_create_context(&info);
-        if (!srv->context) {
-                snprintf(err, errlen, "cannot create the libwebsockets context");
-                return -1;
-        }
-
         /* --ping: lws pings a connection that has not proven alive for ping
          * seconds, and drops it after twice that. */
         retry.secs_since_valid_ping = (uint16_t)(conf->ping ? conf->ping : 60000);
@@ -182,14 +233,18 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
 
         info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* we listen ourselves */
         info.protocols = protocols;
-        info.extensions = extensions;
+        info.extensions = no_extensions;
         info.vhost_name = "wsrecv";
         info.server_string = "wsrecv";
         info.retry_and_idle_policy = &retry;
         info.keepalive_timeout = 5;
         if (conf->cert) {
+                info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; /* TLS on this vhost */
                 info.ssl_cert_filepath = conf->cert;
                 info.ssl_private_key_filepath = conf->key;
+                /* HTTP/1.1 only: a WebSocket over HTTP/2 (RFC 8441) would
+                 * bypass the upgrade checks and our flow control. */
+                info.alpn = "http/1.1";
         }
         if (conf->www) {
                 /* Files under --www; /healthz stays ours (the longer mount wins). */
@@ -212,43 +267,95 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
                          conf->cert ? " (check --cert and --key)" : "");
                 return -1;
         }
-        srv->listener = adopt_fd(srv, srv->listen_fd);
+        return 0;
+}
+
+int server_create(struct server *srv, const struct conf *conf, char *err, size_t errlen)
+{
+        memset(srv, 0, sizeof(*srv));
+        srv->conf = conf;
+        srv->listen_fd = -1;
+        srv->gate.epfd = -1;
+        srv->rep.fd = -1;
+        srv->next_id = 1;
+        srv->acks.next_rec = 1;
+        if (flow_init(&srv->flow, conf, err, errlen) < 0)
+                return -1;
+        lws_set_log_level(conf->log >= LOG_VERBOSE ? LLL_ERR : 0, lws_log);
+
+        srv->listen_fd = listen_open(conf->addr, conf->port, conf->reuseport, srv->listen_name,
+                                     sizeof(srv->listen_name), err, errlen);
+        if (srv->listen_fd < 0)
+                return -1;
+        if (create_context(srv, err, errlen) < 0 || create_vhost(srv, err, errlen) < 0)
+                return -1;
+        srv->listener = server_watch_fd(srv, srv->listen_fd);
         if (!srv->listener) {
                 snprintf(err, errlen, "cannot watch the listening socket");
                 return -1;
         }
-        if (output_watch(srv) < 0) {
+        if (!conf->cert && gate_open(srv) < 0) {
+                snprintf(err, errlen, "cannot watch new connections: %s", strerror(errno));
+                return -1;
+        }
+        if (output_open(srv) < 0) {
                 snprintf(err, errlen, "cannot watch stdout: %s", strerror(errno));
                 return -1;
         }
+        if (conf->ack_from && reports_open(srv, err, errlen) < 0)
+                return -1;
         lws_sul_schedule(srv->context, 0, &srv->tick, tick, TICK_US);
         return 0;
 }
 
-/* Stops accepting and asks every client to close with code (1001 when
- * stopping, 1011 when stdout went away). */
-void server_drain(struct server *srv, int code, const char *reason)
+/* Starts the end of a run: no new connections, no more reading from
+ * clients (what they send from now on is not taken, so not acknowledged).
+ * Messages only partly received are dropped. */
+void server_drain(struct server *srv)
 {
+        if (srv->draining)
+                return;
         srv->draining = true;
         if (srv->listener) {
                 lws_set_timeout(srv->listener, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
                 srv->listener = NULL;
         }
-        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->sessions))
+        gate_close(srv);
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
         {
-                struct session *s = lws_container_of(d, struct session, link);
-                session_close(s, code, reason);
+                struct conn *c = lws_container_of(d, struct conn, link);
+                flow_release(srv, c);
+                conn_update_rx(c);
+        }
+        lws_end_foreach_dll_safe(d, d1);
+}
+
+/* Asks every client to close with code, once its last ack is out. */
+void server_close_all(struct server *srv, int code, const char *reason)
+{
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
+        {
+                struct conn *c = lws_container_of(d, struct conn, link);
+                conn_close(c, code, reason);
         }
         lws_end_foreach_dll_safe(d, d1);
 }
 
 void server_destroy(struct server *srv)
 {
+        gate_close(srv);
         if (srv->context) {
                 lws_sul_cancel(&srv->tick);
                 lws_context_destroy(srv->context);
                 srv->context = NULL;
         }
         srv->listener = NULL;
-        srv->out.watch = NULL;
+        srv->out_watch = NULL;
+        srv->rep.watch = NULL;
+        srv->gate.watch = NULL;
+        if (srv->gate.epfd >= 0)
+                srv->gate.epfd = -1; /* closed by lws with its watcher */
+        reports_close(srv);
+        acks_free(&srv->acks);
+        sink_close(&srv->out);
 }

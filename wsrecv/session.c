@@ -1,221 +1,302 @@
-/* session: one WebSocket connection. Assembles fragmented messages, turns
- * each complete message into a record, pauses reading when the output is
- * full, sends acks, and closes with the code that says what was wrong.
+/* session: one WebSocket connection. Assembles messages that arrive in
+ * pieces, turns each complete message into a record, sends acks, checks
+ * the client's close frame, and closes with the code that says what was
+ * wrong.
  *
  * lws contract notes: RECEIVE delivers a message in pieces of at most the
- * protocol's rx buffer size; lws_is_final_fragment() is true on the last
- * piece of the last frame. Returning -1 from a callback closes the
- * connection, with the code and reason set by lws_close_reason() if any. */
+ * protocol's rx buffer size (2 KiB); lws_is_final_fragment() is true on the
+ * last piece of the last frame. Returning -1 from a callback closes the
+ * connection at once, with the code set by lws_close_reason() if any; to
+ * send an ack first, conn_close() waits for the connection's next
+ * WRITEABLE instead. CLOSED comes once, then lws frees the session data:
+ * the struct conn lives on while ack entries name it. */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/socket.h>
 
 #include "framing.h"
 #include "wsrecv.h"
 
-/* Asks lws to close s with code once it can write (used from outside its
- * own callbacks: drains, idle timeouts). */
-void session_close(struct session *s, int code, const char *reason)
+/* Creates the state of a connection that was just established. */
+static struct conn *conn_new(struct server *srv, struct lws *wsi)
 {
-        if (s->close_code)
-                return;
-        s->close_code = code;
-        s->close_reason = reason;
-        if (s->paused) {
-                /* Stop holding it back: lws only writes to connections it
-                 * services, and the drain wants what it already sent. */
-                output_forget(s->srv, s);
-                lws_rx_flow_control(s->wsi, 1);
+        struct conn *c = calloc(1, sizeof(*c));
+        if (!c)
+                return NULL;
+        c->wsi = wsi;
+        c->srv = srv;
+        c->id = srv->next_id++;
+        c->last_rx_ms = mono_ms();
+        peer_name(lws_get_socket_fd(wsi), c->peer, sizeof(c->peer));
+        if (srv->conf->json && record_meta(c) < 0) {
+                free(c);
+                return NULL;
         }
-        lws_callback_on_writable(s->wsi);
+        lws_dll2_add_tail(&c->link, &srv->conns);
+        srv->n.connections++;
+        return c;
 }
 
-/* Closes s now from inside its callback: returns -1 for lws. */
-static int refuse(struct session *s, int code, const char *why)
+/* Frees c once it is closed and no ack entry names it any more. */
+void conn_unref(struct conn *c)
 {
-        struct server *srv = s->srv;
+        if (c->refs)
+                c->refs--;
+        if (!c->wsi && !c->refs) {
+                free(c->meta);
+                free(c);
+        }
+}
+
+/* The connection is gone: forget what it was doing. */
+static void conn_closed(struct conn *c)
+{
+        struct server *srv = c->srv;
+        if (srv->conf->log >= LOG_VERBOSE)
+                fprintf(stderr, "wsrecv: conn %llu from %s: closed after %llu messages\n",
+                        (unsigned long long)c->id, c->peer, (unsigned long long)c->seq);
+        flow_release(srv, c);
+        lws_dll2_remove(&c->link);
+        srv->n.connections--;
+        c->wsi = NULL;
+        c->refs++; /* conn_unref frees it now if nothing else names it */
+        conn_unref(c);
+}
+
+/* Reads from c or stops, as the server's state says: not while draining,
+ * not while waiting for a ticket, not while the budget is spent (unless c
+ * holds a ticket). A closing connection is read, for its close frame. */
+void conn_update_rx(struct conn *c)
+{
+        struct server *srv = c->srv;
+        if (!c->wsi)
+                return;
+        bool want = c->close_code ||
+                    (!srv->draining && !c->waiting && (c->ticket || !srv->flow.paused_all));
+        if (want == !c->paused)
+                return;
+        c->paused = !want;
+        /* The time a client is held back does not count as idle. */
+        c->last_rx_ms = mono_ms();
+        lws_rx_flow_control(c->wsi, want);
+}
+
+/* Asks lws to close c with code once it can write: after the acks of what
+ * was taken from c (which the write or Kafka may still owe). */
+void conn_close(struct conn *c, int code, const char *reason)
+{
+        if (c->close_code || !c->wsi)
+                return;
+        c->close_code = code;
+        snprintf(c->close_text, sizeof(c->close_text), "%s", reason);
+        c->close_reason = c->close_text;
+        flow_release(c->srv, c); /* a message in pieces is not taken */
+        conn_update_rx(c);
+        lws_callback_on_writable(c->wsi);
+}
+
+/* Refuses what c sent: counts it and closes with code. */
+static int refuse(struct conn *c, int code, const char *why)
+{
+        struct server *srv = c->srv;
         srv->n.rejected++;
         if (srv->conf->log >= LOG_VERBOSE)
                 fprintf(stderr, "wsrecv: conn %llu from %s: closed with %d: %s\n",
-                        (unsigned long long)s->id, s->peer, code, why);
-        lws_close_reason(s->wsi, (enum lws_close_status)code, (unsigned char *)why, strlen(why));
-        return -1;
+                        (unsigned long long)c->id, c->peer, code, why);
+        conn_close(c, code, why);
+        return 0;
 }
 
-/* Builds the "peer":..,"path":.., part of every -J record of s. */
-static int make_meta(struct session *s)
+/* True when c sent nothing at all (no message, no part of one, no ping,
+ * no pong) for --idle seconds. Messages and pongs are seen here; the rest
+ * is what the kernel counts as data received on the socket. */
+bool conn_idle(struct conn *c, int64_t now)
 {
-        struct outbuf ob;
-        char path[1024];
-        int n = lws_hdr_copy(s->wsi, path, sizeof(path), WSI_TOKEN_GET_URI);
-        if (n < 0)
-                n = 0;
-        if (outbuf_init(&ob, -1, 128) < 0)
-                return -1;
-        int rc = json_put_field(&ob, "peer", s->peer, strlen(s->peer));
-        rc |= outbuf_putc(&ob, ',');
-        rc |= json_put_field(&ob, "path", path, (size_t)n);
-        rc |= outbuf_putc(&ob, ',');
-        if (rc) {
-                outbuf_free(&ob);
-                return -1;
+        int64_t idle_ms = (int64_t)c->srv->conf->idle * 1000;
+        if (now - c->last_rx_ms <= idle_ms)
+                return false;
+        struct tcp_info ti;
+        socklen_t sl = sizeof(ti);
+        if (getsockopt(lws_get_socket_fd(c->wsi), IPPROTO_TCP, TCP_INFO, &ti, &sl) == 0 &&
+            (int64_t)ti.tcpi_last_data_recv <= idle_ms) {
+                c->last_rx_ms = now - ti.tcpi_last_data_recv;
+                return false;
         }
-        s->meta = ob.data; /* the buffer is ours now */
-        s->meta_len = ob.len;
-        return 0;
+        return true;
 }
 
 /* Appends a piece to the message being assembled. Returns 0 or -1. */
-static int assemble(struct session *s, const void *in, size_t len)
+static int assemble(struct conn *c, const void *in, size_t len)
 {
-        if (s->msg_len + len > s->msg_cap) {
-                size_t cap = s->msg_cap ? s->msg_cap : 4096;
-                while (cap < s->msg_len + len)
+        if (!len)
+                return 0;
+        if (c->msg_len + len > c->msg_cap) {
+                size_t cap = c->msg_cap ? c->msg_cap : 4096;
+                while (cap < c->msg_len + len)
                         cap *= 2;
-                char *p = realloc(s->msg, cap);
+                if (cap > c->srv->conf->max_message)
+                        cap = c->srv->conf->max_message;
+                char *p = realloc(c->msg, cap);
                 if (!p)
                         return -1;
-                s->msg = p;
-                s->msg_cap = cap;
+                c->msg = p;
+                c->msg_cap = cap;
         }
-        memcpy(s->msg + s->msg_len, in, len);
-        s->msg_len += len;
-        s->srv->out.asm_bytes += len;
+        memcpy(c->msg + c->msg_len, in, len);
+        c->msg_len += len;
+        if (!c->ticket)
+                c->srv->flow.parked += len; /* waiting for a ticket */
         return 0;
 }
 
-/* Forgets the assembled message; keeps a small buffer for the next one, so
- * that a client of 3 KB messages does not cost a malloc per message. */
-static void assembly_reset(struct session *s, bool keep)
+/* Handles one piece of a message. Returns 0 or -1 to close at once. */
+static int receive(struct conn *c, const void *in, size_t len)
 {
-        s->srv->out.asm_bytes -= s->msg_len;
-        s->msg_len = 0;
-        s->in_msg = false;
-        if (!keep || s->msg_cap > 16384) {
-                free(s->msg);
-                s->msg = NULL;
-                s->msg_cap = 0;
-        }
-}
-
-/* Handles one piece of a message. Returns 0 or -1 to close. */
-static int receive(struct session *s, const void *in, size_t len)
-{
-        struct server *srv = s->srv;
+        struct server *srv = c->srv;
         size_t max = srv->conf->max_message;
-        bool final = lws_is_final_fragment(s->wsi);
+        bool final = lws_is_final_fragment(c->wsi);
         const char *why = NULL;
         int rc;
 
+        /* What comes after a close (ours or the client's) is not taken. */
+        if (c->close_code || c->peer_closed || srv->draining)
+                return 0;
         if (!in)
                 in = ""; /* an empty piece */
-        s->last_rx_ms = srv->now_ms;
-        if (s->close_code)
-                return 0; /* closing: what comes now is not taken */
-        if (!s->in_msg) {
-                s->msg_binary = lws_frame_is_binary(s->wsi);
-                if (len + lws_remaining_packet_payload(s->wsi) > max)
-                        return refuse(s, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+        c->last_rx_ms = mono_ms();
+        if (!c->in_msg) {
+                c->msg_binary = lws_frame_is_binary(c->wsi);
+                if (len + lws_remaining_packet_payload(c->wsi) > max)
+                        return refuse(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
                                       "message too big; see --max-message");
                 if (final) {
                         /* The usual case: the whole message in one piece. */
-                        rc = record_message(srv, s, in, len, s->msg_binary, &why);
+                        rc = record_message(srv, c, in, len, c->msg_binary, &why);
                         goto done;
                 }
-                s->in_msg = true;
+                c->in_msg = true;
+                flow_ticket(srv, c); /* or wait for one, holding this piece */
         }
-        if (s->msg_len + len > max) {
-                assembly_reset(s, false);
-                return refuse(s, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+        if (c->msg_len + len > max)
+                return refuse(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
                               "message too big; see --max-message");
-        }
-        if (assemble(s, in, len) < 0)
-                return refuse(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+        if (assemble(c, in, len) < 0)
+                return refuse(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
         if (!final)
                 return 0;
-        rc = record_message(srv, s, s->msg, s->msg_len, s->msg_binary, &why);
-        assembly_reset(s, true);
+        /* Empty pieces only: no buffer was ever made. */
+        rc = record_message(srv, c, c->msg ? c->msg : "", c->msg_len, c->msg_binary, &why);
+        flow_release(srv, c);
 done:
         if (rc < 0)
-                return refuse(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+                return refuse(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
         if (rc > 0)
-                return refuse(s, rc, why);
-        if (output_over(&srv->out))
-                output_pause(srv, s);
+                return refuse(c, rc, why);
+        flow_check(srv);
         return 0;
 }
 
-/* Sends what is due when s can write: an ack, then a requested close. */
-static int writeable(struct session *s)
+/* The close codes a client may send (RFC 6455 7.4, and IANA's registry). */
+static bool close_code_ok(unsigned code)
 {
-        struct server *srv = s->srv;
-        if (s->ack_due > s->ack_sent && !s->close_started) {
+        return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+               (code >= 3000 && code <= 4999);
+}
+
+/* The client sent its close frame: nothing it sends from now on is taken.
+ * lws echoes the frame unless it is malformed, which we answer with 1002
+ * (or 1007 for a reason that is not UTF-8). Returns 0 or -1 to close. */
+static int peer_close(struct conn *c, const unsigned char *in, size_t len)
+{
+        c->peer_closed = true;
+        flow_release(c->srv, c);
+        const char *why = NULL;
+        int code = 0;
+        if (len == 1) {
+                code = LWS_CLOSE_STATUS_PROTOCOL_ERR;
+                why = "close frame of one byte";
+        } else if (len >= 2 && !close_code_ok((unsigned)in[0] << 8 | in[1])) {
+                code = LWS_CLOSE_STATUS_PROTOCOL_ERR;
+                why = "invalid close code";
+        } else if (len > 2 && !utf8_valid(in + 2, len - 2)) {
+                code = LWS_CLOSE_STATUS_INVALID_PAYLOAD;
+                why = "close reason is not UTF-8";
+        }
+        if (!code)
+                return 0;
+        c->srv->n.rejected++;
+        lws_close_reason(c->wsi, (enum lws_close_status)code, (unsigned char *)why, strlen(why));
+        return -1;
+}
+
+/* Sends what is due when c can write: an ack, then a requested close. */
+static int writeable(struct conn *c)
+{
+        struct server *srv = c->srv;
+        uint64_t due = c->ack_due;
+        if (c->failed_at && due >= c->failed_at)
+                due = c->failed_at - 1;
+        if (due > c->ack_sent && !c->close_started) {
                 unsigned char buf[LWS_PRE + 32];
-                int n = snprintf((char *)buf + LWS_PRE, 32, "{\"ack\":%llu}",
-                                 (unsigned long long)s->ack_due);
-                if (lws_write(s->wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < n)
+                int n =
+                    snprintf((char *)buf + LWS_PRE, 32, "{\"ack\":%llu}", (unsigned long long)due);
+                if (lws_write(c->wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < n)
                         return -1;
-                s->ack_sent = s->ack_due;
-                if (s->close_code)
-                        lws_callback_on_writable(s->wsi);
+                c->ack_sent = due;
+                if (c->close_code)
+                        lws_callback_on_writable(c->wsi);
                 return 0;
         }
-        if (s->close_code && !s->close_started && srv->conf->ack &&
-            s->last_end > srv->out.written && !srv->out.closed && !srv->out.error)
-                return 0; /* ack what is still being written first; the write wakes us */
-        if (s->close_code && !s->close_started) {
-                /* lws sends the close frame and waits for the peer's; it may
-                 * call us writeable again meanwhile, which must not kill it. */
-                s->close_started = true;
-                lws_close_reason(s->wsi, (enum lws_close_status)s->close_code,
-                                 (unsigned char *)s->close_reason, strlen(s->close_reason));
-                return -1;
-        }
-        return 0;
+        if (!c->close_code || c->close_started)
+                return 0;
+        /* Ack what is still being written or stored first; that wakes us. */
+        bool owed = c->refs && !srv->out.closed && !srv->out.error &&
+                    !(srv->conf->ack_from && srv->rep.eof);
+        if (owed)
+                return 0;
+        /* lws sends the close frame and waits for the peer's; it may call
+         * us writeable again meanwhile, which must not kill it. */
+        c->close_started = true;
+        lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
+                         (unsigned char *)c->close_reason, strlen(c->close_reason));
+        return -1;
 }
 
-int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *s, void *in,
-                     size_t len)
+int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
+                     void *in, size_t len)
 {
         struct server *srv = lws_context_user(lws_get_context(wsi));
+        struct conn *c = ss->conn;
         switch (reason) {
         case LWS_CALLBACK_ESTABLISHED:
-                s->wsi = wsi;
-                s->srv = srv;
-                s->id = srv->next_id++;
-                s->last_rx_ms = srv->now_ms;
-                peer_name(lws_get_socket_fd(wsi), s->peer, sizeof(s->peer));
-                if (srv->conf->json && make_meta(s) < 0)
+                c = ss->conn = conn_new(srv, wsi);
+                if (!c)
                         return -1;
-                s->established = true;
-                lws_dll2_add_tail(&s->link, &srv->sessions);
-                srv->n.connections++;
                 if (srv->conf->log >= LOG_VERBOSE)
                         fprintf(stderr, "wsrecv: conn %llu from %s: open\n",
-                                (unsigned long long)s->id, s->peer);
-                if (srv->draining)
-                        session_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+                                (unsigned long long)c->id, c->peer);
+                conn_update_rx(c);
                 return 0;
         case LWS_CALLBACK_RECEIVE:
-                return receive(s, in, len);
+                return c ? receive(c, in, len) : -1;
+        case LWS_CALLBACK_RECEIVE_PONG:
+                if (c)
+                        c->last_rx_ms = mono_ms();
+                return 0;
+        case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+                return c ? peer_close(c, in, len) : 0;
         case LWS_CALLBACK_SERVER_WRITEABLE:
-                return writeable(s);
+                return c ? writeable(c) : 0;
         case LWS_CALLBACK_CLOSED:
-                if (!s->established)
-                        return 0;
-                if (srv->conf->log >= LOG_VERBOSE)
-                        fprintf(stderr, "wsrecv: conn %llu from %s: closed after %llu messages\n",
-                                (unsigned long long)s->id, s->peer, (unsigned long long)s->seq);
-                output_forget(srv, s);
-                assembly_reset(s, false);
-                lws_dll2_remove(&s->link);
-                srv->n.connections--;
-                free(s->meta);
-                s->meta = NULL;
-                s->established = false;
+                if (c) {
+                        ss->conn = NULL;
+                        conn_closed(c);
+                }
                 return 0;
         default:
-                return lws_callback_http_dummy(wsi, reason, s, in, len);
+                return lws_callback_http_dummy(wsi, reason, ss, in, len);
         }
 }

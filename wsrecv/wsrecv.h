@@ -8,11 +8,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "outbuf.h"
+#include "sink.h"
 
 enum newline_mode { NEWLINE_REJECT, NEWLINE_SPACE };
 enum binary_mode { BINARY_REFUSE, BINARY_RAW, BINARY_BASE64 };
 enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
+
+/* Exit statuses, as the man page lists them. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Close code 1013 (IANA registry; lws 4.1.6 has no name for it): a message
+ * could not be stored, the client should send it again. */
+#define CLOSE_TRY_AGAIN_LATER 1013
+
+/* The most a request head (request line and headers) may hold. */
+#define HEAD_MAX (16 * 1024)
 
 /* What the command line asked for; filled by main.c, read-only afterwards. */
 struct conf {
@@ -20,6 +30,7 @@ struct conf {
         int port;
         const char *path; /* accept upgrades only here, or NULL */
         const char *www;  /* folder served over HTTP, or NULL */
+        char *www_real;   /* its real path, for the symlink check */
         bool reuseport;
         const char *cert, *key;
         bool nul;  /* -0 */
@@ -27,6 +38,7 @@ struct conf {
         enum newline_mode newline;
         enum binary_mode binary;
         bool ack;
+        const char *ack_from; /* kprod's delivery reports, or NULL */
         size_t max_message;
         size_t max_buffer;
         unsigned max_conns;
@@ -46,20 +58,89 @@ struct counters {
         uint64_t rejected;    /* connections refused or closed for a bad message */
 };
 
-/* stdout: the buffer, its watcher and the flow control it drives. */
-struct output {
-        struct outbuf ob;
-        bool nonblocking;          /* stdout is a pipe or socket, watched for POLLOUT */
-        int saved_flags;           /* stdout's flags before, restored at the end */
-        struct lws *watch;         /* raw-file wsi on a dup of stdout, or NULL */
-        uint64_t appended;         /* bytes ever appended */
-        uint64_t written;          /* bytes ever written */
-        size_t asm_bytes;          /* bytes held in partly received messages */
-        size_t high, low;          /* pause reading at high, resume at low */
-        bool closed;               /* the reader went away (EPIPE) */
-        int error;                 /* errno of a failed write, 0 if none */
-        lws_dll2_owner_t paused;   /* sessions not being read */
-        lws_dll2_owner_t awaiting; /* sessions waiting for an ack */
+/* One WebSocket connection. Allocated when it is established; lives on
+ * after the connection closes while ack entries still name it. */
+struct conn {
+        struct lws *wsi; /* NULL once closed */
+        struct server *srv;
+        lws_dll2_t link;      /* in srv->conns while open */
+        lws_dll2_t wait_link; /* in flow.waiting while waiting for a ticket */
+        uint64_t id;
+        uint64_t seq;       /* messages of this connection written so far */
+        uint64_t ack_due;   /* highest seq known stored (or written) */
+        uint64_t ack_sent;  /* highest seq acknowledged to the client */
+        uint64_t failed_at; /* first seq Kafka did not store, or 0 */
+        unsigned refs;      /* ack entries naming this connection */
+        int64_t last_rx_ms; /* monotonic time of the last message or pong */
+        /* the message being assembled from pieces */
+        char *msg;
+        size_t msg_len, msg_cap;
+        bool in_msg, msg_binary;
+        bool ticket;      /* holds a reservation for a message in pieces */
+        bool waiting;     /* in flow.waiting */
+        bool paused;      /* reading is stopped (lws rx flow control) */
+        bool peer_closed; /* the client sent its close frame */
+        int close_code;   /* close with this when next writeable */
+        const char *close_reason;
+        char close_text[124];
+        bool close_started;
+        char *meta; /* -J: "peer":"...","path":"...", */
+        size_t meta_len;
+        char peer[56];
+};
+
+/* lws's per-connection user data, for HTTP requests and WebSockets alike. */
+struct session {
+        struct conn *conn; /* set once a WebSocket connection is established */
+        char *body;        /* an HTTP answer waiting for its turn to be written */
+        size_t body_len;
+};
+
+/* The memory budget (--max-buffer): what wsrecv holds of messages. */
+struct flow {
+        size_t budget;            /* --max-buffer */
+        size_t high, low;         /* stop reading everyone at high, resume at low */
+        size_t ticket;            /* reserved for a message arriving in pieces */
+        size_t reserved;          /* tickets granted */
+        size_t parked;            /* first pieces waiting for a ticket */
+        bool paused_all;          /* held reached high */
+        lws_dll2_owner_t waiting; /* connections waiting for a ticket, oldest first */
+};
+
+/* One run of records of one connection awaiting their ack. */
+struct ack_entry {
+        struct conn *c;
+        uint64_t first_rec; /* record number of the run's first record */
+        uint64_t last_seq;  /* the connection's seq of its last record */
+        uint64_t end;       /* output offset just past its last record */
+        uint32_t count;     /* records in the run */
+};
+
+/* Records awaiting acks, oldest first (a ring). */
+struct acks {
+        struct ack_entry *v;
+        size_t cap, head, n;
+        uint64_t next_rec; /* number of the next record appended, from 1 */
+        uint64_t settled;  /* --ack-from: records 1..settled are stored or failed */
+};
+
+/* kprod's delivery reports (--ack-from): the channel and what it said. */
+struct reports {
+        int fd;
+        struct lws *watch;
+        char buf[4096];
+        size_t len;
+        bool eof;          /* kprod closed its end */
+        bool brokers_down; /* kprod cannot reach any broker */
+        char why[256];     /* kprod's words for that */
+};
+
+/* Connections still reading their request head (plain ws:// and http://). */
+struct gate {
+        int epfd; /* epoll set of their sockets, watched through lws */
+        struct lws *watch;
+        lws_dll2_owner_t conns; /* oldest first */
+        size_t n;
 };
 
 /* Everything one running server has; one per process, passed around. */
@@ -71,50 +152,29 @@ struct server {
         bool listen_paused;   /* out of descriptors: accept again next tick */
         int listen_fd;
         char listen_name[64]; /* "127.0.0.1:8443" or "[::1]:8443" */
-        struct output out;
+        struct sink out;
+        struct lws *out_watch; /* raw-file wsi on a dup of stdout, or NULL */
+        bool out_closed;       /* stdout was closed by us (drained) */
+        struct flow flow;
+        struct acks acks;
+        struct reports rep;
+        struct gate gate;
         struct counters n;
-        lws_dll2_owner_t sessions; /* every open WebSocket connection */
+        uint64_t sockets;       /* client sockets open, handshakes included */
+        lws_dll2_owner_t conns; /* every open WebSocket connection */
         uint64_t next_id;
-        int64_t now_ms; /* wall clock, refreshed once per loop turn */
-        bool draining;  /* stop accepting, close clients */
+        bool draining; /* stop accepting and reading, then close clients */
         lws_sorted_usec_list_t tick;
-        const lws_retry_bo_t *retry;
-};
-
-/* Per-connection state: lws allocates it (per_session_data_size) and zeroes
- * it; the same struct serves plain HTTP requests (healthz fields). */
-struct session {
-        struct lws *wsi;
-        struct server *srv;
-        lws_dll2_t link;       /* in srv->sessions */
-        lws_dll2_t pause_link; /* in out.paused */
-        lws_dll2_t ack_link;   /* in out.awaiting */
-        uint64_t id;
-        uint64_t seq;            /* messages of this connection written so far */
-        uint64_t last_end;       /* output offset just after its newest record */
-        uint64_t ck_seq, ck_end; /* the message an ack waits for */
-        uint64_t ack_due;        /* highest seq known to be written */
-        uint64_t ack_sent;
-        int64_t last_rx_ms;
-        char *msg; /* a message being assembled from fragments */
-        size_t msg_len, msg_cap;
-        bool in_msg, msg_binary;
-        bool established, paused;
-        int close_code; /* close with this when next writeable */
-        bool close_started;
-        const char *close_reason;
-        char *meta; /* -J: "peer":"...","path":"...", */
-        size_t meta_len;
-        char peer[56];
-        /* plain HTTP (/healthz) */
-        char *body;
-        size_t body_len;
 };
 
 /* server.c */
 int server_create(struct server *srv, const struct conf *conf, char *err, size_t errlen);
-void server_drain(struct server *srv, int code, const char *reason);
+void server_drain(struct server *srv);
+void server_close_all(struct server *srv, int code, const char *reason);
 void server_destroy(struct server *srv);
+int64_t mono_ms(void);
+unsigned handshake_secs(const struct conf *conf);
+struct lws *server_watch_fd(struct server *srv, int fd);
 int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 
@@ -123,32 +183,62 @@ void peer_name(int fd, char *name, size_t len);
 int listen_open(const char *addr, int port, bool reuseport, char *name, size_t namelen, char *err,
                 size_t errlen);
 int listen_accept(struct server *srv);
+int listen_adopt(struct server *srv, int fd, const char *head, size_t len);
+
+/* gate.c */
+int gate_open(struct server *srv);
+int gate_add(struct server *srv, int fd);
+void gate_service(struct server *srv);
+void gate_expire(struct server *srv);
+void gate_close(struct server *srv);
 
 /* session.c */
-int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *s, void *in,
-                     size_t len);
-void session_close(struct session *s, int code, const char *reason);
+int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
+                     void *in, size_t len);
+void conn_close(struct conn *c, int code, const char *reason);
+void conn_update_rx(struct conn *c);
+void conn_unref(struct conn *c);
+bool conn_idle(struct conn *c, int64_t now);
 
 /* record.c */
-int record_message(struct server *srv, struct session *s, const void *data, size_t len, bool binary,
+int record_message(struct server *srv, struct conn *c, const void *data, size_t len, bool binary,
                    const char **why);
+size_t record_bound(const struct conf *conf);
+/* Builds the per-connection part of -J records (peer, path) into c->meta. */
+int record_meta(struct conn *c);
+
+/* flow.c */
+int flow_init(struct flow *f, const struct conf *conf, char *err, size_t errlen);
+size_t flow_held(const struct server *srv);
+void flow_check(struct server *srv);
+void flow_relieve(struct server *srv);
+bool flow_ticket(struct server *srv, struct conn *c);
+void flow_release(struct server *srv, struct conn *c);
 
 /* output.c */
-int output_init(struct output *out, const struct conf *conf);
-int output_watch(struct server *srv);
+int output_open(struct server *srv);
 void output_pump(struct server *srv);
-bool output_over(const struct output *out);
-void output_pause(struct server *srv, struct session *s);
-void output_forget(struct server *srv, struct session *s);
-void output_noted(struct server *srv, struct session *s);
-int output_finish(struct output *out);
-void output_free(struct output *out);
-bool output_reader_gone(const struct output *out);
+void output_end(struct server *srv);
+
+/* acks.c */
+int acks_noted(struct server *srv, struct conn *c);
+void acks_written(struct server *srv);
+void acks_settled(struct server *srv, uint64_t upto);
+void acks_failed(struct server *srv, uint64_t rec, const char *why);
+bool acks_pending(const struct server *srv);
+size_t acks_bytes(const struct acks *a);
+void acks_free(struct acks *a);
+
+/* reports.c */
+int reports_open(struct server *srv, char *err, size_t errlen);
+void reports_read(struct server *srv);
+void reports_close(struct server *srv);
 
 /* http.c */
-int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *s, void *in,
+int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss, void *in,
                   size_t len);
 int http_confirm_upgrade(struct lws *wsi, struct server *srv);
+int http_filter(struct lws *wsi, struct server *srv, const char *uri);
 
 /* auth.c */
 bool auth_origin_ok(struct lws *wsi, const struct conf *conf);

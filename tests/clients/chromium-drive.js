@@ -11,6 +11,8 @@
 //   wait FIELD VALUE    wait until #FIELD's text (sent, acked, pending, reconnects)
 //                       or the connection state (FIELD state) equals VALUE
 //   status              print {"state":...,"samples":N,"sent":N,"acked":N,"pending":N}
+//   until EXPR          any page: wait until the JavaScript expression EXPR is
+//                       truthy, and print its value as JSON instead of the status
 // Every command prints the page's status as JSON when done. Exit status 0
 // when stdin ends with every command done, 1 on a failure or after
 // TIMEOUT_SECS (default 60) in all.
@@ -33,7 +35,9 @@ const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-'));
 const chrome = spawn('/usr/bin/chromium', [
   '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--disable-quic', `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank',
+  '--disable-quic', `--user-data-dir=${profile}`, '--remote-debugging-port=0',
+  // CHROMIUM_ARGS: extra flags, e.g. --ignore-certificate-errors for a test's own certificate
+  ...(process.env.CHROMIUM_ARGS ? process.env.CHROMIUM_ARGS.split(' ') : []), 'about:blank',
 ], { stdio: ['ignore', 'ignore', 'pipe'] });
 
 function quit(code) {
@@ -115,7 +119,14 @@ async function run(browserUrl) {
   for await (const line of lines) {
     const [cmd, a, b] = line.trim().split(/\s+/);
     let s;
-    if (cmd === 'open') {
+    if (cmd === 'until') {
+      const expr = line.trim().slice(6);
+      for (;;) {
+        s = await evaluate(expr).catch(() => null);
+        if (s) break;
+        await sleep(50);
+      }
+    } else if (cmd === 'open') {
       s = await until((x) => x.state === 'open' && x.samples > 0);
     } else if (cmd === 'click') {
       const ok = await evaluate(`(() => { const e = document.getElementById(${JSON.stringify(a)});

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// A Node `ws` client for the wsrecv tests: CONNS connections at once, each
-// sending COUNT messages "PREFIX-CONN-SEQ", then closing normally.
+// A Node `ws` client for the wsrecv tests, at ws's default settings (which
+// offer permessage-deflate): CONNS connections at once, each sending COUNT
+// messages "PREFIX-CONN-SEQ", then closing normally.
 // Prints "done N" with the number of messages sent, exits 1 on any error.
 //   NODE_PATH=/usr/share/nodejs node node-send.js URL CONNS COUNT PREFIX
 'use strict';
@@ -11,7 +12,7 @@ const nconns = Number(conns), ncount = Number(count);
 let sent = 0, open = nconns, failed = false;
 
 for (let c = 1; c <= nconns; c++) {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+  const ws = new WebSocket(url);
   ws.on('open', () => {
     for (let i = 1; i <= ncount; i++) {
       ws.send(`${prefix}-${c}-${i}`);

@@ -4,7 +4,7 @@ invalid UTF-8, hand-made fragments, unfinished handshakes and frames, and
 peers that never answer pings.
 
   rawws.py PORT [--path P] [--half-handshake] [--partial-frame]
-           [--close-after SECS] FRAME...
+           [--close-after SECS] [--ping-every SECS --ping-for SECS] FRAME...
 
 FRAME is OP:HEX with OP one of t (text), T (text, more to come),
 c (continuation, last), C (continuation, more to come), b (binary);
@@ -12,6 +12,8 @@ HEX is the payload. Frames are masked, as a client's must be.
 Prints "status N" for the handshake, then what the server sends:
 "text PAYLOAD", "ping", "close CODE REASON", and "eof" when the
 connection ends, with "after SECS" (seconds since the last thing sent).
+--ping-every sends a ping that often for --ping-for seconds after the
+frames, and prints "pong" for each answer.
 """
 import argparse
 import base64
@@ -56,6 +58,8 @@ def main():
     p.add_argument("--partial-frame", action="store_true")
     p.add_argument("--timeout", type=float, default=20)
     p.add_argument("--close-after", type=float, help="send a close (1000) after SECS of reading")
+    p.add_argument("--ping-every", type=float)
+    p.add_argument("--ping-for", type=float, default=0)
     p.add_argument("frames", nargs="*")
     a = p.parse_args()
 
@@ -86,6 +90,11 @@ def main():
             sock.sendall(frame(code, fin, bytes.fromhex(hexdata)))
         if a.partial_frame:
             sock.sendall(frame(0x1, True, b"x" * 100)[:20])
+        if a.ping_every:
+            end = time.monotonic() + a.ping_for
+            while time.monotonic() < end:
+                sock.sendall(frame(0x9, True, b"hi"))
+                time.sleep(a.ping_every)
         start = time.monotonic()
         if a.close_after is not None:
             sock.settimeout(a.close_after if a.close_after > 0 else 0.001)
@@ -110,6 +119,8 @@ def main():
                 print("text", payload.decode(), flush=True)
             elif op == 0x9:
                 print("ping", flush=True)
+            elif op == 0xA:
+                print("pong", flush=True)
             elif op == 0x8:
                 code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
                 print("close", code, payload[2:].decode(errors="replace"), flush=True)

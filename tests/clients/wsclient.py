@@ -3,7 +3,8 @@
 
 Sends messages on one or more connections and reports what the server did:
   status CODE           the handshake was refused with an HTTP status
-  acked N               (--acks) the last ack seen on connection 1
+  acked N               (--acks) the last ack seen on connection 1 (also
+                        before a close line when the server closed first)
   close CODE REASON     how the server closed connection 1 (--hold)
   sent N                every message was sent (written after sending)
 
@@ -33,7 +34,6 @@ def parse():
     p.add_argument("--acks", action="store_true", help="wait for the ack of the last message")
     p.add_argument("--hold", type=float, default=0, help="then wait SECS for the server to close")
     p.add_argument("--sent-file", help="write 'sent N' here once everything is sent")
-    p.add_argument("--no-compress", action="store_true")
     p.add_argument("--insecure", action="store_true", help="accept any TLS certificate")
     return p.parse_args()
 
@@ -59,8 +59,6 @@ async def one(a, conn, report):
     kw = {"extra_headers": headers, "max_size": None, "open_timeout": 20}
     if a.origin:
         kw["origin"] = a.origin
-    if a.no_compress:
-        kw["compression"] = None
     if a.url.startswith("wss:"):
         ctx = ssl.create_default_context()
         if a.insecure:
@@ -73,6 +71,17 @@ async def one(a, conn, report):
         report(conn, f"status {e.status_code}")
         return 1
     n = 0
+    acks = {"last": 0}
+
+    async def read_acks():
+        # Acks are read as they come, also while sending is held back.
+        try:
+            async for data in ws:
+                acks["last"] = json.loads(data)["ack"]
+        except websockets.ConnectionClosed:
+            pass
+
+    reader = asyncio.ensure_future(read_acks()) if a.acks else None
     try:
         for m in messages(a, conn):
             await ws.send(m)
@@ -80,17 +89,21 @@ async def one(a, conn, report):
         if a.sent_file and conn == 1:
             with open(a.sent_file, "w") as f:
                 f.write(f"sent {n}\n")
-        last = 0
         if a.acks:
-            while last < n:
-                last = json.loads(await ws.recv())["ack"]
-            report(conn, f"acked {last}")
+            while acks["last"] < n and not reader.done():
+                await asyncio.sleep(0.01)
+            if acks["last"] < n:
+                raise websockets.ConnectionClosed(None, None)
+            report(conn, f"acked {acks['last']}")
         if a.hold:
             await asyncio.wait_for(ws.wait_closed(), a.hold)
             report(conn, f"close {ws.close_code} {ws.close_reason}")
         else:
             await ws.close()
     except websockets.ConnectionClosed:
+        if a.acks:
+            await asyncio.wait([reader], timeout=5)
+            report(conn, f"acked {acks['last']}")
         report(conn, f"close {ws.close_code} {ws.close_reason}")
     except asyncio.TimeoutError:
         report(conn, "timeout")

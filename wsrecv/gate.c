@@ -1,0 +1,219 @@
+/* gate: plain (ws://, http://) connections until their request head is in.
+ *
+ * A new connection costs a small buffer here, not an lws connection with a
+ * header table, until its request line and headers have arrived: then the
+ * socket and the bytes read are handed to lws, which parses them and calls
+ * http.c to accept or refuse. A head over HEAD_MAX bytes gets 431, one
+ * that does not arrive in time 408. All the gate's sockets sit in one
+ * epoll set, which lws watches as one descriptor.
+ *
+ * TLS connections cannot be read before lws decrypts them; they go to lws
+ * at once (see listen.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "wsrecv.h"
+
+/* How long an answered client may take to go away. */
+#define LINGER_MS 1000
+
+struct pending {
+        lws_dll2_t link; /* in gate.conns, oldest first */
+        int fd;
+        bool answered; /* an error was sent: reading and dropping until EOF */
+        int64_t deadline;
+        size_t len, cap;
+        char *buf;
+};
+
+int gate_open(struct server *srv)
+{
+        struct gate *g = &srv->gate;
+        g->epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (g->epfd < 0)
+                return -1;
+        g->watch = server_watch_fd(srv, g->epfd); /* lws owns epfd now */
+        if (!g->watch) {
+                close(g->epfd);
+                g->epfd = -1;
+                return -1;
+        }
+        return 0;
+}
+
+/* Closes a pending connection and forgets it. */
+static void drop(struct server *srv, struct pending *p, bool close_fd)
+{
+        struct gate *g = &srv->gate;
+        if (g->epfd >= 0)
+                epoll_ctl(g->epfd, EPOLL_CTL_DEL, p->fd, NULL);
+        if (close_fd) {
+                close(p->fd);
+                if (srv->sockets)
+                        srv->sockets--;
+        }
+        lws_dll2_remove(&p->link);
+        g->n--;
+        free(p->buf);
+        free(p);
+}
+
+int gate_add(struct server *srv, int fd)
+{
+        struct gate *g = &srv->gate;
+        struct pending *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -1;
+        p->fd = fd;
+        p->deadline = mono_ms() + 1000 * (int64_t)handshake_secs(srv->conf);
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = p};
+        if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+                free(p);
+                return -1;
+        }
+        lws_dll2_add_tail(&p->link, &g->conns);
+        g->n++;
+        return 0;
+}
+
+/* Sends a short HTTP error and stops taking the request: what the client
+ * sends meanwhile is read and dropped, so that closing does not reset the
+ * connection before it has read the answer. */
+static void answer(struct server *srv, struct pending *p, unsigned code, const char *text,
+                   const char *why)
+{
+        char buf[512];
+        int n = snprintf(buf, sizeof(buf),
+                         "HTTP/1.1 %u %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+                         "Connection: close\r\n\r\n%s\n",
+                         code, text, strlen(why) + 1, why);
+        srv->n.rejected++;
+        if (srv->conf->log >= LOG_VERBOSE) {
+                char peer[56];
+                peer_name(p->fd, peer, sizeof(peer));
+                fprintf(stderr, "wsrecv: refused %s: %u %s\n", peer, code, why);
+        }
+        if (send(p->fd, buf, (size_t)n, MSG_NOSIGNAL) < 0 || shutdown(p->fd, SHUT_WR) < 0) {
+                drop(srv, p, true);
+                return;
+        }
+        p->answered = true;
+        p->deadline = mono_ms() + LINGER_MS;
+        free(p->buf);
+        p->buf = NULL;
+        p->len = p->cap = 0;
+}
+
+/* The end of the request head: the blank line after the headers. */
+static bool head_complete(const struct pending *p)
+{
+        const char *end = p->buf + p->len;
+        for (const char *s = p->buf; s + 1 < end; s++) {
+                s = memchr(s, '\n', (size_t)(end - s));
+                if (!s || s + 1 >= end)
+                        return false;
+                if (s[1] == '\n' || (s[1] == '\r' && s + 2 < end && s[2] == '\n'))
+                        return true;
+        }
+        return false;
+}
+
+/* Reads what a pending connection sent; hands it to lws once its head is
+ * complete. */
+static void serve(struct server *srv, struct pending *p)
+{
+        for (;;) {
+                char junk[4096], *dst = junk;
+                size_t room = sizeof(junk);
+                if (!p->answered) {
+                        if (p->len == p->cap) {
+                                size_t cap = p->cap ? p->cap * 2 : 1024;
+                                if (cap > HEAD_MAX + 1)
+                                        cap = HEAD_MAX + 1;
+                                char *b = realloc(p->buf, cap);
+                                if (!b) {
+                                        drop(srv, p, true);
+                                        return;
+                                }
+                                p->buf = b;
+                                p->cap = cap;
+                        }
+                        dst = p->buf + p->len;
+                        room = p->cap - p->len;
+                }
+                ssize_t n = recv(p->fd, dst, room, 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                        return;
+                if (n <= 0) {
+                        drop(srv, p, true); /* the client went away */
+                        return;
+                }
+                if (p->answered)
+                        continue;
+                p->len += (size_t)n;
+                if (head_complete(p)) {
+                        int fd = p->fd;
+                        char *head = p->buf;
+                        size_t len = p->len;
+                        p->buf = NULL;
+                        drop(srv, p, false);
+                        /* The socket stays counted: lws owns it now. */
+                        listen_adopt(srv, fd, head, len);
+                        free(head);
+                        return;
+                }
+                if (p->len > HEAD_MAX) {
+                        answer(srv, p, 431, "Request Header Fields Too Large",
+                               "request line and headers over 16 KiB");
+                        return;
+                }
+        }
+}
+
+void gate_service(struct server *srv)
+{
+        struct epoll_event evs[64];
+        int n = epoll_wait(srv->gate.epfd, evs, 64, 0);
+        for (int i = 0; i < n; i++)
+                serve(srv, evs[i].data.ptr);
+}
+
+/* Answers 408 to clients whose head is late, and closes answered ones
+ * that did not go away. Connections are in arrival order, so the scan
+ * stops at the first one still in time (answered ones may sit behind it
+ * until then; their linger is shorter than the head timeout). */
+void gate_expire(struct server *srv)
+{
+        int64_t now = mono_ms();
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->gate.conns))
+        {
+                struct pending *p = lws_container_of(d, struct pending, link);
+                if (p->deadline > now) {
+                        if (!p->answered)
+                                break;
+                        continue;
+                }
+                if (p->answered || p->len == 0)
+                        drop(srv, p, true); /* a bare TCP connection gets no answer */
+                else
+                        answer(srv, p, 408, "Request Timeout", "request head not received in time");
+        }
+        lws_end_foreach_dll_safe(d, d1);
+}
+
+/* Closes every pending connection (the server is stopping). */
+void gate_close(struct server *srv)
+{
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->gate.conns))
+        {
+                drop(srv, lws_container_of(d, struct pending, link), true);
+        }
+        lws_end_foreach_dll_safe(d, d1);
+}
