@@ -8,12 +8,13 @@
 #include <stdint.h>
 
 struct counts {
-        uint64_t read;      /* records read, empty ones included */
-        uint64_t bytes;     /* input bytes, delimiters included */
-        uint64_t empty;     /* empty records skipped */
-        uint64_t produced;  /* records handed to librdkafka */
-        uint64_t rejected;  /* not produced: too large, refused, or cut short */
-        uint64_t dr_failed; /* produced, but the delivery failed */
+        uint64_t read;       /* records read, empty ones included */
+        uint64_t bytes;      /* input bytes, delimiters included */
+        uint64_t empty;      /* empty records skipped */
+        uint64_t produced;   /* records handed to librdkafka */
+        uint64_t rejected;   /* not produced: too large, refused, or cut short */
+        uint64_t dr_failed;  /* produced, but the delivery failed */
+        uint64_t unfinished; /* bytes of a record whose end was never read */
 };
 
 #endif

@@ -79,10 +79,30 @@ void failed_bytes(struct failed *f, const void *p, size_t n)
         maybe_flush(f);
 }
 
+void failed_begin(struct failed *f)
+{
+        if (!f->path)
+                return;
+        off_t at = lseek(f->ob.fd, 0, SEEK_CUR);
+        f->begin = at < 0 ? -1 : at + (off_t)outbuf_pending(&f->ob);
+}
+
+void failed_cut(struct failed *f)
+{
+        if (!f->path || f->werrno || f->begin < 0)
+                return;
+        /* A file that cannot be cut (a pipe) keeps the piece; it has no
+         * delimiter after it. */
+        if (outbuf_flush(&f->ob) == 0 && ftruncate(f->ob.fd, f->begin) == 0)
+                lseek(f->ob.fd, f->begin, SEEK_SET);
+}
+
 void failed_end(struct failed *f, uint64_t recno, const char *why)
 {
         failed_bytes(f, f->delim, f->dlen);
         name(f, recno, why);
+        if (f->rep)
+                reports_fail(f->rep, recno, why);
 }
 
 void failed_record(struct failed *f, uint64_t recno, const char *why, const void *rec, size_t len)

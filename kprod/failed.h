@@ -10,8 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "outbuf.h"
+#include "reports.h"
 
 struct failed {
         const char *path; /* NULL: stderr only */
@@ -24,6 +26,8 @@ struct failed {
         /* the range of record numbers waiting to be named on stderr */
         uint64_t first, last;
         char why[256];
+        struct reports *rep; /* --reports: each failure is reported there too */
+        off_t begin;         /* where the record being written in pieces begins */
 };
 
 /* Opens (creates, truncates) path, or prepares for stderr only when path
@@ -36,9 +40,13 @@ void failed_record(struct failed *f, uint64_t recno, const char *why, const void
  * NULL key is written as no key (and no key delimiter). */
 void failed_message(struct failed *f, uint64_t recno, const char *why, const void *key, size_t klen,
                     const void *val, size_t vlen);
-/* Raw bytes of a record written in pieces; failed_end() ends it. */
+/* A record written in pieces: failed_begin(), its bytes with
+ * failed_bytes(), then failed_end() ends it, or failed_cut() takes what was
+ * written of it back out of the file (it never ended). */
+void failed_begin(struct failed *f);
 void failed_bytes(struct failed *f, const void *p, size_t n);
 void failed_end(struct failed *f, uint64_t recno, const char *why);
+void failed_cut(struct failed *f);
 /* Names what is still pending and writes everything. Returns 0, or -1 when
  * a write to the file failed (errno set). */
 int failed_flush(struct failed *f);

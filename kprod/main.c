@@ -26,6 +26,7 @@
 #include "producer.h"
 #include "progress.h"
 #include "reader.h"
+#include "reports.h"
 #include "signals.h"
 
 enum {
@@ -37,14 +38,15 @@ enum {
 #define SYNOPSIS                                                                                   \
         "usage: kprod -t topic [-0qvZ] [-b brokers] [-D delim] [-F file] [-H name=value]\n"        \
         "             [-K delim] [-p partition] [-X prop=value] [-z codec]\n"                      \
-        "             [--failed file] [--keep-empty]\n"
+        "             [--failed file] [--keep-empty] [--reports file]\n"
 
-enum { OPT_FAILED = 256, OPT_KEEP_EMPTY, OPT_HELP };
+enum { OPT_FAILED = 256, OPT_KEEP_EMPTY, OPT_REPORTS, OPT_HELP };
 
 struct options {
         const char *topic;
         const char *brokers;
         const char *failed_path;
+        const char *reports_path;
         char delim[64];
         size_t dlen;
         bool default_delim; /* newline, with the CR of CRLF dropped */
@@ -67,6 +69,8 @@ struct run {
         struct failed f;
         struct counts c;
         struct progress pg;
+        struct reports rep;
+        bool stdin_tty;    /* a terminal: the first signal stops reading */
         uint64_t recno;    /* number of the last record seen, from 1 */
         bool in_part;      /* reading a record too long for the buffer */
         uint64_t part_len; /* its length so far */
@@ -94,6 +98,7 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
         static const struct option longopts[] = {
             {"failed", required_argument, NULL, OPT_FAILED},
             {"keep-empty", no_argument, NULL, OPT_KEEP_EMPTY},
+            {"reports", required_argument, NULL, OPT_REPORTS},
             {"help", no_argument, NULL, OPT_HELP},
             {NULL, 0, NULL, 0},
         };
@@ -177,6 +182,9 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                 case OPT_KEEP_EMPTY:
                         o->keep_empty = true;
                         break;
+                case OPT_REPORTS:
+                        o->reports_path = optarg;
+                        break;
                 case 'h':
                 case OPT_HELP:
                         usage(stdout);
@@ -217,11 +225,18 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                 errx(EXIT_USAGE, "-b %s: %s", kconf_brokers(o->brokers), why);
 }
 
-/* Called while waiting: progress lines. */
+/* True once a stop signal came: waiting for a --reports reader ends. */
+static bool stop_waiting(void)
+{
+        return signals_stop_count() > 0;
+}
+
+/* Called while waiting: progress lines, and the reports so far. */
 static void tick(void *arg)
 {
         struct run *x = arg;
         progress_tick(&x->pg, &x->c, producer_inflight(&x->p));
+        reports_flush(&x->rep);
 }
 
 /* Counts a record that will not be produced and hands it to failed. */
@@ -251,6 +266,7 @@ static int take(struct run *x, bool send, bool *more)
                 if (!x->in_part) {
                         x->in_part = true;
                         x->part_len = 0;
+                        failed_begin(&x->f);
                         x->recno++;
                         x->c.read++;
                 }
@@ -274,6 +290,7 @@ static int take(struct run *x, bool send, bool *more)
         x->c.read++;
         if (len == 0 && !x->o->keep_empty) {
                 x->c.empty++;
+                reports_settle(&x->rep, x->recno);
                 return 0;
         }
         if (!send) {
@@ -295,38 +312,62 @@ static int send_ready(struct run *x)
         return producer_flush(&x->p);
 }
 
-/* After a stop: whatever is left in the buffer goes to failed, including
- * a record whose delimiter never came. */
-static void fail_rest(struct run *x)
+/* After a stop before the end of input (a second signal, a fatal error, a
+ * read error): the whole records left in the buffer go to failed. The
+ * bytes of a record whose delimiter was never read are not a record: they
+ * are named on stderr and never written to --failed as if they were one
+ * (a record too long to send, already being copied there, is cut back
+ * out). */
+static void fail_rest(struct run *x, const char *why)
 {
         bool more = true;
         while (more)
                 take(x, false, &more);
         const char *rec;
         size_t len = reader_rest(&x->r, &rec);
-        if (x->in_part) {
+        if (x->in_part) { /* it was counted as read at its first piece */
                 x->in_part = false;
-                x->c.rejected++;
-                failed_bytes(&x->f, rec, len);
-                failed_end(&x->f, x->recno, "incomplete: input stopped before its delimiter");
-        } else if (len > 0) {
-                x->recno++;
-                x->c.read++;
-                reject(x, "incomplete: input stopped before its delimiter", rec, len);
+                failed_cut(&x->f);
+                len += x->part_len;
+                x->recno--;
+                x->c.read--;
         }
+        if (len > 0) {
+                x->c.unfinished = len;
+                warnx("%zu bytes of an unfinished record after record %" PRIu64 " not sent: %s",
+                      len, x->recno, why);
+        }
+}
+
+/* True when reading input stops: at a second signal, or at the first when
+ * the input is a terminal (nobody will end it); and after a fatal error.
+ * Otherwise a first signal lets kprod read to the end of its input, which
+ * the program writing it (told to stop too) closes after its last record. */
+static bool stop_reading(const struct run *x)
+{
+        int stops = signals_stop_count();
+        return stops >= 2 || (stops == 1 && x->stdin_tty) || x->p.fatal;
 }
 
 /* Reads stdin and produces until end of input, a stop signal or an error.
  * Returns false on a read error. */
 static bool produce_input(struct run *x)
 {
-        while (!x->r.eof && signals_stop_count() == 0 && !x->p.fatal) {
-                struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-                if (poll(&pfd, 1, 100) > 0) {
+        bool told = false;
+        while (!x->r.eof && !stop_reading(x)) {
+                if (signals_stop_count() == 1 && !told && !x->o->quiet) {
+                        warnx("stopping: reading standard input to its end (a second signal "
+                              "stops now)");
+                        told = true;
+                }
+                /* Delivery reports wake the loop too: acks wait on them. */
+                struct pollfd pfd[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                                        {.fd = producer_wake_fd(&x->p), .events = POLLIN}};
+                if (poll(pfd, 2, 100) > 0 && pfd[0].revents) {
                         long n = reader_fill(&x->r);
                         if (n < 0 && errno != EINTR && errno != EAGAIN) {
                                 warn("stdin");
-                                fail_rest(x);
+                                fail_rest(x, "standard input could not be read");
                                 return false;
                         }
                         if (n > 0)
@@ -339,7 +380,7 @@ static bool produce_input(struct run *x)
                 tick(x);
         }
         if (!x->r.eof)
-                fail_rest(x);
+                fail_rest(x, x->p.fatal ? "fatal producer error" : "stopped by a second signal");
         return true;
 }
 
@@ -355,10 +396,13 @@ int main(int argc, char **argv)
         if (signals_install() < 0)
                 err(EXIT_USAGE, "sigaction");
 
-        struct run x = {.o = &o};
+        struct run x = {.o = &o, .stdin_tty = isatty(STDIN_FILENO)};
         if (failed_open(&x.f, o.failed_path, o.delim, o.dlen, o.kdlen ? o.kdelim : NULL, o.kdlen) <
             0)
                 err(EXIT_USAGE, "%s", o.failed_path);
+        if (reports_open(&x.rep, o.reports_path, stop_waiting, errstr, sizeof(errstr)) < 0)
+                errx(EXIT_USAGE, "%s", errstr);
+        x.f.rep = &x.rep;
         struct producer_opts po = {
             .topic = o.topic,
             .partition = o.partition,
@@ -371,7 +415,7 @@ int main(int argc, char **argv)
             .verbose = o.verbose,
         };
         /* conf is owned by the producer from here on. */
-        if (producer_new(&x.p, conf, &po, &x.f, &x.c, errstr, sizeof(errstr)) < 0)
+        if (producer_new(&x.p, conf, &po, &x.f, &x.c, &x.rep, errstr, sizeof(errstr)) < 0)
                 errx(EXIT_USAGE, "%s", errstr);
         if (reader_init(&x.r, STDIN_FILENO, o.delim, o.dlen, o.default_delim,
                         (size_t)x.p.max_bytes) < 0)
@@ -397,13 +441,14 @@ int main(int argc, char **argv)
         }
         if (o.verbose)
                 progress_summary(&x.pg, &x.c, inflight);
-        if (failed > 0 || inflight > 0)
+        if (failed > 0 || inflight > 0 || x.c.unfinished > 0)
                 status = EXIT_UNDELIVERED;
         if (x.c.dr_failed > 0 && !reached) {
                 warnx("could not reach any broker of %s", x.p.brokers);
                 status = EXIT_UNREACHABLE;
         }
 
+        reports_close(&x.rep);
         reader_free(&x.r);
         producer_close(&x.p);
         free(o.headers);

@@ -1,12 +1,16 @@
 /* producer: librdkafka handle, produce with backpressure, delivery reports. */
+#define _GNU_SOURCE /* pipe2 */
 #include "producer.h"
 
 #include <err.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kconf.h"
 #include "memfind.h"
@@ -41,8 +45,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
         (void)rk;
         struct producer *p = opaque;
-        if (!m->err)
+        if (!m->err) {
+                reports_settle(p->rep, (uint64_t)(uintptr_t)m->_private);
+                if (p->down) { /* a delivery proves a broker is back */
+                        p->down = false;
+                        reports_brokers(p->rep, false, NULL);
+                }
                 return;
+        }
         p->counts->dr_failed++;
         failed_message(p->failed, (uint64_t)(uintptr_t)m->_private, rd_kafka_err2str(m->err),
                        m->key, m->key_len, m->payload, m->len);
@@ -58,8 +68,14 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
                 warnx("fatal: %s", why);
                 p->fatal = true;
         } else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
-                warnx("cannot reach any broker (%s); retrying until message.timeout.ms (%ld ms)",
-                      p->brokers, p->timeout_ms);
+                if (!p->down)
+                        warnx("cannot reach brokers at %s; retrying until message.timeout.ms "
+                              "(%ld ms)",
+                              p->brokers, p->timeout_ms);
+                p->down = true;
+                char why[sizeof(p->brokers) + 32];
+                snprintf(why, sizeof(why), "cannot reach brokers at %s", p->brokers);
+                reports_brokers(p->rep, true, why);
         } else if (!p->quiet || err != RD_KAFKA_RESP_ERR__TRANSPORT) {
                 warnx("%s", reason);
         }
@@ -86,11 +102,14 @@ static long conf_long(rd_kafka_conf_t *conf, const char *name, long dflt)
 }
 
 int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct producer_opts *o,
-                 struct failed *failed, struct counts *counts, char *errstr, size_t errlen)
+                 struct failed *failed, struct counts *counts, struct reports *rep, char *errstr,
+                 size_t errlen)
 {
         memset(p, 0, sizeof(*p));
+        p->wake[0] = p->wake[1] = -1;
         p->failed = failed;
         p->counts = counts;
+        p->rep = rep;
         p->kdelim = o->kdelim;
         p->kdlen = o->kdlen;
         p->null_empty = o->null_empty;
@@ -134,6 +153,17 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
                 producer_close(p);
                 return -1;
         }
+        /* librdkafka writes a byte to the pipe when reports wait, so that
+         * the main loop, asleep in poll(), serves them at once: acks must
+         * not wait for the next input or a timeout. */
+        if (pipe2(p->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+                snprintf(errstr, errlen, "pipe: %s", strerror(errno));
+                producer_close(p);
+                return -1;
+        }
+        rd_kafka_queue_t *mainq = rd_kafka_queue_get_main(p->rk);
+        rd_kafka_queue_io_event_enable(mainq, p->wake[1], "1", 1);
+        rd_kafka_queue_destroy(mainq);
 
         p->vu[VU_RKT].vtype = RD_KAFKA_VTYPE_RKT;
         p->vu[VU_RKT].u.rkt = p->rkt;
@@ -286,9 +316,40 @@ void producer_set_time(struct producer *p)
         p->vu[VU_TIMESTAMP].u.i64 = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Milliseconds on the monotonic clock. */
+static long long mono_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void producer_poll(struct producer *p)
 {
+        char buf[64];
+        while (read(p->wake[0], buf, sizeof(buf)) > 0)
+                ;
         rd_kafka_poll(p->rk, 0);
+        /* librdkafka says when all brokers are down, not when one is back:
+         * ask for metadata (a short wait) to find out. */
+        long long now = mono_ms();
+        if (p->down && now - p->probed_ms >= 1000) {
+                p->probed_ms = now;
+                const struct rd_kafka_metadata *md = NULL;
+                if (rd_kafka_metadata(p->rk, 0, p->rkt, &md, 200) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                        p->down = false;
+                        reports_brokers(p->rep, false, NULL);
+                        if (!p->quiet)
+                                warnx("brokers at %s reached again", p->brokers);
+                }
+                if (md)
+                        rd_kafka_metadata_destroy(md);
+        }
+}
+
+int producer_wake_fd(const struct producer *p)
+{
+        return p->wake[0];
 }
 
 long producer_inflight(const struct producer *p)
@@ -296,21 +357,13 @@ long producer_inflight(const struct producer *p)
         return rd_kafka_outq_len(p->rk);
 }
 
-/* Milliseconds on the monotonic clock. */
-static long long now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void producer_drain(struct producer *p, void (*tick)(void *), void *arg)
 {
         /* librdkafka fails each message after message.timeout.ms; the margin
          * only guards against a report that never comes. */
-        long long deadline = now_ms() + p->timeout_ms + 10000, purged_at = 0;
+        long long deadline = mono_ms() + p->timeout_ms + 10000, purged_at = 0;
         while (rd_kafka_outq_len(p->rk) > 0) {
-                long long now = now_ms();
+                long long now = mono_ms();
                 if (!purged_at && (signals_stop_count() >= 2 || p->fatal || now > deadline)) {
                         rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
                         purged_at = now;
@@ -334,6 +387,10 @@ void producer_close(struct producer *p)
                 rd_kafka_topic_destroy(p->rkt);
         if (p->rk)
                 rd_kafka_destroy(p->rk);
+        for (int i = 0; i < 2; i++)
+                if (p->wake[i] >= 0)
+                        close(p->wake[i]);
+        p->wake[0] = p->wake[1] = -1;
         free(p->vu);
         free(p->msgs);
         free(p->recs);

@@ -18,6 +18,7 @@
 
 #include "counts.h"
 #include "failed.h"
+#include "reports.h"
 
 struct header {
         const char *name;
@@ -61,7 +62,11 @@ struct producer {
         char brokers[512];
         struct failed *failed;
         struct counts *counts;
-        bool fatal; /* a fatal error (idempotence): nothing more can be sent */
+        struct reports *rep;
+        bool fatal;          /* a fatal error (idempotence): nothing more can be sent */
+        bool down;           /* no broker can be reached (librdkafka says so) */
+        long long probed_ms; /* when reachability was last probed while down */
+        int wake[2];         /* a pipe librdkafka writes to when reports wait */
 };
 
 /* Sets kprod's defaults on conf: acks=all, idempotence, murmur2_random. */
@@ -69,7 +74,8 @@ int producer_defaults(rd_kafka_conf_t *conf, char *errstr, size_t errlen);
 /* Creates the producer; conf is owned by it from then on (also on error).
  * Returns 0 or -1 with a message in errstr. */
 int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct producer_opts *o,
-                 struct failed *failed, struct counts *counts, char *errstr, size_t errlen);
+                 struct failed *failed, struct counts *counts, struct reports *rep, char *errstr,
+                 size_t errlen);
 /* Produces one record (key split at -K), or adds it to the batch, which
  * producer_flush() sends; rec must stay valid until then. A full local
  * queue is waited out. Returns 0 when queued or refused (refused: counted
@@ -84,8 +90,12 @@ int producer_flush(struct producer *p);
  * CreateTime): called once per read, it saves a clock read per record.
  * Batches (no -H) are stamped by rd_kafka_produce_batch() itself. */
 void producer_set_time(struct producer *p);
-/* Serves delivery reports and errors without blocking. */
+/* Serves delivery reports and errors without blocking; while no broker
+ * can be reached, probes (at most once a second) whether one can again. */
 void producer_poll(struct producer *p);
+/* A descriptor that becomes readable when delivery reports or errors wait
+ * to be served by producer_poll(): poll it with the input. */
+int producer_wake_fd(const struct producer *p);
 /* Records handed over and not yet reported on. */
 long producer_inflight(const struct producer *p);
 /* Waits until every record is delivered or has failed: at most

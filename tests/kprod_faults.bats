@@ -128,49 +128,75 @@ wait_kprod() {
 	printf 'r1\nr2\n' >&4
 	local i
 	for i in $(seq 60); do
-		grep -q 'cannot reach any broker (127.0.0.1:1); retrying until message.timeout.ms (300000 ms)' "$ERR" && break
+		grep -q 'cannot reach brokers at 127.0.0.1:1; retrying until message.timeout.ms (300000 ms)' "$ERR" && break
 		sleep 0.05
 	done
-	run grep -c 'kprod: cannot reach any broker (127.0.0.1:1)' "$ERR"
+	run grep -c 'kprod: cannot reach brokers at 127.0.0.1:1' "$ERR"
 	assert_output 1
 	sleep 0.5
 	kill -0 "$KPROD_PID" # still retrying
 	kill -TERM "$KPROD_PID"
 	sleep 0.5
-	kill -0 "$KPROD_PID" # the first signal waits for deliveries
+	kill -0 "$KPROD_PID" # the first signal waits for the input's end and deliveries
 	kill -TERM "$KPROD_PID"
 	wait_kprod 5
 	assert_equal "$KPROD_STATUS" 3
 	assert_equal "$(cat "$failed")" "$(printf 'r1\nr2')"
 }
 
-@test "kprod on SIGTERM stops reading, delivers what it read and exits 0" {
-	needs_mock
+@test "kprod on SIGTERM reads its input to the end, delivers all of it and exits 0" {
 	local t
 	t=$(new_topic 2)
-	broker_cmd "rtt all 800"
 	start_kprod -b "$BROKERS" -t "$t"
 	seq 1 100 >&4
-	sleep 0.3
+	wait_count "$t" 100
 	kill -TERM "$KPROD_PID"
-	wait_kprod 15 # stdin stays open: only the signal ends it
+	# Records already on their way (in the pipe, or written after the signal
+	# by a writer finishing up) are not dropped.
+	seq 101 200 >&4
+	kill -0 "$KPROD_PID"
+	exec 4>&-
+	wait_kprod 15
 	assert_equal "$KPROD_STATUS" 0
+	run grep -c '^kprod: stopping: reading standard input to its end (a second signal stops now)$' "$ERR"
+	assert_output 1
 	run sh -c "timeout 20 kcat -b '$BROKERS' -C -t '$t' -o beginning -e -q | sort -n"
-	assert_output "$(seq 1 100)"
+	assert_output "$(seq 1 200)"
 }
 
-@test "kprod on SIGTERM reports a record cut short before its delimiter, exit 1" {
+@test "kprod reading a terminal stops reading at the first signal" {
+	local t pid
+	t=$(new_topic 1)
+	# script(1) gives kprod a terminal for stdin, fed from fd 4.
+	mkfifo "$BATS_TEST_TMPDIR/tty"
+	timeout 30 script -qfec "kprod -b $BROKERS -t $t" /dev/null <"$BATS_TEST_TMPDIR/tty" \
+		>"$BATS_TEST_TMPDIR/typescript" 3>&- &
+	exec 4>"$BATS_TEST_TMPDIR/tty"
+	printf 'typed\n' >&4
+	wait_count "$t" 1
+	pid=$(pgrep -x -f "kprod -b $BROKERS -t $t")
+	kill -TERM "$pid"
+	# It ends without waiting for an end of input a terminal never sends.
+	run timeout 10 tail --pid="$pid" -f /dev/null
+	assert_success
+	run consume "$t"
+	assert_output typed
+}
+
+@test "on a second signal kprod never writes a record cut short to --failed: it names its bytes, exit 1" {
 	local t failed=$BATS_TEST_TMPDIR/failed
 	t=$(new_topic 1)
 	start_kprod -b "$BROKERS" -t "$t" --failed "$failed"
 	printf 'whole\npart' >&4
 	wait_count "$t" 1
 	kill -TERM "$KPROD_PID"
+	sleep 0.3
+	kill -TERM "$KPROD_PID"
 	wait_kprod 15
 	assert_equal "$KPROD_STATUS" 1
-	assert_equal "$(cat "$failed")" "part"
-	run grep '^kprod: record' "$ERR"
-	assert_output "kprod: record 2 not delivered: incomplete: input stopped before its delimiter"
+	assert_equal "$(stat -c %s "$failed")" 0
+	run grep '^kprod: ' "$ERR"
+	assert_line "kprod: 4 bytes of an unfinished record after record 1 not sent: stopped by a second signal"
 	run consume "$t"
 	assert_output "whole"
 }
