@@ -26,13 +26,6 @@ static int64_t now_ms(void)
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* True when stdout is a pipe whose reader has gone away. */
-static bool reader_gone(int fd)
-{
-        struct pollfd pfd = {.fd = fd, .events = 0};
-        return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
-}
-
 /* Stores the next offsets of the partitions whose messages were written,
  * so that the next commit covers them and nothing unwritten. */
 static void store_written(struct run *r)
@@ -46,31 +39,67 @@ static void store_written(struct run *r)
         rd_kafka_topic_partition_list_destroy(list);
 }
 
-/* Writes the buffer; only when that worked are its offsets stored. */
+/* Notes that the message just formatted ends the output so far. */
+static int mark(struct run *r, size_t part, int64_t next)
+{
+        if (r->nmarks == r->capmarks) {
+                size_t cap = r->capmarks ? r->capmarks * 2 : 4096;
+                struct mark *v = realloc(r->marks, cap * sizeof(*v));
+                if (!v)
+                        return -1;
+                r->marks = v;
+                r->capmarks = cap;
+        }
+        r->marks[r->nmarks++] = (struct mark){sink_appended(&r->out), next, part};
+        return 0;
+}
+
+/* The messages whose bytes are all written: their partitions' next
+ * offsets move past them, to be stored. */
+static void written_upto(struct run *r)
+{
+        size_t i = 0;
+        while (i < r->nmarks && r->marks[i].end <= r->out.written) {
+                struct part *p = &r->parts.v[r->marks[i].part];
+                p->next_offset = r->marks[i].next;
+                p->dirty = true;
+                i++;
+        }
+        r->written += (int64_t)i;
+        r->nmarks -= i;
+        memmove(r->marks, r->marks + i, r->nmarks * sizeof(*r->marks));
+}
+
+/* A write waiting for a slow reader gives up at a stop signal. */
+static bool stopping(void *arg)
+{
+        (void)arg;
+        return signals_stop_count() > 0;
+}
+
+/* Writes the buffer, waiting for a slow reader until a stop signal; stores
+ * the offsets of the messages written, and of those only. Returns 0 when
+ * everything is written, 1 when a signal cut the wait short, -1 when the
+ * reader went away or a write failed. */
 static int flush_and_store(struct run *r)
 {
-        size_t n = outbuf_pending(&r->ob);
-        if (r->out_closed || outbuf_flush(&r->ob) < 0) {
-                int e = errno;
-                if (!r->out_closed && e != EPIPE) {
-                        errno = e;
-                        warn("stdout");
-                        r->status = EXIT_RUNTIME;
-                }
-                r->out_closed = true;
-                outbuf_discard(&r->ob);
-                r->buffered = 0;
-                parts_drop_dirty(&r->parts);
-                return -1;
-        }
-        r->bytes += (int64_t)n;
-        r->written += r->buffered;
-        r->buffered = 0;
+        int rc = r->out_closed ? -1 : sink_drain(&r->out, stopping, NULL);
+        written_upto(r);
         if (r->o->group)
                 store_written(r);
         else
                 parts_drop_dirty(&r->parts);
-        return 0;
+        if (rc < 0 && !r->out_closed) {
+                if (r->out.error) {
+                        errno = r->out.error;
+                        warn("stdout");
+                        r->status = EXIT_RUNTIME;
+                }
+                r->out_closed = true; /* EPIPE: the reader is done, a normal end */
+                sink_discard(&r->out);
+                r->nmarks = 0;
+        }
+        return rc;
 }
 
 /* Marks a partition finished and stops fetching it. */
@@ -85,7 +114,7 @@ static void finish_part(struct run *r, struct part *p)
 
 static bool count_reached(const struct run *r)
 {
-        return r->o->max_count >= 0 && r->written + r->buffered >= r->o->max_count;
+        return r->o->max_count >= 0 && r->written + (int64_t)r->nmarks >= r->o->max_count;
 }
 
 /* True when the run's end condition (-c, -e, --until-now, e@) is met. */
@@ -171,7 +200,8 @@ static void on_message(struct run *r, const rd_kafka_message_t *m)
                 finish_part(r, p);
                 return;
         }
-        if (format_message(&r->fmt, &r->ob, m) < 0) {
+        if (format_message(&r->fmt, &r->out.ob, m) < 0 ||
+            mark(r, (size_t)(p - r->parts.v), m->offset + 1) < 0) {
                 warnx("out of memory");
                 r->status = EXIT_RUNTIME;
                 return;
@@ -180,9 +210,6 @@ static void on_message(struct run *r, const rd_kafka_message_t *m)
                 warnx("%s [%d] at offset %lld: the message contains the output delimiter, "
                       "so its record is ambiguous (-J keeps every message whole)",
                       p->topic, (int)p->partition, (long long)m->offset);
-        p->next_offset = m->offset + 1;
-        p->dirty = true;
-        r->buffered++;
         if (p->stop_offset >= 0 && m->offset + 1 >= p->stop_offset)
                 finish_part(r, p);
         if (o->unbuffered)
@@ -309,7 +336,7 @@ int consume_run(struct run *r)
                         /* Nothing waiting: show what we have, then block a
                          * little (which also lets signals and the end be seen). */
                         flush_and_store(r);
-                        if (finished(r) || reader_gone(r->ob.fd))
+                        if (finished(r) || sink_reader_gone(&r->out))
                                 break;
                         /* A batch call would wait for a full batch or the whole
                          * timeout; one message ends this wait as soon as it comes. */
@@ -328,12 +355,15 @@ int consume_run(struct run *r)
                                 on_message(r, msgs[i]);
                         rd_kafka_message_destroy(msgs[i]);
                 }
-                if (outbuf_pending(&r->ob) >= FLUSH_AT)
+                if (sink_pending(&r->out) >= FLUSH_AT)
                         flush_and_store(r);
                 if (finished(r))
                         break;
         }
-        flush_and_store(r);
+        if (flush_and_store(r) > 0 && r->o->verbosity >= 1)
+                warnx("stopped with %zu messages not written: the reader took nothing more; "
+                      "their offsets are not stored",
+                      r->nmarks);
         if (r->o->group && signals_stop_count() < 2)
                 commit_stored(r);
         free(msgs);

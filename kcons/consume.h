@@ -9,8 +9,8 @@
 
 #include "format.h"
 #include "opts.h"
-#include "outbuf.h"
 #include "parts.h"
+#include "sink.h"
 
 /* Exit statuses, as the man page lists them. */
 enum {
@@ -20,20 +20,28 @@ enum {
         EXIT_UNREACHABLE = 3, /* no broker could be reached */
 };
 
+/* A message in the output buffer: where its bytes end, and the offset to
+ * store for its partition once they are written. */
+struct mark {
+        uint64_t end; /* output offset just past the message */
+        int64_t next; /* its offset + 1 */
+        size_t part;  /* its partition, an index into parts */
+};
+
 /* Everything one run of kcons works on. */
 struct run {
         const struct opts *o;
         rd_kafka_t *rk;
         rd_kafka_queue_t *q; /* where messages, events and errors arrive */
         struct formatter fmt;
-        struct outbuf ob;
+        struct sink out; /* stdout */
         struct parts parts;
+        struct mark *marks; /* the messages in the output buffer, in order */
+        size_t nmarks, capmarks;
         bool assigned_once; /* a first assignment happened */
         bool out_closed;    /* the reader of stdout went away */
         int status;         /* exit status so far */
         int64_t written;    /* messages whose bytes reached stdout */
-        int64_t buffered;   /* messages in the output buffer */
-        int64_t bytes;      /* bytes written to stdout */
         int64_t ambiguous;  /* messages containing the output delimiter */
         /* From the error callback (librdkafka's thread-free poll path). */
         bool running; /* past start-up: report transient errors */

@@ -21,7 +21,6 @@
 #include "kconf.h"
 #include "offsets.h"
 #include "opts.h"
-#include "outbuf.h"
 #include "parts.h"
 #include "signals.h"
 
@@ -200,8 +199,8 @@ static void summary(const struct run *r, double secs)
         fprintf(stderr,
                 "kcons: %" PRId64 " messages, %" PRId64 " bytes from %zu partitions in %.3f s "
                 "(%.0f msgs/s); %" PRId64 " contained the output delimiter\n",
-                r->written, r->bytes, nparts, secs, secs > 0 ? (double)r->written / secs : 0.0,
-                r->ambiguous);
+                r->written, (int64_t)r->out.written, nparts, secs,
+                secs > 0 ? (double)r->written / secs : 0.0, r->ambiguous);
 }
 
 int main(int argc, char **argv)
@@ -215,8 +214,8 @@ int main(int argc, char **argv)
                 errx(EXIT_USAGE, "%s", why);
         if (signals_install() < 0)
                 err(EXIT_RUNTIME, "sigaction");
-        if (outbuf_init(&r.ob, STDOUT_FILENO, 1u << 21) < 0)
-                err(EXIT_RUNTIME, "malloc");
+        if (sink_open(&r.out, STDOUT_FILENO, 1u << 21) < 0)
+                err(EXIT_RUNTIME, "stdout");
         parts_init(&r.parts);
 
         double t0 = mono_s();
@@ -228,7 +227,8 @@ int main(int argc, char **argv)
                 summary(&r, mono_s() - t0);
 
         parts_free(&r.parts);
-        outbuf_free(&r.ob);
+        sink_close(&r.out);
+        free(r.marks);
         format_free(&r.fmt);
         free(o.topics);
         free(o.confs);
