@@ -169,3 +169,53 @@ wait_lines() {
 heavy_test() {
 	[ "${SKIP_HEAVY:-0}" != 1 ] || skip "volume test: run in the release pass only"
 }
+
+# Real Apache Kafka clusters of the suite's own (tests/kafka/cluster, every
+# node a KRaft broker and controller on loopback), whatever KAFKA_BROKERS
+# says: for the faults suite and make kafka's tests. Usage:
+#   setup_file()    { kafka_start 3; }   # exports KAFKA_DIR and BROKERS
+#   teardown_file() { kafka_stop; }      # always: stops every node
+#   kafka_leader TOPIC PART; kafka_kill ID [SIGNAL]; kafka_restart ID
+kafka_start() {
+	export KAFKA_DIR=$BATS_FILE_TMPDIR/kafka
+	BROKERS=$(timeout 180 "$ROOT/tests/kafka/cluster" start "$KAFKA_DIR" "$@") || {
+		kafka_stop
+		return 1
+	}
+	export BROKERS
+}
+
+# Stops the cluster kafka_start started (every node, SIGTERM then SIGKILL).
+kafka_stop() {
+	[ -n "${KAFKA_DIR:-}" ] || return 0
+	timeout 120 "$ROOT/tests/kafka/cluster" stop "$KAFKA_DIR"
+}
+
+# Prints the node id leading partition $2 of topic $1.
+kafka_leader() {
+	"$ROOT/tests/kafka/cluster" leader "$KAFKA_DIR" "$1" "$2"
+}
+
+# Stops node $1 with signal $2 (default KILL) and waits until it is gone.
+kafka_kill() {
+	timeout 60 "$ROOT/tests/kafka/cluster" kill "$KAFKA_DIR" "$@"
+}
+
+# Starts node $1 again on its data and waits until the cluster lists it.
+kafka_restart() {
+	timeout 120 "$ROOT/tests/kafka/cluster" restart "$KAFKA_DIR" "$1"
+}
+
+# Runs a Java main class from the Kafka jars (Kafka's console tools):
+#   kafka_java org.apache.kafka.tools.ConsoleProducer --bootstrap-server ...
+kafka_java() {
+	(
+		. "$ROOT/tests/kafka/lib.bash"
+		kafka_java "$@"
+	)
+}
+
+# True when the suites run on a real Kafka that tests/run started for them.
+is_own_kafka() {
+	[ "${KAFKA_OWN:-0}" = 1 ]
+}
