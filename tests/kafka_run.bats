@@ -102,3 +102,18 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.s
 	assert_failure 1
 	assert_output "kafka: java not found: install Java 17 (make deps installs Debian's default-jre-headless)"
 }
+
+@test "DEMO_BROKER=kafka make demo runs the whole pipeline on a real Apache Kafka and removes it" {
+	mkdir -p "$BATS_TEST_TMPDIR/tmp"
+	run timeout 180 env -u KAFKA_BROKERS TMPDIR="$BATS_TEST_TMPDIR/tmp" DEMO_BROKER=kafka DEMO_PORT=0 DEMO_SECONDS=2 \
+		make -s -C "$ROOT" demo
+	assert_success
+	assert_line --regexp '^demo: Apache Kafka [0-9.]+ at 127\.0\.0\.1:[0-9]+, topic test-topic$'
+	assert_line 'demo: exit statuses: wsrecv 0, kprod 0, kcons 0, jq 0'
+	n=$(wc -l <"$ROOT/pipelines/demo/samples.jsonl")
+	run grep -c '^  "movie": ' <<<"$output"
+	assert_output "$n"
+	# The broker's temporary data folder is gone with it.
+	run bash -c "ls -d '$BATS_TEST_TMPDIR'/tmp/kafka.* 2>/dev/null"
+	assert_output ''
+}
