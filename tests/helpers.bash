@@ -63,14 +63,17 @@ is_test_broker() {
 	is_mock || [ -n "${KAFKA_TEST_CTL:-}" ]
 }
 
-# Skips a test that needs the mock cluster's fault injection.
+# Skips a test that needs the mock cluster's fault injection (all brokers
+# down, added latency) on the one cluster the whole pass shares. Real faults
+# on a real cluster of its own: tests/kafka_faults.bats.
 needs_mock() {
-	is_mock || skip "needs the test broker's fault injection (KAFKA_BROKERS is set)"
+	is_mock || skip "needs the test broker's fault injection (real faults: kafka_faults.bats)"
 }
 
 # Options for a consumer group on the test broker, which lets a group that
-# comes back rejoin only after the old session timed out: a short one keeps
-# the tests quick (a real cluster refuses less than 6 s, and needs none).
+# comes back rejoin only after the old session timed out, even after a clean
+# leave: a short one keeps the tests quick. A real cluster gets none: a
+# member that leaves cleanly is replaced at once with default settings.
 group_opts() {
 	if is_test_broker; then
 		echo "-X session.timeout.ms=3000 -X heartbeat.interval.ms=500"
