@@ -176,7 +176,7 @@ heavy_test() {
 # Real Apache Kafka clusters of the suite's own (tests/kafka/cluster, every
 # node a KRaft broker and controller on loopback), whatever KAFKA_BROKERS
 # says: for the faults suite and make kafka's tests. Usage:
-#   setup_file()    { kafka_start 3; }   # exports KAFKA_DIR and BROKERS
+#   setup_file()    { kafka_start 3; }   # exports KAFKA_DIR, BROKERS, KAFKA_BROKERS
 #   teardown_file() { kafka_stop; }      # always: stops every node
 #   kafka_leader TOPIC PART; kafka_kill ID [SIGNAL]; kafka_restart ID
 kafka_start() {
@@ -185,7 +185,8 @@ kafka_start() {
 		kafka_stop
 		return 1
 	}
-	export BROKERS
+	# The suite's tests then run in their real-cluster mode (is_mock false).
+	export BROKERS KAFKA_BROKERS=$BROKERS
 }
 
 # Stops the cluster kafka_start started (every node, SIGTERM then SIGKILL).
