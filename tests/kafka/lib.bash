@@ -25,10 +25,13 @@ kafka_classpath() {
 
 # Runs a Java main class from the Kafka jars: kafka_java CLASS ARGS...
 # (the console tools and the perf tool; the log config keeps stdout for data).
+# KAFKA_TOOL_OPTS: the JVM's flags; by default tuned to start fast (the
+# tests), the benchmarks use those of Kafka's own scripts.
 kafka_java() {
 	local cp
 	cp=$(kafka_classpath) || return 1
-	java -Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+	# shellcheck disable=SC2086
+	java ${KAFKA_TOOL_OPTS:--Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1} \
 		-Dlog4j2.configurationFile="$KAFKA_HOME/log4j2-tools.properties" -cp "$cp" "$@"
 }
 
