@@ -3,6 +3,7 @@
 #   make SANITIZE=1   the same under ASan+UBSan, in build/asan/bin (also: make asan)
 #   make test         install missing Debian packages, build, run every suite
 #   make demo         the whole pipeline on the embedded test broker
+#   make kafka        a real single-node Apache Kafka on 127.0.0.1:9092 (KAFKA_PORT)
 #   make bench        benchmarks against kcat and the Node ws server
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -37,7 +38,7 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(OUT)/%.o)
 LIB_A   := $(OUT)/libshared.a
 
-.PHONY: fuzz all asan test test-only deps demo bench lint install uninstall clean format testtools
+.PHONY: fuzz all asan test test-only deps demo kafka bench lint install uninstall clean format testtools
 all: $(TOOLS:%=$(BINDIR)/%)
 
 asan:
@@ -97,6 +98,10 @@ test: deps
 # The suites alone, on what is already built.
 test-only:
 	tests/run
+
+# A real Apache Kafka (KRaft, one node) in the foreground: tests/kafka/run.
+kafka: deps
+	@tests/kafka/run
 
 demo: deps
 	$(MAKE) all testtools

@@ -9,6 +9,9 @@
 # 10,000 messages/s, RUNS times each, for each setting below, and prints
 # the medians as a markdown section (also written to bench/out/latency.md).
 #   bench/latency.sh [SECONDS] [RUNS]      (defaults: 10 and 3)
+#   LAT_BROKER=kafka bench/latency.sh      the same on a real Apache Kafka of
+#                                          its own, kcons with default settings
+#                                          (bench/kafka-latency.sh)
 #
 # The test broker answers a fetch that finds no data only after the whole
 # fetch.wait.max.ms (a real broker answers as soon as data arrives), so
@@ -19,6 +22,7 @@ cd "$(dirname "$0")/.."
 SECS=${1:-10}
 RUNS=${2:-3}
 KCONS_ARGS="-X fetch.wait.max.ms=1"
+[ "${LAT_BROKER:-test}" != kafka ] || KCONS_ARGS=""
 # The settings compared: kprod's default linger.ms (5), and linger.ms=1.
 SETTINGS=("" "-X linger.ms=1")
 for b in bin/wsrecv bin/kprod bin/kcons bench/bin/wsload bench/bin/latsink tests/bin/mockbroker; do
@@ -29,21 +33,32 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	[ "${LAT_BROKER:-test}" != kafka ] || kafka_bench_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-mkfifo "$tmp/ctl"
-tests/bin/mockbroker -c "$tmp/ctl" >"$tmp/broker" 2>/dev/null &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$tmp/broker" ] && break; sleep 0.05; done
-B=$(head -n 1 "$tmp/broker")
+if [ "${LAT_BROKER:-test}" = kafka ]; then
+	. bench/kafka.bash
+	kafka_bench_start
+	BROKER_NAME="Apache Kafka $KAFKA_VERSION (single node, tests/kafka/cluster)"
+	OUT=bench/out/kafka-latency.md
+	mktopic() { tests/bin/mktopic -b "$B" "$1" 1; }
+else
+	mkfifo "$tmp/ctl"
+	tests/bin/mockbroker -c "$tmp/ctl" >"$tmp/broker" 2>/dev/null &
+	pids+=($!)
+	for _ in $(seq 100); do [ -s "$tmp/broker" ] && break; sleep 0.05; done
+	B=$(head -n 1 "$tmp/broker")
+	BROKER_NAME="the test broker"
+	OUT=bench/out/latency.md
+	mktopic() { echo "topic $1 1" >"$tmp/ctl" && sleep 0.2; }
+fi
 
 # One run at $1 messages/s with kprod options $2: prints "p50 p99 max" in ms.
 run_one() {
 	local rate=$1 n=$(($1 * SECS)) topic="lat$RANDOM$RANDOM" KPROD_ARGS=$2
-	echo "topic $topic 1" >"$tmp/ctl"
-	sleep 0.2
+	mktopic "$topic"
 	rm -f "$tmp/ws2k" "$tmp/ws.err" "$tmp/sink"
 	mkfifo "$tmp/ws2k"
 	bin/wsrecv -p 0 >"$tmp/ws2k" 2>"$tmp/ws.err" &
@@ -89,14 +104,19 @@ for s in "${!SETTINGS[@]}"; do
 done
 
 {
-	echo "## End-to-end latency: WebSocket send to the line leaving kcons"
+	echo "## End-to-end latency: WebSocket send to the line leaving kcons, on $BROKER_NAME"
 	echo
 	echo "One client sending 100-byte messages at a fixed rate for ${SECS} s through"
-	echo "\`wsrecv | kprod -t T\` to the test broker and \`kcons T\` (1-partition topic), median of"
+	echo "\`wsrecv | kprod -t T\` to $BROKER_NAME and \`kcons T\` (1-partition topic), median of"
 	echo "$RUNS runs; the first half second of each run is not counted."
-	echo "kcons runs with \`$KCONS_ARGS\`: the test broker holds an empty fetch for all of"
-	echo "fetch.wait.max.ms even when data arrives meanwhile (a real broker answers at once),"
-	echo "so with the default 500 ms the median would be about 250 ms here."
+	if [ -n "$KCONS_ARGS" ]; then
+		echo "kcons runs with \`$KCONS_ARGS\`: the test broker holds an empty fetch for all of"
+		echo "fetch.wait.max.ms even when data arrives meanwhile (a real broker answers at once),"
+		echo "so with the default 500 ms the median would be about 250 ms here."
+	else
+		echo "kcons runs with its default settings (fetch.wait.max.ms 500: the broker answers a"
+		echo "waiting fetch as soon as data arrives)."
+	fi
 	echo
 	echo "| kprod settings | messages/s | p50 (ms) | p99 (ms) | max (ms) |"
 	echo "|---|---:|---:|---:|---:|"
@@ -106,7 +126,7 @@ done
 		done
 	done
 	echo
-	echo "Command: \`bench/latency.sh $SECS $RUNS\`, which runs"
+	echo "Command: \`${LAT_BROKER:+LAT_BROKER=$LAT_BROKER }bench/latency.sh $SECS $RUNS\`, which runs"
 	echo
 	echo '```'
 	echo "bin/wsrecv -p 0 | bin/kprod -q -b B -t T [-X linger.ms=1]"
@@ -115,4 +135,4 @@ done
 	echo '```'
 } | tee "$tmp/report"
 mkdir -p bench/out
-cp "$tmp/report" bench/out/latency.md
+cp "$tmp/report" "$OUT"

@@ -2,8 +2,10 @@
 #include "offsets.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Parses a whole non-negative decimal number. Returns 0 or -1. */
 static int parse_count(const char *s, int64_t *out)
@@ -55,6 +57,44 @@ int offsets_parse(const char *arg, struct start_spec *start, int64_t *stop_ts)
         return 0;
 }
 
+/* True for the errors a partition's offsets lookup gives while its leader is
+ * not known yet or moving (a topic just created, a broker restarting). */
+static bool leader_moving(rd_kafka_resp_err_t e)
+{
+        return e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+               e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+               e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+               e == RD_KAFKA_RESP_ERR_NOT_COORDINATOR;
+}
+
+/* rd_kafka_offsets_for_times, asked again every 100 ms for up to
+ * timeout_ms while a partition's leader is moving: librdkafka 2.0.2 returns
+ * those errors per partition without retrying (on a real broker, right
+ * after a topic is created). The first partition error left is returned. */
+static rd_kafka_resp_err_t offsets_for_times(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *q,
+                                             int timeout_ms)
+{
+        rd_kafka_topic_partition_list_t *asked = rd_kafka_topic_partition_list_copy(q);
+        rd_kafka_resp_err_t e;
+        for (int waited = 0;; waited += 100) {
+                e = rd_kafka_offsets_for_times(rk, q, timeout_ms);
+                bool retry = leader_moving(e);
+                for (int i = 0; !e && i < q->cnt; i++)
+                        retry |= leader_moving(q->elems[i].err);
+                if (!retry || waited >= timeout_ms)
+                        break;
+                for (int i = 0; i < q->cnt; i++) {
+                        q->elems[i].offset = asked->elems[i].offset;
+                        q->elems[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+                }
+                nanosleep(&(struct timespec){.tv_nsec = 100 * 1000000}, NULL);
+        }
+        for (int i = 0; !e && i < q->cnt; i++)
+                e = q->elems[i].err;
+        rd_kafka_topic_partition_list_destroy(asked);
+        return e;
+}
+
 rd_kafka_resp_err_t offsets_apply(rd_kafka_t *rk, const struct start_spec *spec,
                                   rd_kafka_topic_partition_list_t *parts, int timeout_ms)
 {
@@ -82,7 +122,7 @@ rd_kafka_resp_err_t offsets_apply(rd_kafka_t *rk, const struct start_spec *spec,
                  * end, -1, when there is none). */
                 for (int i = 0; i < parts->cnt; i++)
                         parts->elems[i].offset = spec->value;
-                return rd_kafka_offsets_for_times(rk, parts, timeout_ms);
+                return offsets_for_times(rk, parts, timeout_ms);
         }
         for (int i = 0; i < parts->cnt; i++)
                 parts->elems[i].offset = off;
@@ -98,12 +138,9 @@ static rd_kafka_resp_err_t list_offsets(rd_kafka_t *rk,
         rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_copy(parts);
         for (int i = 0; i < q->cnt; i++)
                 q->elems[i].offset = ts;
-        rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, q, timeout_ms);
-        for (int i = 0; !e && i < q->cnt; i++) {
-                if (q->elems[i].err)
-                        e = q->elems[i].err;
+        rd_kafka_resp_err_t e = offsets_for_times(rk, q, timeout_ms);
+        for (int i = 0; !e && i < q->cnt; i++)
                 out[i] = q->elems[i].offset;
-        }
         rd_kafka_topic_partition_list_destroy(q);
         return e;
 }

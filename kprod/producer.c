@@ -378,7 +378,11 @@ void producer_drain(struct producer *p, void (*tick)(void *), void *arg)
 
 bool producer_reached(struct producer *p)
 {
-        return rd_kafka_controllerid(p->rk, 0) >= 0;
+        /* librdkafka fails records for an unknown partition while it parses
+         * the metadata answer, a moment before it records the controller id
+         * from that same answer: wait that moment (only an unreachable
+         * cluster costs the whole 100 ms). */
+        return rd_kafka_controllerid(p->rk, 100) >= 0;
 }
 
 void producer_close(struct producer *p)

@@ -63,14 +63,17 @@ is_test_broker() {
 	is_mock || [ -n "${KAFKA_TEST_CTL:-}" ]
 }
 
-# Skips a test that needs the mock cluster's fault injection.
+# Skips a test that needs the mock cluster's fault injection (all brokers
+# down, added latency) on the one cluster the whole pass shares. Real faults
+# on a real cluster of its own: tests/kafka_faults.bats.
 needs_mock() {
-	is_mock || skip "needs the test broker's fault injection (KAFKA_BROKERS is set)"
+	is_mock || skip "needs the test broker's fault injection (real faults: kafka_faults.bats)"
 }
 
 # Options for a consumer group on the test broker, which lets a group that
-# comes back rejoin only after the old session timed out: a short one keeps
-# the tests quick (a real cluster refuses less than 6 s, and needs none).
+# comes back rejoin only after the old session timed out, even after a clean
+# leave: a short one keeps the tests quick. A real cluster gets none: a
+# member that leaves cleanly is replaced at once with default settings.
 group_opts() {
 	if is_test_broker; then
 		echo "-X session.timeout.ms=3000 -X heartbeat.interval.ms=500"
@@ -168,4 +171,55 @@ wait_lines() {
 # which runs everything else a second time, leaves these out.
 heavy_test() {
 	[ "${SKIP_HEAVY:-0}" != 1 ] || skip "volume test: run in the release pass only"
+}
+
+# Real Apache Kafka clusters of the suite's own (tests/kafka/cluster, every
+# node a KRaft broker and controller on loopback), whatever KAFKA_BROKERS
+# says: for the faults suite and make kafka's tests. Usage:
+#   setup_file()    { kafka_start 3; }   # exports KAFKA_DIR, BROKERS, KAFKA_BROKERS
+#   teardown_file() { kafka_stop; }      # always: stops every node
+#   kafka_leader TOPIC PART; kafka_kill ID [SIGNAL]; kafka_restart ID
+kafka_start() {
+	export KAFKA_DIR=$BATS_FILE_TMPDIR/kafka
+	BROKERS=$(timeout 180 "$ROOT/tests/kafka/cluster" start "$KAFKA_DIR" "$@") || {
+		kafka_stop
+		return 1
+	}
+	# The suite's tests then run in their real-cluster mode (is_mock false).
+	export BROKERS KAFKA_BROKERS=$BROKERS
+}
+
+# Stops the cluster kafka_start started (every node, SIGTERM then SIGKILL).
+kafka_stop() {
+	[ -n "${KAFKA_DIR:-}" ] || return 0
+	timeout 120 "$ROOT/tests/kafka/cluster" stop "$KAFKA_DIR"
+}
+
+# Prints the node id leading partition $2 of topic $1.
+kafka_leader() {
+	"$ROOT/tests/kafka/cluster" leader "$KAFKA_DIR" "$1" "$2"
+}
+
+# Stops node $1 with signal $2 (default KILL) and waits until it is gone.
+kafka_kill() {
+	timeout 60 "$ROOT/tests/kafka/cluster" kill "$KAFKA_DIR" "$@"
+}
+
+# Starts node $1 again on its data and waits until the cluster lists it.
+kafka_restart() {
+	timeout 120 "$ROOT/tests/kafka/cluster" restart "$KAFKA_DIR" "$1"
+}
+
+# Runs a Java main class from the Kafka jars (Kafka's console tools):
+#   kafka_java org.apache.kafka.tools.ConsoleProducer --bootstrap-server ...
+kafka_java() {
+	(
+		. "$ROOT/tests/kafka/lib.bash"
+		kafka_java "$@"
+	)
+}
+
+# True when the suites run on a real Kafka that tests/run started for them.
+is_own_kafka() {
+	[ "${KAFKA_OWN:-0}" = 1 ]
 }

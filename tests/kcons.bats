@@ -34,6 +34,14 @@ teardown_file() { broker_stop; }
 	(( (end - start) / 1000000 < 500 ))
 }
 
+@test "kcons -e on a topic created a moment ago waits for its leaders and prints nothing, status 0" {
+	# On a real broker the new partitions answer "not leader" for a moment.
+	t=$(new_topic 3)
+	run timeout 20 kcons -b "$BROKERS" -e "$t"
+	assert_success
+	assert_output ''
+}
+
 @test "kcons takes its brokers from KAFKA_BROKERS when -b is not given" {
 	t=$(new_topic 1)
 	echo env | produce "$t"

@@ -247,6 +247,49 @@ placement() {
 	assert_output "$(printf 'a\nc')"
 }
 
+@test "kprod -p beyond the topic's partitions writes every record to --failed, exit 1" {
+	local t failed=$BATS_TEST_TMPDIR/failed
+	t=$(new_topic 4)
+	printf 'a\nb\n' >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr timeout 30 kprod -b "$BROKERS" -t "$t" -p 9 --failed "$failed" <"$BATS_TEST_TMPDIR/in"
+	assert_equal "$status" 1
+	assert_equal "${stderr_lines[0]}" "kprod: records 1-2 not delivered: Local: Unknown partition"
+	run cmp "$BATS_TEST_TMPDIR/in" "$failed"
+	assert_success
+	run consume "$t"
+	assert_output ""
+}
+
+@test "kprod to a topic the broker limits to fewer bytes loses nothing: what is refused is in --failed" {
+	is_test_broker && skip "the test broker keeps no topic configuration (max.message.bytes)"
+	local t failed=$BATS_TEST_TMPDIR/failed in=$BATS_TEST_TMPDIR/in
+	t=nosuch_$$_$RANDOM
+	timeout 40 "$ROOT/tests/bin/mktopic" -b "$BROKERS" -c max.message.bytes=2000 "$t" 1
+	{
+		echo one
+		head -c 3000 /dev/zero | tr '\0' y
+		echo
+		echo three
+	} >"$in"
+	run --separate-stderr timeout 30 kprod -b "$BROKERS" -t "$t" --failed "$failed" <"$in"
+	assert_equal "$status" 1
+	# The broker refuses the batch holding the large record: librdkafka does
+	# not split a refused batch (the Java producer does), so its neighbours
+	# may fail with it. Every record is either in the topic or in --failed.
+	[[ "$stderr" == *"not delivered: Broker: Message size too large"* ]]
+	grep -qx "$(sed -n 2p "$in")" "$failed"
+	run bash -c "{ timeout 20 kcat -b '$BROKERS' -C -t '$t' -o beginning -e -q; cat '$failed'; } | sort"
+	assert_output "$(sort "$in")"
+}
+
+@test "kprod to a topic that does not exist yet: the cluster creates it (Kafka's default) and gets every record" {
+	local t=auto_$$_$RANDOM
+	run --separate-stderr timeout 30 kprod -b "$BROKERS" -t "$t" < <(printf 'x\ny\n')
+	assert_success
+	run consume "$t"
+	assert_output $'x\ny'
+}
+
 @test "kprod --failed is created empty when everything is delivered" {
 	local t failed=$BATS_TEST_TMPDIR/failed
 	t=$(new_topic 1)

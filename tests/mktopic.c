@@ -3,7 +3,8 @@
  * its topics over its control FIFO instead: librdkafka's mock cluster has
  * no CreateTopics).
  *
- * usage: mktopic -b brokers [-r replication] topic partitions
+ * usage: mktopic -b brokers [-c name=value]... [-r replication] topic partitions
+ * (-c: a topic configuration, such as max.message.bytes=2000)
  * Exit status: 0 created (or already there), 1 refused, 2 usage. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,13 @@ int main(int argc, char **argv)
 {
         const char *brokers = NULL;
         int replication = -1, opt; /* -1: the cluster's default */
-        while ((opt = getopt(argc, argv, "b:r:")) != -1) {
+        const char *configs[16];
+        int nconfigs = 0;
+        while ((opt = getopt(argc, argv, "b:c:r:")) != -1) {
                 if (opt == 'b')
                         brokers = optarg;
+                else if (opt == 'c' && nconfigs < 16 && strchr(optarg, '='))
+                        configs[nconfigs++] = optarg;
                 else if (opt == 'r')
                         replication = atoi(optarg);
                 else
@@ -50,6 +55,12 @@ int main(int argc, char **argv)
                 fprintf(stderr, "mktopic: %s\n", errstr);
                 goto out;
         }
+        for (int i = 0; i < nconfigs; i++) {
+                char name[256];
+                const char *eq = strchr(configs[i], '=');
+                snprintf(name, sizeof(name), "%.*s", (int)(eq - configs[i]), configs[i]);
+                rd_kafka_NewTopic_set_config(nt, name, eq + 1);
+        }
         rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
         rd_kafka_AdminOptions_set_operation_timeout(ao, 10000, errstr, sizeof(errstr));
         rd_kafka_CreateTopics(rk, &nt, 1, ao, q);
@@ -78,6 +89,7 @@ out:
         rd_kafka_destroy(rk);
         return status;
 usage:
-        fprintf(stderr, "usage: mktopic -b brokers [-r replication] topic partitions\n");
+        fprintf(stderr,
+                "usage: mktopic -b brokers [-c name=value]... [-r replication] topic partitions\n");
         return 2;
 }
