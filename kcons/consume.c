@@ -65,6 +65,8 @@ static void written_upto(struct run *r)
                 p->dirty = true;
                 i++;
         }
+        if (!i)
+                return;
         r->written += (int64_t)i;
         r->nmarks -= i;
         memmove(r->marks, r->marks + i, r->nmarks * sizeof(*r->marks));
