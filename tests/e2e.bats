@@ -83,10 +83,10 @@ drive_stop() {
 	start_front_door "$t" --www "$ROOT/pipelines/demo" --ack
 	drive_start "http://127.0.0.1:$WS_PORT/"
 	run drive open
-	assert_output "{\"state\":\"open\",\"samples\":$n,\"sent\":0,\"acked\":0,\"pending\":0,\"reconnects\":0}"
+	assert_output "{\"state\":\"open\",\"samples\":$n,\"sent\":0,\"acked\":0,\"pending\":0,\"queued\":0,\"attempts\":0,\"reconnects\":0}"
 	drive click stream
 	run drive wait acked "$n"
-	assert_output "{\"state\":\"open\",\"samples\":$n,\"sent\":$n,\"acked\":$n,\"pending\":0,\"reconnects\":0}"
+	assert_output "{\"state\":\"open\",\"samples\":$n,\"sent\":$n,\"acked\":$n,\"pending\":0,\"queued\":0,\"attempts\":0,\"reconnects\":0}"
 	drive_stop
 	stop_front_door
 	run timeout 20 kcons -b "$BROKERS" -e "$t"
@@ -105,7 +105,7 @@ drive_stop() {
 	drive open
 	drive click stream
 	run drive wait sent "$n"
-	assert_output "{\"state\":\"open\",\"samples\":$n,\"sent\":$n,\"acked\":0,\"pending\":$n,\"reconnects\":0}"
+	assert_output "{\"state\":\"open\",\"samples\":$n,\"sent\":$n,\"acked\":0,\"pending\":$n,\"queued\":0,\"attempts\":0,\"reconnects\":0}"
 	wait_lines "$BATS_TEST_TMPDIR/out1" "$n"
 	kill -TERM "$WS_PID"
 	wait "$WS_PID"
@@ -114,7 +114,8 @@ drive_stop() {
 	wsrecv -p "$port" --www "$ROOT/pipelines/demo" --ack >"$BATS_TEST_TMPDIR/out2" 2>/dev/null 3>&- 7>&- &
 	WS_PID=$!
 	run drive wait acked "$n"
-	assert_output --partial "\"sent\":$n,\"acked\":$n,\"pending\":0,\"reconnects\":1}"
+	assert_output --partial "\"sent\":$n,\"acked\":$n,\"pending\":0,\"queued\":0,"
+	assert_output --partial "\"reconnects\":1}"
 	drive_stop
 	kill -TERM "$WS_PID"
 	wait "$WS_PID"

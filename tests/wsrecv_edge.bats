@@ -142,6 +142,7 @@ chromium_until() {
 	wsrecv_stop
 	assert_equal "$WS_STATUS" 0
 	wait
+	cat "$ERR" # shown when the test fails
 	for c in 1 2 3 4 5; do
 		written=$(grep -c "^c$c-1-" "$BATS_TEST_TMPDIR/lines" || true)
 		run cat "$BATS_TEST_TMPDIR/client$c"

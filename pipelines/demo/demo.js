@@ -1,12 +1,13 @@
 // The demo page: sends records to wsrecv over one WebSocket.
 //
 // Delivery: every record stays in `pending` until wsrecv acknowledges it.
-// With `wsrecv --ack`, the server sends {"ack":N} once messages 1..N of this
-// connection are written to its stdout (acks are cumulative and may be
-// coalesced). When the connection drops, the page reconnects with backoff and
-// resends everything still pending, in order, so nothing is lost (a record
-// can arrive twice if the connection dropped after it was written but
-// before its ack arrived).
+// Behind the front door (pipelines/ws-to-kafka, make demo), wsrecv sends
+// {"ack":N} once Kafka has stored messages 1..N of this connection (acks are
+// cumulative and may be coalesced). When the connection drops, or wsrecv
+// closes it because Kafka did not store a message (1013), the page
+// reconnects with backoff and resends everything still pending, in order,
+// so nothing is lost (a record can arrive twice if the connection dropped
+// after Kafka stored it but before its ack arrived).
 'use strict';
 
 // The sample list, served by wsrecv --www beside this page (one JSON record
@@ -20,9 +21,14 @@ const wsUrl = params.get('ws') ||
   (params.get('token') ? `?token=${encodeURIComponent(params.get('token'))}` : '');
 
 const $ = (id) => document.getElementById(id);
-const counts = { sent: 0, acked: 0, reconnects: 0 };
-let pending = [];      // [{ text, seq }] sent or waiting, oldest first
+// sent: records on the wire at least once; acked: stored in Kafka;
+// attempts: connections that failed to open; reconnects: connections
+// opened again after one was lost.
+const counts = { sent: 0, acked: 0, attempts: 0, reconnects: 0 };
+let pending = [];      // [{ text, seq, sent }] not yet stored, oldest first
 let seq = 0;           // messages sent on the current connection
+let opened = false;    // the current socket opened
+let everOpen = false;  // some socket opened once
 let socket = null;
 let backoff = 250;     // ms, doubled per failed attempt, capped
 let retryTimer = null;
@@ -35,9 +41,12 @@ function log(line) {
 }
 
 function show() {
+  const queued = pending.filter((e) => e.seq === 0).length;
   $('sent').textContent = counts.sent;
   $('acked').textContent = counts.acked;
-  $('pending').textContent = pending.length;
+  $('pending').textContent = pending.length - queued;
+  $('queued').textContent = queued;
+  $('attempts').textContent = counts.attempts;
   $('reconnects').textContent = counts.reconnects;
 }
 
@@ -49,14 +58,20 @@ function setState(state) {
 function transmit(entry) {
   seq += 1;
   entry.seq = seq;
+  if (!entry.sent) {
+    entry.sent = true;
+    counts.sent += 1;
+  }
   socket.send(entry.text);
 }
 
-// Queues one record (a string) and sends it now if the connection is open.
+// Queues one record (a string) and sends it now if the connection is open;
+// offline it stays queued until a connection opens.
 function send(text) {
-  const entry = { text, seq: 0 };
+  const entry = { text, seq: 0, sent: false };
   pending.push(entry);
-  counts.sent += 1;
+  // A notice of an earlier stream no longer holds: records wait again.
+  if ($('notice').dataset.streaming !== '1') $('notice').textContent = '';
   if (socket && socket.readyState === WebSocket.OPEN) transmit(entry);
   show();
 }
@@ -70,21 +85,25 @@ function onAck(n) {
   counts.acked += done;
   show();
   if (pending.length === 0 && $('notice').dataset.streaming === '1') {
-    $('notice').textContent = 'Messages were streamed successfully.';
+    $('notice').textContent = 'Every record is stored in Kafka.';
     $('notice').dataset.streaming = '0';
   }
 }
 
 function connect() {
   retryTimer = null;
-  setState(counts.reconnects ? 'reconnecting' : 'connecting');
+  setState(everOpen ? 'reconnecting' : 'connecting');
+  opened = false;
   socket = new WebSocket(wsUrl);
   socket.onopen = () => {
     setState('open');
+    if (everOpen) counts.reconnects += 1;
+    everOpen = opened = true;
     backoff = 250;
     seq = 0;
-    for (const entry of pending) transmit(entry); // resend what was never acknowledged
-    if (pending.length) log(`resent ${pending.length} unacknowledged record(s)`);
+    const again = pending.filter((e) => e.sent).length;
+    for (const entry of pending) transmit(entry); // send what Kafka has not stored
+    if (again) log(`sent again ${again} record(s) not stored in Kafka yet`);
     show();
   };
   socket.onmessage = (ev) => {
@@ -94,10 +113,14 @@ function connect() {
   };
   socket.onclose = (ev) => {
     setState('closed');
-    log(`connection closed (${ev.code}${ev.reason ? ': ' + ev.reason : ''}); retry in ${backoff} ms`);
+    if (opened) {
+      log(`connection closed (${ev.code}${ev.reason ? ': ' + ev.reason : ''}); retry in ${backoff} ms`);
+    } else {
+      counts.attempts += 1;
+      log(`could not connect to ${wsUrl}; retry in ${backoff} ms`);
+    }
     for (const entry of pending) entry.seq = 0;
     socket = null;
-    counts.reconnects += 1;
     retryTimer = setTimeout(connect, backoff);
     backoff = Math.min(backoff * 2, 10000);
     show();

@@ -8,9 +8,11 @@
 // Commands, each answered on stdout when done:
 //   open                wait until the page's WebSocket is open and its samples loaded
 //   click ID            click the element with that id              -> "clicked ID"
-//   wait FIELD VALUE    wait until #FIELD's text (sent, acked, pending, reconnects)
+//   wait FIELD VALUE    wait until #FIELD's text (sent, acked, pending, queued,
+//                       attempts, reconnects)
 //                       or the connection state (FIELD state) equals VALUE
-//   status              print {"state":...,"samples":N,"sent":N,"acked":N,"pending":N}
+//   status              print {"state":...,"samples":N,"sent":N,"acked":N,"pending":N,
+//                       "queued":N,"attempts":N,"reconnects":N}
 //   until EXPR          any page: wait until the JavaScript expression EXPR is
 //                       truthy, and print its value as JSON instead of the status
 // Every command prints the page's status as JSON when done. Exit status 0
@@ -79,7 +81,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const STATUS = `(() => { const g = (id) => document.getElementById(id);
   return g('state') && window.demo ? { state: g('state').dataset.state, samples: window.demo.samples(),
     sent: Number(g('sent').textContent), acked: Number(g('acked').textContent),
-    pending: Number(g('pending').textContent), reconnects: Number(g('reconnects').textContent) } : null; })()`;
+    pending: Number(g('pending').textContent), queued: Number(g('queued').textContent),
+    attempts: Number(g('attempts').textContent), reconnects: Number(g('reconnects').textContent) } : null; })()`;
 
 async function run(browserUrl) {
   const ws = new WebSocket(browserUrl);

@@ -302,16 +302,16 @@ def run_case(port, c):
                 conn.send(close_frame(1000))
             except OSError:
                 pass
-            ev = conn.events(timeout=5)
+            ev = conn.events(timeout=10)
         elif ev and ev[-1] == "timeout":
             # pongs came, then quiet: close normally
             try:
                 conn.send(close_frame(1000))
             except OSError:
                 pass
-            ev = ev[:-1] + conn.events(timeout=5)
+            ev = ev[:-1] + conn.events(timeout=10)
     else:
-        ev = conn.events(timeout=5)
+        ev = conn.events(timeout=10)
     conn.close()
     return ev
 
