@@ -60,7 +60,7 @@ $(BINDIR)/wsrecv: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard wsrecv/*.c)) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LWS_LIBS)
 
 # Programs the tests and benchmarks use (never installed).
-TESTTOOLS := tests/bin/mockbroker tests/bin/mktopic tests/bin/framing_fuzz \
+TESTTOOLS := tests/bin/mockbroker tests/bin/mktopic tests/bin/framing_fuzz tests/bin/envelope_fuzz \
 	$(patsubst bench/%.c,bench/bin/%,$(wildcard bench/*.c))
 testtools: $(TESTTOOLS)
 
@@ -73,13 +73,22 @@ tests/bin/framing_fuzz: tests/fuzz/framing_fuzz.c lib/framing.c lib/outbuf.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
 
+# Reading JSON back: the string decoder, the cursor and the envelope.
+ENVELOPE_SRC := lib/envelope.c lib/jsonread.c lib/framing.c lib/outbuf.c
+tests/bin/envelope_fuzz: tests/fuzz/envelope_fuzz.c $(ENVELOPE_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
+
 # The same properties under libFuzzer (needs clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30
 fuzz:
 	@mkdir -p build/fuzz
 	clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -DFUZZING_ENGINE -fsanitize=fuzzer,address,undefined -Ilib \
 		-o build/fuzz/framing_fuzz tests/fuzz/framing_fuzz.c lib/framing.c lib/outbuf.c
+	clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -DFUZZING_ENGINE -fsanitize=fuzzer,address,undefined -Ilib \
+		-o build/fuzz/envelope_fuzz tests/fuzz/envelope_fuzz.c $(ENVELOPE_SRC)
 	build/fuzz/framing_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+	build/fuzz/envelope_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
 bench/bin/%: bench/%.c
 	@mkdir -p $(dir $@)
