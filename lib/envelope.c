@@ -131,8 +131,8 @@ enum field {
 };
 
 static const char *const field_names[] = {
-    "topic", "partition", "offset",  "tstype",  "ts",          "broker",
-    "headers", "headers_b64", "key", "key_b64", "payload", "payload_b64",
+    "topic",   "partition",   "offset", "tstype",  "ts",      "broker",
+    "headers", "headers_b64", "key",    "key_b64", "payload", "payload_b64",
 };
 
 /* Which field a member name is. */
@@ -382,8 +382,8 @@ int envelope_read(struct env_reader *r, const char *s, size_t n, struct envelope
                                 return refuse(r, &j, f == F_OTHER ? NULL : field_names[f]);
                 } while (jr_eat(&j, ','));
                 if (!jr_eat(&j, '}')) {
-                        jr_fail(&j, j.p >= j.end ? "cut off: no closing '}'"
-                                                 : "expected ',' or '}'");
+                        jr_fail(&j,
+                                j.p >= j.end ? "cut off: no closing '}'" : "expected ',' or '}'");
                         return refuse(r, &j, NULL);
                 }
         }

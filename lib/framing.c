@@ -314,8 +314,8 @@ static size_t plain_run(const unsigned char *p, size_t n)
                 uint64_t ctl = (w - 0x2020202020202020ULL) & ~w;
                 uint64_t q = w ^ 0x2222222222222222ULL;
                 uint64_t bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
-                uint64_t hit = ctl | ((q - 0x0101010101010101ULL) & ~q) |
-                               ((bs - 0x0101010101010101ULL) & ~bs);
+                uint64_t hit =
+                    ctl | ((q - 0x0101010101010101ULL) & ~q) | ((bs - 0x0101010101010101ULL) & ~bs);
                 if (hit & 0x8080808080808080ULL)
                         break;
         }
@@ -400,8 +400,8 @@ long json_get_string(const char *s, size_t n, char *out, const char **val, size_
                 i += 4;
                 if (cp >= 0xD800 && cp <= 0xDBFF) {
                         /* A high surrogate needs its low half, as \uDC00-\uDFFF. */
-                        long lo = i + 6 <= n && p[i] == '\\' && p[i + 1] == 'u' ? hex4(s + i + 2)
-                                                                                   : -1;
+                        long lo =
+                            i + 6 <= n && p[i] == '\\' && p[i + 1] == 'u' ? hex4(s + i + 2) : -1;
                         if (lo < 0xDC00 || lo > 0xDFFF) {
                                 *val = s + i - 6;
                                 return -1;

@@ -18,8 +18,7 @@ void jr_init(struct jr *j, const char *s, size_t n)
 
 void jr_ws(struct jr *j)
 {
-        while (j->p < j->end &&
-               (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+        while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
                 j->p++;
 }
 
@@ -184,8 +183,7 @@ size_t jr_pos(const struct jr *j)
         return (size_t)((j->err ? j->at : j->p) - j->start) + 1;
 }
 
-int json_member(const char *s, size_t n, const char *name, char *out, const char **val,
-                size_t *len)
+int json_member(const char *s, size_t n, const char *name, char *out, const char **val, size_t *len)
 {
         struct jr j;
         size_t nlen = strlen(name);

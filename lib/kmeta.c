@@ -48,7 +48,8 @@ static int put_topic(struct outbuf *ob, const struct rd_kafka_metadata_topic *t)
         rc |= outbuf_putc(ob, '\n');
         for (int j = 0; j < t->partition_cnt; j++) {
                 const struct rd_kafka_metadata_partition *p = &t->partitions[j];
-                rc |= put(ob, "    partition %d, leader %d, replicas: ", (int)p->id, (int)p->leader);
+                rc |=
+                    put(ob, "    partition %d, leader %d, replicas: ", (int)p->id, (int)p->leader);
                 rc |= put_ids(ob, p->replicas, p->replica_cnt);
                 rc |= put(ob, ", isrs: ");
                 rc |= put_ids(ob, p->isrs, p->isr_cnt);
@@ -59,8 +60,8 @@ static int put_topic(struct outbuf *ob, const struct rd_kafka_metadata_topic *t)
         return rc;
 }
 
-int kmeta_list(rd_kafka_t *rk, char *const *topics, int ntopics, int timeout_ms,
-               struct outbuf *ob, int *unreachable, char *err, size_t errlen)
+int kmeta_list(rd_kafka_t *rk, char *const *topics, int ntopics, int timeout_ms, struct outbuf *ob,
+               int *unreachable, char *err, size_t errlen)
 {
         const struct rd_kafka_metadata *md = NULL;
         *unreachable = 0;
@@ -86,7 +87,9 @@ int kmeta_list(rd_kafka_t *rk, char *const *topics, int ntopics, int timeout_ms,
         for (int i = 0; i < md->topic_cnt; i++)
                 n += wanted(md->topics[i].topic, topics, ntopics);
         int rc = put(ob, "Metadata for %s (from broker %d: %s):\n",
-                     ntopics == 1 ? topics[0] : ntopics ? "the named topics" : "all topics",
+                     ntopics == 1 ? topics[0]
+                     : ntopics    ? "the named topics"
+                                  : "all topics",
                      (int)md->orig_broker_id, md->orig_broker_name);
         rc |= put(ob, " %d brokers:\n", md->broker_cnt);
         for (int i = 0; i < md->broker_cnt; i++)

@@ -15,7 +15,7 @@
  * topics named in topics[0..ntopics-1], to ob. Returns 0; or -1 with a
  * message in err: no answer within timeout_ms (*unreachable set), or a
  * named topic does not exist. */
-int kmeta_list(rd_kafka_t *rk, char *const *topics, int ntopics, int timeout_ms,
-               struct outbuf *ob, int *unreachable, char *err, size_t errlen);
+int kmeta_list(rd_kafka_t *rk, char *const *topics, int ntopics, int timeout_ms, struct outbuf *ob,
+               int *unreachable, char *err, size_t errlen);
 
 #endif

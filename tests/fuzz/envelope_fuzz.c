@@ -148,7 +148,7 @@ static void save(struct saved *s, const struct envelope *e)
                         if (used + (n) > sizeof(s->bytes))                                         \
                                 fail("saved envelope too large");                                  \
                         memcpy(s->bytes + used, ptr, n);                                           \
-                        ptr = (void *)(s->bytes + used);                                               \
+                        ptr = (void *)(s->bytes + used);                                           \
                         used += n;                                                                 \
                 }                                                                                  \
         } while (0)
@@ -366,12 +366,11 @@ int main(int argc, char **argv)
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
                 LLVMFuzzerTestOneInput((const uint8_t *)cases[i], strlen(cases[i]));
-        static const char *tokens[] = {"{",       "}",      "[",     "]",        ",",
-                                       ":",       "\"",     "\\",    "\\u",      "d83d",
-                                       "dc00",    "00e9",   "null",  "true",     "-1",
-                                       "0",       "1e9",    "\"key\"", "\"payload\"",
-                                       "\"headers\"", "\"key_b64\"", "\"ts\"", "AA==",
-                                       "\xc3\xa9", "\xff",  " ",     "\n",       "\"x\""};
+        static const char *tokens[] = {
+            "{",      "}",    "[",        "]",       ",",           ":",           "\"",
+            "\\",     "\\u",  "d83d",     "dc00",    "00e9",        "null",        "true",
+            "-1",     "0",    "1e9",      "\"key\"", "\"payload\"", "\"headers\"", "\"key_b64\"",
+            "\"ts\"", "AA==", "\xc3\xa9", "\xff",    " ",           "\n",          "\"x\""};
         printf("envelope_fuzz: seed %u\n", seed);
         fflush(stdout);
         srand(seed);
