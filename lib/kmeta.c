@@ -60,29 +60,18 @@ static int put_topic(struct outbuf *ob, const struct rd_kafka_metadata_topic *t)
         return rc;
 }
 
-int kmeta_list(rd_kafka_t *rk, char *const *topics, int ntopics, int timeout_ms, struct outbuf *ob,
-               int *unreachable, char *err, size_t errlen)
+int kmeta_format(const struct rd_kafka_metadata *md, int32_t controller, char *const *topics,
+                 int ntopics, struct outbuf *ob, char *err, size_t errlen)
 {
-        const struct rd_kafka_metadata *md = NULL;
-        *unreachable = 0;
-        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
-        if (e) {
-                *unreachable = 1;
-                snprintf(err, errlen, "cannot read the cluster's metadata: %s",
-                         rd_kafka_err2str(e));
-                return -1;
-        }
         for (int i = 0; i < ntopics; i++) {
                 bool found = false;
                 for (int k = 0; !found && k < md->topic_cnt; k++)
                         found = strcmp(md->topics[k].topic, topics[i]) == 0;
                 if (!found) {
                         snprintf(err, errlen, "%s: no such topic", topics[i]);
-                        rd_kafka_metadata_destroy(md);
                         return -1;
                 }
         }
-        int32_t controller = rd_kafka_controllerid(rk, 0);
         int n = 0;
         for (int i = 0; i < md->topic_cnt; i++)
                 n += wanted(md->topics[i].topic, topics, ntopics);
@@ -100,7 +89,6 @@ int kmeta_list(rd_kafka_t *rk, char *const *topics, int ntopics, int timeout_ms,
         for (int i = 0; i < md->topic_cnt; i++)
                 if (wanted(md->topics[i].topic, topics, ntopics))
                         rc |= put_topic(ob, &md->topics[i]);
-        rd_kafka_metadata_destroy(md);
         if (rc) {
                 snprintf(err, errlen, "out of memory");
                 return -1;
