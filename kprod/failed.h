@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "envelope.h"
 #include "outbuf.h"
 
 struct failed {
@@ -32,10 +33,13 @@ int failed_open(struct failed *f, const char *path, const char *delim, size_t dl
                 const char *kdelim, size_t kdlen);
 /* A record as read: its bytes, then the delimiter. */
 void failed_record(struct failed *f, uint64_t recno, const char *why, const void *rec, size_t len);
-/* A record rebuilt from a message: key, key delimiter, value, delimiter. A
- * NULL key is written as no key (and no key delimiter). */
+/* A record rebuilt from a message: key, key delimiter, value, delimiter.
+ * The key and key delimiter are written when the record had the delimiter
+ * (had_kdelim; with -Z its empty key is sent as NULL) and -K was given. */
 void failed_message(struct failed *f, uint64_t recno, const char *why, const void *key, size_t klen,
-                    const void *val, size_t vlen);
+                    bool had_kdelim, const void *val, size_t vlen);
+/* A -J record rebuilt from a message as an envelope, then the delimiter. */
+void failed_envelope(struct failed *f, uint64_t recno, const char *why, const struct envelope *e);
 /* Raw bytes of a record written in pieces; failed_end() ends it. */
 void failed_bytes(struct failed *f, const void *p, size_t n);
 void failed_end(struct failed *f, uint64_t recno, const char *why);

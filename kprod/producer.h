@@ -18,6 +18,7 @@
 
 #include "counts.h"
 #include "failed.h"
+#include "shape.h"
 
 struct header {
         const char *name;
@@ -29,12 +30,22 @@ struct producer_opts {
         int32_t partition; /* RD_KAFKA_PARTITION_UA: the partitioner picks */
         const struct header *headers;
         size_t nheaders;
-        const char *kdelim; /* NULL: no keys */
+        enum shape_mode mode; /* see shape.h */
+        const char *kdelim;   /* -K */
         size_t kdlen;
-        bool null_empty; /* -Z: empty keys and values are sent as NULL */
+        const char *key;       /* -k */
+        const char *key_field; /* --key-field */
+        bool by_key;           /* --by-key */
+        bool null_empty;       /* -Z: empty keys and values are sent as NULL */
         bool quiet;
         bool verbose;
 };
+
+/* A message's opaque: its record number, and the SHAPED_* flags that a
+ * failed delivery needs to write the record back as it was read. */
+#define PRODUCER_OPAQUE(recno, flags) ((void *)(uintptr_t)((recno) << SHAPED_FLAG_BITS | (flags)))
+#define PRODUCER_RECNO(opaque)        ((uint64_t)(uintptr_t)(opaque) >> SHAPED_FLAG_BITS)
+#define PRODUCER_FLAGS(opaque)        ((unsigned)((uintptr_t)(opaque) & ((1u << SHAPED_FLAG_BITS) - 1)))
 
 /* A batched record as read, for --failed should it be refused. */
 struct batched {
@@ -52,9 +63,10 @@ struct producer {
         rd_kafka_message_t *msgs; /* the batch, pointing into the reader's buffer */
         struct batched *recs;     /* msgs[i] as read */
         size_t nmsgs;
-        const char *kdelim;
-        size_t kdlen;
-        bool null_empty;
+        struct shaper shaper;
+        bool json;                  /* -J: failed deliveries are written as envelopes */
+        struct env_header *dr_hdrs; /* a failed delivery's headers, reused */
+        size_t dr_hcap;
         bool quiet;
         long max_bytes;  /* message.max.bytes */
         long timeout_ms; /* message.timeout.ms */
@@ -70,12 +82,12 @@ int producer_defaults(rd_kafka_conf_t *conf, char *errstr, size_t errlen);
  * Returns 0 or -1 with a message in errstr. */
 int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct producer_opts *o,
                  struct failed *failed, struct counts *counts, char *errstr, size_t errlen);
-/* Produces one record (key split at -K), or adds it to the batch, which
+/* Produces one record (shaped as shape.h says), or adds it to the batch, which
  * producer_flush() sends; rec must stay valid until then. A full local
- * queue is waited out. Returns 0 when queued or refused (refused: counted
- * and sent to failed), -1 when a second stop signal or a fatal error cut
- * the wait short: the records not produced are then counted as rejected
- * and sent to failed too. */
+ * queue is waited out. Returns 0 when queued or refused (refused, or not
+ * shaped as a -J envelope: counted and sent to failed as read), -1 when a second stop signal or a
+ * fatal error cut the wait short: the records not produced are then counted as rejected and sent to
+ * failed too. */
 int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t len);
 /* Produces the batch, if any; returns as producer_send(). Called before the
  * reader's buffer changes and before anything else is sent to failed. */
