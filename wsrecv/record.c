@@ -6,33 +6,40 @@
 #include <string.h>
 #include <time.h>
 
+#include "envelope.h"
 #include "framing.h"
 #include "wsrecv.h"
 
-/* Appends the message as a -J object:
- * {"ts":..,"conn":..,"seq":..,"peer":"..","path":"..","data":".."} */
+/* Appends the message as a -J envelope (lib/envelope.h): the message is the
+ * payload (payload_b64 when not UTF-8), ts its receive time, and the
+ * connection's id, the message's sequence number, the peer and the request
+ * path are headers, so that kprod -J keeps them with the record. */
 static int put_json(struct server *srv, struct session *s, const void *data, size_t len,
-                    bool binary, const char *delim)
+                    const char *delim)
 {
-        struct outbuf *ob = &srv->out.ob;
         struct timespec now;
-        char head[96];
+        char conn[24], seq[24];
         clock_gettime(CLOCK_REALTIME, &now); /* vDSO: no syscall */
-        int n = snprintf(head, sizeof(head),
-                         "{\"ts\":%" PRId64 ",\"conn\":%" PRIu64 ",\"seq\":%" PRIu64 ",",
-                         (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, s->id, s->seq + 1);
-        int rc = outbuf_put(ob, head, (size_t)n);
-        rc |= outbuf_put(ob, s->meta, s->meta_len);
-        if (binary) {
-                rc |= outbuf_put(ob, "\"data_b64\":\"", 12);
-                rc |= base64_put(ob, data, len);
-                rc |= outbuf_putc(ob, '"');
-        } else {
-                rc |= outbuf_put(ob, "\"data\":", 7);
-                rc |= json_put_string(ob, data, len);
-        }
-        rc |= outbuf_putc(ob, '}');
-        return rc | outbuf_putc(ob, *delim);
+        int cl = snprintf(conn, sizeof(conn), "%" PRIu64, s->id);
+        int sl = snprintf(seq, sizeof(seq), "%" PRIu64, s->seq + 1);
+        const struct env_header h[] = {
+            {"conn", 4, conn, (size_t)cl},
+            {"seq", 3, seq, (size_t)sl},
+            {"peer", 4, s->peer, strlen(s->peer)},
+            {"path", 4, s->meta, s->meta_len},
+        };
+        const struct envelope e = {
+            .partition = -1,
+            .offset = -1,
+            .tstype = ENV_TS_CREATE,
+            .ts = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+            .broker = -1,
+            .headers = h,
+            .nheaders = sizeof(h) / sizeof(h[0]),
+            .payload = data ? data : "", /* an empty message is not a tombstone */
+            .len = len,
+        };
+        return envelope_put(&srv->out.ob, &e) | outbuf_putc(&srv->out.ob, *delim);
 }
 
 /* Appends text with CR and LF turned into spaces, then the delimiter. */
@@ -71,7 +78,7 @@ int record_message(struct server *srv, struct session *s, const void *data, size
                 return LWS_CLOSE_STATUS_INVALID_PAYLOAD;
         }
         if (conf->json) {
-                rc = put_json(srv, s, data, len, binary, delim);
+                rc = put_json(srv, s, data, len, delim);
         } else if (binary && conf->binary == BINARY_BASE64) {
                 rc = base64_put(ob, data, len) | outbuf_putc(ob, *delim);
         } else if (binary || conf->nul) {

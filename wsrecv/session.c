@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "framing.h"
 #include "wsrecv.h"
 
 /* Asks lws to close s with code once it can write (used from outside its
@@ -43,26 +42,18 @@ static int refuse(struct session *s, int code, const char *why)
         return -1;
 }
 
-/* Builds the "peer":..,"path":.., part of every -J record of s. */
+/* Keeps the request path (without its query) for the -J records of s. */
 static int make_meta(struct session *s)
 {
-        struct outbuf ob;
         char path[1024];
         int n = lws_hdr_copy(s->wsi, path, sizeof(path), WSI_TOKEN_GET_URI);
         if (n < 0)
                 n = 0;
-        if (outbuf_init(&ob, -1, 128) < 0)
+        s->meta = malloc((size_t)n + 1);
+        if (!s->meta)
                 return -1;
-        int rc = json_put_field(&ob, "peer", s->peer, strlen(s->peer));
-        rc |= outbuf_putc(&ob, ',');
-        rc |= json_put_field(&ob, "path", path, (size_t)n);
-        rc |= outbuf_putc(&ob, ',');
-        if (rc) {
-                outbuf_free(&ob);
-                return -1;
-        }
-        s->meta = ob.data; /* the buffer is ours now */
-        s->meta_len = ob.len;
+        memcpy(s->meta, path, (size_t)n);
+        s->meta_len = (size_t)n;
         return 0;
 }
 

@@ -103,7 +103,7 @@ struct session {
         int close_code; /* close with this when next writeable */
         bool close_started;
         const char *close_reason;
-        char *meta; /* -J: "peer":"...","path":"...", */
+        char *meta; /* -J: the request path, a header of every record */
         size_t meta_len;
         char peer[56];
         /* plain HTTP (/healthz) */
