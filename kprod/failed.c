@@ -101,13 +101,6 @@ void failed_message(struct failed *f, uint64_t recno, const char *why, const voi
         failed_record(f, recno, why, val, vlen);
 }
 
-void failed_envelope(struct failed *f, uint64_t recno, const char *why, const struct envelope *e)
-{
-        if (f->path && !f->werrno)
-                envelope_put(&f->ob, e);
-        failed_end(f, recno, why);
-}
-
 int failed_flush(struct failed *f)
 {
         name_pending(f);

@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "envelope.h"
 #include "outbuf.h"
 
 struct failed {
@@ -38,8 +37,7 @@ void failed_record(struct failed *f, uint64_t recno, const char *why, const void
  * (had_kdelim; with -Z its empty key is sent as NULL) and -K was given. */
 void failed_message(struct failed *f, uint64_t recno, const char *why, const void *key, size_t klen,
                     bool had_kdelim, const void *val, size_t vlen);
-/* A -J record rebuilt from a message as an envelope, then the delimiter. */
-void failed_envelope(struct failed *f, uint64_t recno, const char *why, const struct envelope *e);
+
 /* Raw bytes of a record written in pieces; failed_end() ends it. */
 void failed_bytes(struct failed *f, const void *p, size_t n);
 void failed_end(struct failed *f, uint64_t recno, const char *why);

@@ -37,63 +37,52 @@ int producer_defaults(rd_kafka_conf_t *conf, char *errstr, size_t errlen)
 /* -J: why a record for a partition the topic lacks failed. */
 #define UNKNOWN_PARTITION_WHY "the topic has no such partition (--by-key ignores the envelope's)"
 
-/* -J: writes a failed message back as an envelope, with what the input
- * envelope gave (partition and timestamp only when it named them). */
-static void failed_as_envelope(struct producer *p, const rd_kafka_message_t *m, unsigned flags)
+/* The opaque of a message: recno << 1 | SHAPED_KEY_SPLIT, or with -J the
+ * address of the record's struct kept. */
+static void *opaque_of(uint64_t recno, unsigned flags)
 {
-        struct envelope e = {
-            .partition = flags & SHAPED_PART_GIVEN ? m->partition : -1,
-            .offset = -1,
-            .broker = -1,
-            .key = m->key,
-            .keylen = m->key_len,
-            .payload = m->payload,
-            .len = m->len,
-        };
-        if (flags & SHAPED_TS_GIVEN) {
-                e.ts = rd_kafka_message_timestamp(m, NULL);
-                e.tstype = ENV_TS_CREATE;
-        }
-        rd_kafka_headers_t *hdrs;
-        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                size_t n = rd_kafka_header_cnt(hdrs);
-                if (n > p->dr_hcap) {
-                        struct env_header *h = realloc(p->dr_hdrs, n * sizeof(*h));
-                        if (h) {
-                                p->dr_hdrs = h;
-                                p->dr_hcap = n;
-                        }
-                }
-                for (size_t i = 0; i < n && i < p->dr_hcap; i++) {
-                        struct env_header *h = &p->dr_hdrs[i];
-                        if (rd_kafka_header_get_all(hdrs, i, &h->name, &h->value, &h->len))
-                                break;
-                        h->namelen = strlen(h->name);
-                        e.nheaders = i + 1;
-                }
-                e.headers = p->dr_hdrs;
-        }
-        failed_envelope(p->failed, PRODUCER_RECNO(m->_private),
-                        m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ? UNKNOWN_PARTITION_WHY
-                                                                       : rd_kafka_err2str(m->err),
-                        &e);
+        return (void *)(uintptr_t)(recno << 1 | (flags & SHAPED_KEY_SPLIT));
 }
 
-/* Delivery report, served by rd_kafka_poll() on the main thread. The
- * record number travels in the message opaque. */
+uint64_t producer_recno(const struct producer *p, const void *opaque)
+{
+        if (p->json)
+                return ((const struct kept *)opaque)->recno;
+        return (uint64_t)(uintptr_t)opaque >> 1;
+}
+
+/* -J: a copy of the record as read, for --failed should its delivery fail. */
+static struct kept *keep(uint64_t recno, const char *rec, size_t len)
+{
+        struct kept *k = malloc(sizeof(*k) + len);
+        if (!k)
+                return NULL;
+        k->recno = recno;
+        k->len = len;
+        memcpy(k->rec, rec, len);
+        return k;
+}
+
+/* Delivery report, served by rd_kafka_poll() on the main thread, for every
+ * message: a failed one goes to failed; with -J its copy is freed. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
         (void)rk;
         struct producer *p = opaque;
-        if (!m->err)
-                return;
-        p->counts->dr_failed++;
-        unsigned flags = PRODUCER_FLAGS(m->_private);
-        if (p->json)
-                failed_as_envelope(p, m, flags);
-        else
-                failed_message(p->failed, PRODUCER_RECNO(m->_private), rd_kafka_err2str(m->err),
-                               m->key, m->key_len, flags & SHAPED_KEY_SPLIT, m->payload, m->len);
+        struct kept *k = p->json ? m->_private : NULL;
+        if (m->err) {
+                p->counts->dr_failed++;
+                const char *why = m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && p->json
+                                      ? UNKNOWN_PARTITION_WHY
+                                      : rd_kafka_err2str(m->err);
+                if (k)
+                        failed_record(p->failed, k->recno, why, k->rec, k->len);
+                else
+                        failed_message(p->failed, producer_recno(p, m->_private), why, m->key,
+                                       m->key_len, (uintptr_t)m->_private & SHAPED_KEY_SPLIT,
+                                       m->payload, m->len);
+        }
+        free(k);
 }
 
 /* Errors from librdkafka: connection failures name the broker address. */
@@ -259,7 +248,7 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
                 failed_record(p->failed, recno, why, rec, len);
                 return 0;
         }
-        void *opaque = PRODUCER_OPAQUE(recno, m.flags);
+        void *opaque = opaque_of(recno, m.flags);
         if (p->batch) {
                 rd_kafka_message_t *bm = &p->msgs[p->nmsgs];
                 bm->payload = (void *)m.val;
@@ -283,7 +272,15 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
         vu[VU_KEY].u.mem.ptr = (void *)m.key;
         vu[VU_KEY].u.mem.size = m.klen;
         vu[VU_OPAQUE].u.ptr = opaque;
+        struct kept *k = NULL;
         if (p->json) {
+                k = keep(recno, rec, len);
+                if (!k) {
+                        p->counts->rejected++;
+                        failed_record(p->failed, recno, "out of memory", rec, len);
+                        return 0;
+                }
+                vu[VU_OPAQUE].u.ptr = k;
                 /* -p wins over the envelope's partition. */
                 if (part == RD_KAFKA_PARTITION_UA)
                         vu[VU_PARTITION].u.i32 = m.partition;
@@ -309,7 +306,8 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
                 rd_kafka_error_t *e = rd_kafka_produceva(p->rk, vu, nvu);
                 if (!e) {
                         p->counts->produced++;
-                        hdrs = NULL;
+                        hdrs = NULL; /* librdkafka's now, and k is freed by on_delivery */
+                        k = NULL;
                         break;
                 }
                 rd_kafka_resp_err_t code = rd_kafka_error_code(e);
@@ -326,6 +324,7 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
         }
         if (hdrs)
                 rd_kafka_headers_destroy(hdrs);
+        free(k);
         vu[VU_TIMESTAMP].u.i64 = now;
         vu[VU_PARTITION].u.i32 = part;
         return rc;
@@ -342,7 +341,7 @@ int producer_flush(struct producer *p)
                 size_t again = 0;
                 for (size_t i = 0; i < n; i++) {
                         rd_kafka_resp_err_t code = p->msgs[i].err;
-                        uint64_t recno = PRODUCER_RECNO(p->msgs[i]._private);
+                        uint64_t recno = producer_recno(p, p->msgs[i]._private);
                         if (!code) {
                                 p->counts->produced++;
                         } else if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -356,7 +355,7 @@ int producer_flush(struct producer *p)
                 n = again;
                 if (n > 0 && wait_for_room(p) < 0) {
                         for (size_t i = 0; i < n; i++)
-                                cut_short(p, PRODUCER_RECNO(p->msgs[i]._private), p->recs[i].rec,
+                                cut_short(p, producer_recno(p, p->msgs[i]._private), p->recs[i].rec,
                                           p->recs[i].len, i == 0);
                         return -1;
                 }
@@ -422,9 +421,7 @@ void producer_close(struct producer *p)
         free(p->vu);
         free(p->msgs);
         free(p->recs);
-        free(p->dr_hdrs);
         shaper_free(&p->shaper);
-        p->dr_hdrs = NULL;
         p->rkt = NULL;
         p->rk = NULL;
         p->vu = NULL;

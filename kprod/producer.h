@@ -2,11 +2,11 @@
  *
  * Records are produced with RD_KAFKA_MSG_F_COPY from the reader's buffer,
  * gathered into batches for rd_kafka_produce_batch() (one topic lock and
- * one clock read per batch instead of per record) unless -H headers are
- * given, which only rd_kafka_produceva() can send.
- * Only failed deliveries are reported back (delivery.report.only.error), so
- * a delivered record costs no callback; those that fail go to struct
- * failed, rebuilt from the message's key and value. */
+ * one clock read per batch instead of per record) unless -H headers or -J
+ * envelopes (headers, a timestamp per record) need rd_kafka_produceva().
+ * Every delivery is reported to on_delivery; those that fail go to struct
+ * failed, rebuilt from the message's key and value, or with -J written
+ * from a copy of the record as read (struct kept). */
 #ifndef KPROD_PRODUCER_H
 #define KPROD_PRODUCER_H
 
@@ -41,11 +41,14 @@ struct producer_opts {
         bool verbose;
 };
 
-/* A message's opaque: its record number, and the SHAPED_* flags that a
- * failed delivery needs to write the record back as it was read. */
-#define PRODUCER_OPAQUE(recno, flags) ((void *)(uintptr_t)((recno) << SHAPED_FLAG_BITS | (flags)))
-#define PRODUCER_RECNO(opaque)        ((uint64_t)(uintptr_t)(opaque) >> SHAPED_FLAG_BITS)
-#define PRODUCER_FLAGS(opaque)        ((unsigned)((uintptr_t)(opaque) & ((1u << SHAPED_FLAG_BITS) - 1)))
+/* -J: a record as read, kept from produceva() until its delivery report,
+ * so that a failed one goes to --failed exactly as read. Its address is the
+ * message's opaque. */
+struct kept {
+        uint64_t recno;
+        size_t len;
+        char rec[];
+};
 
 /* A batched record as read, for --failed should it be refused. */
 struct batched {
@@ -64,9 +67,7 @@ struct producer {
         struct batched *recs;     /* msgs[i] as read */
         size_t nmsgs;
         struct shaper shaper;
-        bool json;                  /* -J: failed deliveries are written as envelopes */
-        struct env_header *dr_hdrs; /* a failed delivery's headers, reused */
-        size_t dr_hcap;
+        bool json; /* -J: every message's opaque is a struct kept */
         bool quiet;
         long max_bytes;  /* message.max.bytes */
         long timeout_ms; /* message.timeout.ms */
@@ -96,6 +97,9 @@ int producer_flush(struct producer *p);
  * CreateTime): called once per read, it saves a clock read per record.
  * Batches (no -H) are stamped by rd_kafka_produce_batch() itself. */
 void producer_set_time(struct producer *p);
+/* The record number of a message, from its opaque (without -J, the record
+ * number and whether -K found the key delimiter are packed into it). */
+uint64_t producer_recno(const struct producer *p, const void *opaque);
 /* Serves delivery reports and errors without blocking. */
 void producer_poll(struct producer *p);
 /* Records handed over and not yet reported on. */

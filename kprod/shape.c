@@ -80,14 +80,10 @@ int shape_record(struct shaper *s, const char *rec, size_t len, struct shaped *o
                 out->vlen = e.len;
                 out->headers = e.headers;
                 out->nheaders = e.nheaders;
-                if (e.partition >= 0 && !s->by_key) {
+                if (e.partition >= 0 && !s->by_key)
                         out->partition = e.partition;
-                        out->flags |= SHAPED_PART_GIVEN;
-                }
-                if (e.tstype != ENV_TS_NONE) {
+                if (e.tstype != ENV_TS_NONE)
                         out->ts = e.ts;
-                        out->flags |= SHAPED_TS_GIVEN;
-                }
                 /* An envelope says null itself: -Z does not apply. */
                 return 0;
         }

@@ -26,10 +26,7 @@ enum shape_mode {
 /* What a failed delivery needs to write the record back (kept in the
  * message's opaque beside the record number, see producer.h). */
 enum {
-        SHAPED_KEY_SPLIT = 1,  /* -K: the record had the key delimiter */
-        SHAPED_PART_GIVEN = 2, /* -J: the envelope named a partition */
-        SHAPED_TS_GIVEN = 4,   /* -J: the envelope had a timestamp */
-        SHAPED_FLAG_BITS = 3,
+        SHAPED_KEY_SPLIT = 1, /* -K: the record had the key delimiter */
 };
 
 struct shaped {
@@ -41,7 +38,7 @@ struct shaped {
         int64_t ts;        /* -J: the envelope's, else -1 */
         const struct env_header *headers;
         size_t nheaders;
-        unsigned flags; /* SHAPED_* */
+        unsigned flags; /* SHAPED_KEY_SPLIT */
 };
 
 struct shaper {
