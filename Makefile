@@ -4,7 +4,7 @@
 #   make test         install missing Debian packages, build, run every suite
 #   make demo         the whole pipeline on the embedded test broker
 #   make bench        benchmarks against kcat and the Node ws server
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (tools, man pages, pipelines in libexec/kafka-tools)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -118,13 +118,22 @@ bench: deps
 lint:
 	mandoc -T lint -W warning man/*.1
 
+# The pipeline scripts go to libexec/kafka-tools, where they find the tools
+# in ../../bin (see pipelines/kafka-tools.sh).
+PIPELINES  := kafka-copy kafka-route kafka-to-file ws-to-kafka
+LIBEXECDIR := $(PREFIX)/libexec/kafka-tools
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(TOOLS:%=bin/%) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(TOOLS:%=man/%.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 755 $(PIPELINES:%=pipelines/%) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 pipelines/kafka-tools.sh $(DESTDIR)$(LIBEXECDIR)/
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(TOOLS:%=$(DESTDIR)$(PREFIX)/share/man/man1/%.1)
+	rm -f $(PIPELINES:%=$(DESTDIR)$(LIBEXECDIR)/%) $(DESTDIR)$(LIBEXECDIR)/kafka-tools.sh
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 
 format:
 	clang-format -i lib/*.[ch] $(wildcard kprod/*.[ch] kcons/*.[ch] wsrecv/*.[ch] tests/*.c bench/*.c)
