@@ -50,8 +50,13 @@ static rd_kafka_conf_t *make_conf(struct run *r)
         const char *reset = o->start.given && o->start.kind == START_END ? "latest" : "earliest";
         /* The end of each partition is an event, for -e and --until-now;
          * a short broker wait at the end makes that event come soon. */
+        /* Every partition feeds one queue, whose count librdkafka checks
+         * against each partition's queued.min.messages: at the default
+         * (100000) all fetching stops there and resumes only after a wait of
+         * up to a second. Memory stays bounded by queued.max.messages.kbytes. */
         if (kconf_set(conf, "bootstrap.servers", o->brokers, why, sizeof(why)) < 0 ||
             kconf_set(conf, "client.id", "kcons", why, sizeof(why)) < 0 ||
+            kconf_set(conf, "queued.min.messages", "10000000", why, sizeof(why)) < 0 ||
             kconf_set(conf, "enable.partition.eof", "true", why, sizeof(why)) < 0 ||
             kconf_set(conf, "auto.offset.reset", reset, why, sizeof(why)) < 0 ||
             (o->exit_at_end || o->until_now

@@ -51,15 +51,30 @@ uint64_t producer_recno(const struct producer *p, const void *opaque)
         return (uint64_t)(uintptr_t)opaque >> 1;
 }
 
-/* -J: a copy of the record as read, for --failed should its delivery fail. */
-static struct kept *keep(uint64_t recno, const char *rec, size_t len)
+/* -J: one allocation holds the value, handed to librdkafka with F_FREE
+ * (so it is not copied again), and after it the record as read (struct
+ * kept) for the delivery report. A null or empty value cannot be handed
+ * over so: its struct kept stands alone (own), the value goes with F_COPY,
+ * and the report frees it. Sets *payload and *flags for produceva(). */
+static struct kept *keep(uint64_t recno, const char *rec, size_t len, const void *val, size_t vlen,
+                         void **payload, int *flags)
 {
-        struct kept *k = malloc(sizeof(*k) + len);
-        if (!k)
+        size_t off = vlen ? (vlen + 7) & ~(size_t)7 : 0;
+        char *blk = malloc(off + sizeof(struct kept) + len);
+        if (!blk)
                 return NULL;
+        struct kept *k = (struct kept *)(void *)(blk + off);
         k->recno = recno;
         k->len = len;
+        k->own = vlen == 0;
         memcpy(k->rec, rec, len);
+        *payload = (void *)val;
+        *flags = RD_KAFKA_MSG_F_COPY;
+        if (vlen) {
+                memcpy(blk, val, vlen);
+                *payload = blk;
+                *flags = RD_KAFKA_MSG_F_FREE;
+        }
         return k;
 }
 
@@ -82,7 +97,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
                                        m->key_len, (uintptr_t)m->_private & SHAPED_KEY_SPLIT,
                                        m->payload, m->len);
         }
-        free(k);
+        /* A kept record inside the payload goes when librdkafka frees it. */
+        if (k && k->own)
+                free(k);
 }
 
 /* Errors from librdkafka: connection failures name the broker address. */
@@ -273,13 +290,16 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
         vu[VU_KEY].u.mem.size = m.klen;
         vu[VU_OPAQUE].u.ptr = opaque;
         struct kept *k = NULL;
+        void *blk = NULL; /* what to free when produceva() does not take it */
         if (p->json) {
-                k = keep(recno, rec, len);
+                k = keep(recno, rec, len, m.val, m.vlen, &vu[VU_VALUE].u.mem.ptr,
+                         &vu[VU_FLAGS].u.i);
                 if (!k) {
                         p->counts->rejected++;
                         failed_record(p->failed, recno, "out of memory", rec, len);
                         return 0;
                 }
+                blk = k->own ? (void *)k : vu[VU_VALUE].u.mem.ptr;
                 vu[VU_OPAQUE].u.ptr = k;
                 /* -p wins over the envelope's partition. */
                 if (part == RD_KAFKA_PARTITION_UA)
@@ -306,8 +326,8 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
                 rd_kafka_error_t *e = rd_kafka_produceva(p->rk, vu, nvu);
                 if (!e) {
                         p->counts->produced++;
-                        hdrs = NULL; /* librdkafka's now, and k is freed by on_delivery */
-                        k = NULL;
+                        hdrs = NULL; /* librdkafka's now; blk is freed after on_delivery */
+                        blk = NULL;
                         break;
                 }
                 rd_kafka_resp_err_t code = rd_kafka_error_code(e);
@@ -324,7 +344,8 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
         }
         if (hdrs)
                 rd_kafka_headers_destroy(hdrs);
-        free(k);
+        free(blk);
+        vu[VU_FLAGS].u.i = RD_KAFKA_MSG_F_COPY;
         vu[VU_TIMESTAMP].u.i64 = now;
         vu[VU_PARTITION].u.i32 = part;
         return rc;

@@ -47,6 +47,7 @@ struct producer_opts {
 struct kept {
         uint64_t recno;
         size_t len;
+        bool own; /* allocated alone, freed by the report (else inside the payload) */
         char rec[];
 };
 

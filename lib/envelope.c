@@ -135,13 +135,119 @@ static const char *const field_names[] = {
     "headers", "headers_b64", "key",    "key_b64", "payload", "payload_b64",
 };
 
-/* Which field a member name is. */
+/* Which field a member name is: by length and first byte, then one
+ * memcmp (this runs for every field of every record). */
 static enum field field_of(const char *name, size_t n)
 {
-        for (int f = 0; f < F_OTHER; f++)
-                if (strlen(field_names[f]) == n && memcmp(field_names[f], name, n) == 0)
-                        return (enum field)f;
-        return F_OTHER;
+        enum field f;
+        switch (n) {
+        case 2:
+                f = F_TS;
+                break;
+        case 3:
+                f = F_KEY;
+                break;
+        case 5:
+                f = F_TOPIC;
+                break;
+        case 6:
+                f = name[0] == 'o' ? F_OFFSET : name[0] == 't' ? F_TSTYPE : F_BROKER;
+                break;
+        case 7:
+                f = name[0] == 'h' ? F_HEADERS : name[0] == 'k' ? F_KEY_B64 : F_PAYLOAD;
+                break;
+        case 9:
+                f = F_PARTITION;
+                break;
+        case 11:
+                f = name[0] == 'h' ? F_HEADERS_B64 : F_PAYLOAD_B64;
+                break;
+        default:
+                return F_OTHER;
+        }
+        return memcmp(field_names[f], name, n) == 0 ? f : F_OTHER;
+}
+
+/* The field that usually follows f: kcat's order, as kcons writes it. */
+static const enum field next_field[] = {
+    [F_TOPIC] = F_PARTITION, [F_PARTITION] = F_OFFSET, [F_OFFSET] = F_TSTYPE,
+    [F_TSTYPE] = F_TS,       [F_TS] = F_BROKER,        [F_BROKER] = F_HEADERS,
+    [F_HEADERS] = F_KEY,     [F_HEADERS_B64] = F_KEY,  [F_KEY] = F_PAYLOAD,
+    [F_KEY_B64] = F_PAYLOAD, [F_PAYLOAD] = F_OTHER,    [F_PAYLOAD_B64] = F_OTHER,
+    [F_OTHER] = F_TOPIC,
+};
+
+/* The lengths of field_names. */
+static const unsigned char field_lens[] = {5, 9, 6, 6, 2, 6, 7, 11, 3, 7, 7, 11};
+
+/* The field names quoted, padded to 16 bytes, for comparing in two words. */
+static const char quoted_names[][17] = {
+    "\"topic\"         ", "\"partition\"     ", "\"offset\"        ", "\"tstype\"        ",
+    "\"ts\"            ", "\"broker\"        ", "\"headers\"       ", "\"headers_b64\"   ",
+    "\"key\"           ", "\"key_b64\"       ", "\"payload\"       ", "\"payload_b64\"   ",
+};
+
+/* masks[n]: n bytes kept, for is_name. */
+static const char name_masks[14][17] = {
+    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\0\0\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\0\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0",
+};
+
+/* True when the quoted name of field f comes next: two masked 8-byte
+ * compares when 16 bytes are left (a byte loop otherwise). */
+static bool is_name(const struct jr *j, enum field f)
+{
+        size_t n = (size_t)field_lens[f] + 2;
+        if ((size_t)(j->end - j->p) >= 16) {
+                uint64_t w[2], pat[2], mask[2];
+                memcpy(w, j->p, 16);
+                memcpy(pat, quoted_names[f], 16);
+                memcpy(mask, name_masks[n], 16); /* any byte order */
+                return !(((w[0] ^ pat[0]) & mask[0]) | ((w[1] ^ pat[1]) & mask[1]));
+        }
+        return (size_t)(j->end - j->p) >= n && memcmp(j->p, quoted_names[f], n) == 0;
+}
+
+/* Reads a member name; *f is the field expected (F_OTHER: none) and then
+ * the one read. The expected name, or a name after it in kcat's order, is
+ * checked in place; any other known name (plain ASCII) is found with memchr
+ * and compared; anything else is decoded and checked as a JSON string into
+ * scratch. */
+static int get_name(struct jr *j, char *scratch, enum field *f)
+{
+        jr_ws(j);
+        for (enum field g = *f; g != F_OTHER; g = next_field[g])
+                if (is_name(j, g)) {
+                        j->p += field_lens[g] + 2;
+                        *f = g;
+                        return 0;
+                }
+        if (j->p < j->end && *j->p == '"') {
+                size_t room = (size_t)(j->end - j->p - 1);
+                const char *q = memchr(j->p + 1, '"', room < 12 ? room : 12);
+                if (q && (*f = field_of(j->p + 1, (size_t)(q - j->p - 1))) != F_OTHER) {
+                        j->p = q + 1;
+                        return 0;
+                }
+        }
+        const char *name;
+        size_t nlen;
+        if (jr_string(j, scratch, &name, &nlen) < 0)
+                return -1;
+        *f = field_of(name, nlen);
+        return 0;
 }
 
 /* Where decoded bytes go: the part of r->buf after what is in use. */
@@ -354,14 +460,12 @@ int envelope_read(struct env_reader *r, const char *s, size_t n, struct envelope
                 return refuse(r, &j, NULL);
         }
         if (!jr_eat(&j, '}')) {
+                enum field f = F_TOPIC;
                 do {
-                        const char *name;
-                        size_t nlen;
-                        if (jr_string(&j, k.p + k.used, &name, &nlen) < 0) {
+                        if (get_name(&j, k.p + k.used, &f) < 0) {
                                 jr_fail(&j, "expected a field name");
                                 return refuse(r, &j, NULL);
                         }
-                        enum field f = field_of(name, nlen);
                         if (!jr_eat(&j, ':')) {
                                 jr_fail(&j, "expected ':'");
                                 return refuse(r, &j, NULL);
@@ -380,6 +484,7 @@ int envelope_read(struct env_reader *r, const char *s, size_t n, struct envelope
                         }
                         if (get_field(r, &j, &k, f, e) < 0)
                                 return refuse(r, &j, f == F_OTHER ? NULL : field_names[f]);
+                        f = next_field[f];
                 } while (jr_eat(&j, ','));
                 if (!jr_eat(&j, '}')) {
                         jr_fail(&j,

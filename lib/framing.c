@@ -51,6 +51,25 @@ bool utf8_valid(const void *s, size_t n)
         return true;
 }
 
+/* Length of the run at p of bytes a JSON string holds as they are (no
+ * quote, backslash or control byte), at most n; eight at a time. */
+static size_t unescaped_run(const unsigned char *p, size_t n)
+{
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+                uint64_t w;
+                memcpy(&w, p + i, 8);
+                uint64_t q = w ^ 0x2222222222222222ULL, bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
+                uint64_t hit = (w - 0x2020202020202020ULL) | (q - 0x0101010101010101ULL) |
+                               (bs - 0x0101010101010101ULL);
+                if (hit & ~w & 0x8080808080808080ULL)
+                        break;
+        }
+        while (i < n && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+                i++;
+        return i;
+}
+
 int json_put_string(struct outbuf *ob, const void *s, size_t n)
 {
         static const char hex[] = "0123456789abcdef";
@@ -64,11 +83,13 @@ int json_put_string(struct outbuf *ob, const void *s, size_t n)
         char *start = o;
         *o++ = '"';
         while (p < end) {
+                size_t run = unescaped_run(p, (size_t)(end - p));
+                memcpy(o, p, run);
+                o += run;
+                p += run;
+                if (p == end)
+                        break;
                 unsigned char c = *p++;
-                if (c >= 0x20 && c != '"' && c != '\\') {
-                        *o++ = (char)c;
-                        continue;
-                }
                 *o++ = '\\';
                 switch (c) {
                 case '"':
@@ -302,26 +323,35 @@ static long hex4(const char *p)
         return v;
 }
 
-/* Length of the run of plain string bytes at p (no quote, backslash or
- * control character), at most n. Eight bytes at a time while it can. */
+/* Length of the run of plain ASCII string bytes at p (no quote, backslash,
+ * control byte or byte above 0x7F), at most n. Eight bytes at a time while
+ * it can. */
 static size_t plain_run(const unsigned char *p, size_t n)
 {
         size_t i = 0;
         for (; i + 8 <= n; i += 8) {
                 uint64_t w;
                 memcpy(&w, p + i, 8);
-                /* Bytes below 0x20, equal to '"' (0x22) or '\\' (0x5C). */
-                uint64_t ctl = (w - 0x2020202020202020ULL) & ~w;
+                /* Bytes below 0x20, equal to '"' (0x22) or '\\' (0x5C), or
+                 * with the high bit set. */
+                uint64_t ctl = w - 0x2020202020202020ULL;
                 uint64_t q = w ^ 0x2222222222222222ULL;
                 uint64_t bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
-                uint64_t hit =
-                    ctl | ((q - 0x0101010101010101ULL) & ~q) | ((bs - 0x0101010101010101ULL) & ~bs);
-                if (hit & 0x8080808080808080ULL)
+                uint64_t hit = ctl | (q - 0x0101010101010101ULL) | (bs - 0x0101010101010101ULL);
+                if ((hit & ~w & 0x8080808080808080ULL) | (w & 0x8080808080808080ULL))
                         break;
         }
-        while (i < n && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+        while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
                 i++;
         return i;
+}
+
+/* Length of the UTF-8 sequence at p (its lead byte above 0x7F), or 0 when
+ * it is not a valid one within n bytes. */
+static size_t utf8_one(const unsigned char *p, size_t n)
+{
+        size_t len = *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2;
+        return len <= n && utf8_valid(p, len) ? len : 0;
 }
 
 long json_get_string(const char *s, size_t n, char *out, const char **val, size_t *vlen)
@@ -335,9 +365,14 @@ long json_get_string(const char *s, size_t n, char *out, const char **val, size_
         bool copied = false;
         for (;;) {
                 size_t run = plain_run(p + i, n - i);
-                if (!utf8_valid(p + i, run)) {
-                        *val = s + i;
-                        return -1;
+                while (i + run < n && p[i + run] >= 0x80) {
+                        size_t u = utf8_one(p + i + run, n - i - run);
+                        if (!u) {
+                                *val = s + i + run;
+                                return -1;
+                        }
+                        run += u;
+                        run += plain_run(p + i + run, n - i - run);
                 }
                 if (copied && out)
                         memcpy(out + olen, p + i, run);

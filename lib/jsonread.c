@@ -16,22 +16,6 @@ void jr_init(struct jr *j, const char *s, size_t n)
         j->at = NULL;
 }
 
-void jr_ws(struct jr *j)
-{
-        while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-                j->p++;
-}
-
-bool jr_eat(struct jr *j, char c)
-{
-        jr_ws(j);
-        if (j->p < j->end && *j->p == c) {
-                j->p++;
-                return true;
-        }
-        return false;
-}
-
 int jr_fail(struct jr *j, const char *err)
 {
         if (!j->err) {
@@ -111,6 +95,17 @@ int jr_int(struct jr *j, int64_t *v)
 {
         jr_ws(j);
         const char *p = j->p;
+        /* Fast path: up to 18 digits and a delimiter, which cannot overflow. */
+        uint64_t u = 0;
+        const char *q = p;
+        while (q < j->end && q - p < 18 && *q >= '0' && *q <= '9')
+                u = u * 10 + (uint64_t)(*q++ - '0');
+        if (q > p && q < j->end && !(*q >= '0' && *q <= '9') && *q != '.' && *q != 'e' &&
+            *q != 'E' && (*p != '0' || q == p + 1)) {
+                *v = (int64_t)u;
+                j->p = q;
+                return 0;
+        }
         bool whole;
         if (number_text(j, &whole) < 0)
                 return -1;
@@ -119,7 +114,8 @@ int jr_int(struct jr *j, int64_t *v)
                 return jr_fail(j, "expected a whole number");
         }
         bool neg = *p == '-';
-        uint64_t u = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+        uint64_t lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+        u = 0;
         for (p += neg; p < j->p; p++) {
                 unsigned d = (unsigned)(*p - '0');
                 if (u > (lim - d) / 10) {
