@@ -180,7 +180,7 @@ kprod: 9 records not delivered, written to $f"
 	# Five partitions: by key, each key's records on one partition, in order.
 	run timeout 60 "$ROOT/pipelines/kafka-copy" -b "$BROKERS" -s "$a" -d "$c" -k
 	assert_success
-	run bash -c "timeout 20 kcat -b '$BROKERS' -C -e -q -t '$c' -f '%k %p\n' | grep '^key-' | sort -u | cut -d' ' -f1 | uniq -d"
+	run bash -c "timeout 20 kcat -b '$BROKERS' -C -e -q -t '$c' -f '%k %p\n' | grep -a '^key-' | sort -u | cut -d' ' -f1 | uniq -d"
 	assert_output ''
 	assert_equal "$(timeout 20 kcat -b "$BROKERS" -C -e -q -t "$c" -f '%o\n' | wc -l)" "$n"
 }
