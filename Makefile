@@ -5,7 +5,7 @@
 #   make demo         the whole pipeline on the embedded test broker
 #   make kafka        a real single-node Apache Kafka on 127.0.0.1:9092 (KAFKA_PORT)
 #   make bench        benchmarks against kcat and the Node ws server
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (tools, man pages, pipelines in libexec/kafka-tools)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -61,7 +61,7 @@ $(BINDIR)/wsrecv: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard wsrecv/*.c)) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LWS_LIBS)
 
 # Programs the tests and benchmarks use (never installed).
-TESTTOOLS := tests/bin/mockbroker tests/bin/mktopic tests/bin/framing_fuzz \
+TESTTOOLS := tests/bin/mockbroker tests/bin/mktopic tests/bin/framing_fuzz tests/bin/envelope_fuzz \
 	$(patsubst bench/%.c,bench/bin/%,$(wildcard bench/*.c))
 testtools: $(TESTTOOLS)
 
@@ -74,13 +74,22 @@ tests/bin/framing_fuzz: tests/fuzz/framing_fuzz.c lib/framing.c lib/outbuf.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
 
+# Reading JSON back: the string decoder, the cursor and the envelope.
+ENVELOPE_SRC := lib/envelope.c lib/jsonread.c lib/framing.c lib/outbuf.c
+tests/bin/envelope_fuzz: tests/fuzz/envelope_fuzz.c $(ENVELOPE_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
+
 # The same properties under libFuzzer (needs clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30
 fuzz:
 	@mkdir -p build/fuzz
 	clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -DFUZZING_ENGINE -fsanitize=fuzzer,address,undefined -Ilib \
 		-o build/fuzz/framing_fuzz tests/fuzz/framing_fuzz.c lib/framing.c lib/outbuf.c
+	clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -DFUZZING_ENGINE -fsanitize=fuzzer,address,undefined -Ilib \
+		-o build/fuzz/envelope_fuzz tests/fuzz/envelope_fuzz.c $(ENVELOPE_SRC)
 	build/fuzz/framing_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+	build/fuzz/envelope_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
 bench/bin/%: bench/%.c
 	@mkdir -p $(dir $@)
@@ -114,13 +123,22 @@ bench: deps
 lint:
 	mandoc -T lint -W warning man/*.1
 
+# The pipeline scripts go to libexec/kafka-tools, where they find the tools
+# in ../../bin (see pipelines/kafka-tools.sh).
+PIPELINES  := kafka-copy kafka-route kafka-to-file ws-to-kafka
+LIBEXECDIR := $(PREFIX)/libexec/kafka-tools
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(TOOLS:%=bin/%) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(TOOLS:%=man/%.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 755 $(PIPELINES:%=pipelines/%) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 pipelines/kafka-tools.sh $(DESTDIR)$(LIBEXECDIR)/
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(TOOLS:%=$(DESTDIR)$(PREFIX)/share/man/man1/%.1)
+	rm -f $(PIPELINES:%=$(DESTDIR)$(LIBEXECDIR)/%) $(DESTDIR)$(LIBEXECDIR)/kafka-tools.sh
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 
 format:
 	clang-format -i lib/*.[ch] $(wildcard kprod/*.[ch] kcons/*.[ch] wsrecv/*.[ch] tests/*.c bench/*.c)

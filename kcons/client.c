@@ -2,12 +2,14 @@
 #include "client.h"
 
 #include <err.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "kconf.h"
+#include "kmeta.h"
 #include "offsets.h"
 #include "signals.h"
 
@@ -48,8 +50,13 @@ static rd_kafka_conf_t *make_conf(struct run *r)
         const char *reset = o->start.given && o->start.kind == START_END ? "latest" : "earliest";
         /* The end of each partition is an event, for -e and --until-now;
          * a short broker wait at the end makes that event come soon. */
+        /* Every partition feeds one queue, whose count librdkafka checks
+         * against each partition's queued.min.messages: at the default
+         * (100000) all fetching stops there and resumes only after a wait of
+         * up to a second. Memory stays bounded by queued.max.messages.kbytes. */
         if (kconf_set(conf, "bootstrap.servers", o->brokers, why, sizeof(why)) < 0 ||
             kconf_set(conf, "client.id", "kcons", why, sizeof(why)) < 0 ||
+            kconf_set(conf, "queued.min.messages", "10000000", why, sizeof(why)) < 0 ||
             kconf_set(conf, "enable.partition.eof", "true", why, sizeof(why)) < 0 ||
             kconf_set(conf, "auto.offset.reset", reset, why, sizeof(why)) < 0 ||
             (o->exit_at_end || o->until_now
@@ -189,6 +196,8 @@ static int assign_direct(struct run *r, rd_kafka_topic_partition_list_t *list)
         rd_kafka_resp_err_t e = offsets_ends(r->rk, list, lo, hi, CONNECT_TIMEOUT_MS);
         if (!e)
                 e = offsets_resolve(r->rk, &r->o->start, list, lo, hi, CONNECT_TIMEOUT_MS);
+        if (!e && r->o->start.kind == START_OFFSET)
+                offsets_clamp(list, lo, hi, r->o->verbosity == 0);
         if (e) {
                 warnx("cannot read the partitions' offsets: %s", rd_kafka_err2str(e));
                 free(ends);
@@ -279,6 +288,36 @@ int client_open(struct run *r)
                 status = list ? assign_direct(r, list) : subscribe(r);
         if (list)
                 rd_kafka_topic_partition_list_destroy(list);
+        return status;
+}
+
+int client_list(struct run *r)
+{
+        rd_kafka_conf_t *conf = make_conf(r);
+        if (!conf)
+                return EXIT_USAGE;
+        char why[512];
+        /* On success rd_kafka_new takes conf; on failure it is still ours. */
+        r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
+        if (!r->rk) {
+                rd_kafka_conf_destroy(conf);
+                warnx("%s", why);
+                return EXIT_USAGE;
+        }
+        const struct rd_kafka_metadata *md = NULL;
+        int status = read_metadata(r, &md);
+        if (status != EXIT_OK)
+                return status;
+        if (kmeta_format(md, rd_kafka_controllerid(r->rk, 1000), r->o->topics, r->o->ntopics,
+                         &r->out.ob, why, sizeof(why)) < 0) {
+                warnx("%s", why);
+                status = EXIT_RUNTIME;
+        } else if (sink_drain(&r->out, NULL, NULL) < 0 && r->out.error) {
+                errno = r->out.error; /* EPIPE (the reader is done) is not an error */
+                warn("stdout");
+                status = EXIT_RUNTIME;
+        }
+        rd_kafka_metadata_destroy(md);
         return status;
 }
 

@@ -9,6 +9,9 @@
 /* Creates r->rk for r->o and starts reading. Returns EXIT_OK, or the exit
  * status after printing why not (r->rk may be set even then). */
 int client_open(struct run *r);
+/* -L: prints the metadata of all topics, or of those named, to stdout.
+ * Returns an exit status. */
+int client_list(struct run *r);
 /* Leaves the group (if any) and destroys r->rk. */
 void client_close(struct run *r);
 

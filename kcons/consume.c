@@ -244,6 +244,20 @@ static void commit_stored(struct run *r)
         rd_kafka_queue_destroy(cq);
 }
 
+/* -o N with -g: the starts outside a partition's offsets, moved inside. */
+static rd_kafka_resp_err_t clamp_starts(struct run *r, rd_kafka_topic_partition_list_t *parts)
+{
+        int64_t *ends = calloc(2 * (size_t)parts->cnt + 1, sizeof(*ends));
+        if (!ends)
+                return RD_KAFKA_RESP_ERR__NOENT;
+        int64_t *lo = ends, *hi = ends + parts->cnt;
+        rd_kafka_resp_err_t e = offsets_ends(r->rk, parts, lo, hi, 10000);
+        if (!e)
+                offsets_clamp(parts, lo, hi, r->o->verbosity == 0);
+        free(ends);
+        return e;
+}
+
 void consume_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -265,6 +279,8 @@ void consume_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 if (r->o->start.given &&
                     (k == START_OFFSET || k == START_TAIL || k == START_TIME)) {
                         rd_kafka_resp_err_t e = offsets_apply(rk, &r->o->start, parts, 10000);
+                        if (!e && k == START_OFFSET)
+                                e = clamp_starts(r, parts);
                         if (e) {
                                 warnx("-o: %s", rd_kafka_err2str(e));
                                 r->status = EXIT_RUNTIME;

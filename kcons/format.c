@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envelope.h"
 #include "framing.h"
 
 /* Appends the decimal form of v. */
@@ -99,8 +100,10 @@ void format_free(struct formatter *f)
 {
         free(f->pieces);
         free(f->text);
+        free(f->hdrs);
         f->pieces = NULL;
         f->text = NULL;
+        f->hdrs = NULL;
 }
 
 /* Appends the headers as name=value,name=value (-f %h). */
@@ -124,46 +127,56 @@ static int put_headers_text(struct outbuf *ob, const rd_kafka_message_t *m)
         return rc;
 }
 
-/* Appends the headers as a JSON array of {"name":..,"value":..}. */
-static int put_headers_json(struct outbuf *ob, const rd_kafka_message_t *m)
+/* Collects m's headers into f->hdrs; returns how many, or -1 when memory
+ * ran out. */
+static long collect_headers(struct formatter *f, const rd_kafka_message_t *m)
 {
-        int rc = outbuf_putc(ob, '[');
         rd_kafka_headers_t *hdrs;
-        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                const char *name;
-                const void *val;
-                size_t size;
-                for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &val, &size); i++) {
-                        rc |= outbuf_put(ob, i ? ",{" : "{", i ? 2 : 1);
-                        rc |= json_put_field(ob, "name", name, strlen(name));
-                        rc |= outbuf_putc(ob, ',');
-                        rc |= json_put_field(ob, "value", val, size);
-                        rc |= outbuf_putc(ob, '}');
-                }
+        if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                return 0;
+        size_t n = rd_kafka_header_cnt(hdrs);
+        if (n > f->hcap) {
+                struct env_header *h = realloc(f->hdrs, n * sizeof(*h));
+                if (!h)
+                        return -1;
+                f->hdrs = h;
+                f->hcap = n;
         }
-        return rc | outbuf_putc(ob, ']');
+        for (size_t i = 0; i < n; i++) {
+                struct env_header *h = &f->hdrs[i];
+                if (rd_kafka_header_get_all(hdrs, i, &h->name, &h->value, &h->len))
+                        return (long)i;
+                h->namelen = strlen(h->name);
+        }
+        return (long)n;
 }
 
-/* Appends the -J object for m and a newline. */
-static int put_json(struct outbuf *ob, const rd_kafka_message_t *m)
+/* Appends the -J envelope for m (lib/envelope.h) and a newline. */
+static int put_json(struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m)
 {
+        rd_kafka_timestamp_type_t tstype;
+        long nh = collect_headers(f, m);
+        if (nh < 0)
+                return -1;
         const char *topic = rd_kafka_topic_name(m->rkt);
-        int rc = outbuf_putc(ob, '{');
-        rc |= json_put_field(ob, "topic", topic, strlen(topic));
-        rc |= outbuf_put(ob, ",\"partition\":", 13);
-        rc |= put_int(ob, m->partition);
-        rc |= outbuf_put(ob, ",\"offset\":", 10);
-        rc |= put_int(ob, m->offset);
-        rc |= outbuf_put(ob, ",\"timestamp\":", 13);
-        int64_t ts = rd_kafka_message_timestamp(m, NULL);
-        rc |= ts < 0 ? outbuf_put(ob, "null", 4) : put_int(ob, ts);
-        rc |= outbuf_putc(ob, ',');
-        rc |= json_put_field(ob, "key", m->key, m->key_len);
-        rc |= outbuf_put(ob, ",\"headers\":", 11);
-        rc |= put_headers_json(ob, m);
-        rc |= outbuf_putc(ob, ',');
-        rc |= json_put_field(ob, "value", m->payload, m->len);
-        return rc | outbuf_put(ob, "}\n", 2);
+        struct envelope e = {
+            .topic = topic,
+            .topiclen = strlen(topic),
+            .partition = m->partition,
+            .offset = m->offset,
+            .ts = rd_kafka_message_timestamp(m, &tstype),
+            .broker = rd_kafka_message_broker_id(m),
+            .headers = f->hdrs,
+            .nheaders = (size_t)nh,
+            .key = m->key,
+            .keylen = m->key_len,
+            .payload = m->payload,
+            .len = m->len,
+        };
+        e.tstype = tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME       ? ENV_TS_CREATE
+                   : tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? ENV_TS_LOGAPPEND
+                                                                  : ENV_TS_NONE;
+        return envelope_put(ob, &e) | outbuf_putc(ob, '\n');
 }
 
 /* Appends m as the compiled -f format says. */
@@ -210,12 +223,12 @@ static int put_formatted(const struct formatter *f, struct outbuf *ob, const rd_
         return rc;
 }
 
-int format_message(const struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m)
+int format_message(struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m)
 {
         const struct opts *o = f->o;
         switch (o->mode) {
         case OUT_JSON:
-                return put_json(ob, m);
+                return put_json(f, ob, m);
         case OUT_FORMAT:
                 return put_formatted(f, ob, m);
         case OUT_VALUE:

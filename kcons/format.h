@@ -1,5 +1,5 @@
 /* format: how a consumed message is written into the output buffer
- * (value per line, -K key and value, -f FORMAT, -J JSON). */
+ * (value per line, -K key and value, -f FORMAT, -J the JSON envelope). */
 #ifndef KCONS_FORMAT_H
 #define KCONS_FORMAT_H
 
@@ -8,6 +8,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "envelope.h"
 #include "opts.h"
 #include "outbuf.h"
 
@@ -21,7 +22,9 @@ struct formatter {
         const struct opts *o;
         struct fmt_piece *pieces; /* -f only */
         size_t npieces;
-        char *text; /* -f: the literal bytes, escapes resolved */
+        char *text;              /* -f: the literal bytes, escapes resolved */
+        struct env_header *hdrs; /* -J: a message's headers, reused */
+        size_t hcap;
 };
 
 /* Prepares f for the output options in o (which must outlive f); compiles
@@ -29,7 +32,7 @@ struct formatter {
 int format_init(struct formatter *f, const struct opts *o, char *err, size_t errlen);
 void format_free(struct formatter *f);
 /* Appends one message. Returns 0, or -1 when memory ran out. */
-int format_message(const struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m);
+int format_message(struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m);
 /* True when the message's key or value contains the delimiter that ends
  * it on output, so a reader splitting on it would see the wrong records. */
 bool format_is_ambiguous(const struct formatter *f, const rd_kafka_message_t *m);

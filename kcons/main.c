@@ -23,13 +23,50 @@
 #include "opts.h"
 #include "parts.h"
 #include "signals.h"
+#include "stdfds.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
-        fputs("usage: kcons [-0eJquvZ] [--until-now] [-b brokers] [-c count] [-D delim]\n"
+        fputs("usage: kcons [-0eJLquVvZ] [--until-now] [-b brokers] [-c count] [-D delim]\n"
               "             [-d contexts] [-F file] [-f format] [-g group] [-K delim] [-o offset]\n"
               "             [-p partition] [-X prop=value] topic ...\n",
               f);
+}
+
+/* --help: the synopsis, every option in a line, and where the manual is. */
+static void help(void)
+{
+        usage(stdout);
+        fputs("\n"
+              "  -0              end each record with NUL instead of a newline\n"
+              "  -b brokers      bootstrap brokers (default $KAFKA_BROKERS, else localhost:9092)\n"
+              "  -C              accepted, as kcat's consumer mode\n"
+              "  -c count        exit after count messages\n"
+              "  -D delim        end each record with delim (escapes \\n \\t \\0 \\xHH ...)\n"
+              "  -d contexts     librdkafka debug contexts, e.g. cgrp,fetch\n"
+              "  -e              exit at the end of every partition\n"
+              "  -F file         librdkafka properties, one prop=value a line\n"
+              "  -f format       kcat's format tokens: %t %p %o %k %s %T %h %S %K\n"
+              "  -G, -g group    join a consumer group; commit only what was written\n"
+              "  -J              one JSON envelope a line: topic, partition, offset, ts,\n"
+              "                  headers, key, payload (key_b64/payload_b64 for bytes)\n"
+              "  -K delim        write the key and delim before each value\n"
+              "  -L              list brokers, topics, partitions and leaders, then exit\n"
+              "  -o offset       beginning, end, stored, N, -N, s@MS; e@MS stops\n"
+              "  -p partition    read only this partition\n"
+              "  -q, -v          only errors; a summary and librdkafka's log\n"
+              "  -t topic        another topic, as kcat spells it\n"
+              "  -u              write each message at once\n"
+              "  -V, --version   print the versions and exit\n"
+              "  -X prop=value   a librdkafka property; -X list shows them all\n"
+              "  -Z              write null keys and values as NULL\n"
+              "  --until-now     stop at the end offsets read at start\n"
+              "  -h, --help      the synopsis; --help also this list\n"
+              "\n"
+              "Exit status: 0 done, 1 cluster or output error, 2 usage, 3 no broker reachable.\n"
+              "The manual: man kcons (man/kcons.1 in the source).\n",
+              stdout);
 }
 
 /* Parses a whole number in [min, max]. Returns 0 or -1. */
@@ -67,7 +104,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 {
         static const struct option longopts[] = {
             {"until-now", no_argument, NULL, 'N'},
-            {"help", no_argument, NULL, 'h'},
+            {"help", no_argument, NULL, 'H'},
+            {"version", no_argument, NULL, 'V'},
             {NULL, 0, NULL, 0},
         };
         *o = (struct opts){.partition = -1, .stop_ts = -1, .max_count = -1, .verbosity = 1};
@@ -82,7 +120,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         bool delim_given = false;
         long long v;
         int c;
-        while ((c = getopt_long(argc, argv, "0b:c:CD:d:eF:f:G:g:hJK:o:p:qt:uvX:Z", longopts,
+        while ((c = getopt_long(argc, argv, "0b:c:CD:d:eF:f:G:g:hJK:Lo:p:qt:uVvX:Z", longopts,
                                 NULL)) != -1) {
                 switch (c) {
                 case '0':
@@ -111,8 +149,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
                 case 'e':
                         o->exit_at_end = true;
                         break;
-                case 'F':
                 case 'X':
+                        if (strcmp(optarg, "list") == 0) {
+                                /* kcat's -X list: every property librdkafka has. */
+                                rd_kafka_conf_properties_show(stdout);
+                                exit(EXIT_OK);
+                        }
+                        /* fall through */
+                case 'F':
                         o->confs[o->nconfs++] = (struct conf_arg){(char)c, optarg};
                         break;
                 case 'f':
@@ -127,6 +171,15 @@ static void parse_args(int argc, char **argv, struct opts *o)
                         break;
                 case 'h':
                         usage(stdout);
+                        exit(EXIT_OK);
+                case 'H':
+                        help();
+                        exit(EXIT_OK);
+                case 'L':
+                        o->list = true;
+                        break;
+                case 'V':
+                        printf("kcons %s (librdkafka %s)\n", TOOLS_VERSION, rd_kafka_version_str());
                         exit(EXIT_OK);
                 case 'J':
                         o->mode = OUT_JSON;
@@ -170,6 +223,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
         }
         for (int i = optind; i < argc; i++)
                 o->topics[o->ntopics++] = argv[i];
+        if (o->list) {
+                if (o->group || o->mode != OUT_VALUE || delim_given || o->keydelimlen)
+                        errx(EXIT_USAGE, "-L lists the cluster's metadata: not with -g, -J, -f, "
+                                         "-D, -0 or -K");
+                o->brokers = kconf_brokers(brokers);
+                return;
+        }
         if (o->ntopics == 0) {
                 warnx("no topic given");
                 usage(stderr);
@@ -205,6 +265,12 @@ static void summary(const struct run *r, double secs)
 
 int main(int argc, char **argv)
 {
+        /* Before anything opens a descriptor that could take 0-2's place. */
+        int closed = stdfds_guard();
+        if (closed < 0)
+                err(EXIT_RUNTIME, "/dev/null");
+        if (closed & 2)
+                errx(EXIT_USAGE, "stdout is closed: nowhere to write");
         struct opts o;
         parse_args(argc, argv, &o);
 
@@ -219,8 +285,8 @@ int main(int argc, char **argv)
         parts_init(&r.parts);
 
         double t0 = mono_s();
-        int status = client_open(&r);
-        if (status == EXIT_OK)
+        int status = o.list ? client_list(&r) : client_open(&r);
+        if (status == EXIT_OK && !o.list)
                 status = consume_run(&r);
         client_close(&r);
         if (o.verbosity >= 2)

@@ -1,6 +1,7 @@
 /* offsets: parse -o and turn it into librdkafka start offsets. */
 #include "offsets.h"
 
+#include <err.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -180,4 +181,23 @@ rd_kafka_resp_err_t offsets_resolve(rd_kafka_t *rk, const struct start_spec *spe
                 }
         }
         return e;
+}
+
+void offsets_clamp(rd_kafka_topic_partition_list_t *parts, const int64_t *lo, const int64_t *hi,
+                   int quiet)
+{
+        for (int i = 0; i < parts->cnt; i++) {
+                rd_kafka_topic_partition_t *tp = &parts->elems[i];
+                if (tp->offset < 0 || (tp->offset >= lo[i] && tp->offset <= hi[i]))
+                        continue;
+                if (!quiet)
+                        warnx(
+                            tp->offset > hi[i]
+                                ? "%s [%d]: offset %lld is past the end (%lld): starting at the end"
+                                : "%s [%d]: offset %lld is no longer kept (the first is %lld): "
+                                  "starting there",
+                            tp->topic, (int)tp->partition, (long long)tp->offset,
+                            (long long)(tp->offset > hi[i] ? hi[i] : lo[i]));
+                tp->offset = tp->offset > hi[i] ? hi[i] : lo[i];
+        }
 }

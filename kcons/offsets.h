@@ -40,4 +40,11 @@ rd_kafka_resp_err_t offsets_resolve(rd_kafka_t *rk, const struct start_spec *spe
                                     rd_kafka_topic_partition_list_t *parts, const int64_t *lo,
                                     const int64_t *hi, int timeout_ms);
 
+/* -o N outside a partition's offsets would let librdkafka jump to
+ * auto.offset.reset without a word: moves each start past the end to the
+ * end, and each before the first offset kept to it, saying so unless quiet.
+ * lo and hi are as offsets_ends reads them. */
+void offsets_clamp(rd_kafka_topic_partition_list_t *parts, const int64_t *lo, const int64_t *hi,
+                   int quiet);
+
 #endif

@@ -29,6 +29,7 @@ struct opts {
         int32_t partition;       /* -p N, or -1 for all */
         struct start_spec start; /* -o start */
         int64_t stop_ts;         /* -o e@TIMESTAMP_MS, or -1 */
+        bool list;               /* -L: print the cluster's metadata instead */
         bool exit_at_end;        /* -e */
         bool until_now;          /* --until-now */
         int64_t max_count;       /* -c N, or -1 */

@@ -112,9 +112,9 @@ void failed_record(struct failed *f, uint64_t recno, const char *why, const void
 }
 
 void failed_message(struct failed *f, uint64_t recno, const char *why, const void *key, size_t klen,
-                    const void *val, size_t vlen)
+                    bool had_kdelim, const void *val, size_t vlen)
 {
-        if (key && f->kdelim) {
+        if (had_kdelim && f->kdelim) {
                 failed_bytes(f, key, klen);
                 failed_bytes(f, f->kdelim, f->kdlen);
         }

@@ -36,10 +36,11 @@ int failed_open(struct failed *f, const char *path, const char *delim, size_t dl
                 const char *kdelim, size_t kdlen);
 /* A record as read: its bytes, then the delimiter. */
 void failed_record(struct failed *f, uint64_t recno, const char *why, const void *rec, size_t len);
-/* A record rebuilt from a message: key, key delimiter, value, delimiter. A
- * NULL key is written as no key (and no key delimiter). */
+/* A record rebuilt from a message: key, key delimiter, value, delimiter.
+ * The key and key delimiter are written when the record had the delimiter
+ * (had_kdelim; with -Z its empty key is sent as NULL) and -K was given. */
 void failed_message(struct failed *f, uint64_t recno, const char *why, const void *key, size_t klen,
-                    const void *val, size_t vlen);
+                    bool had_kdelim, const void *val, size_t vlen);
 /* A record written in pieces: failed_begin(), its bytes with
  * failed_bytes(), then failed_end() ends it, or failed_cut() takes what was
  * written of it back out of the file (it never ended). */

@@ -23,11 +23,14 @@
 #include "failed.h"
 #include "framing.h"
 #include "kconf.h"
+#include "list.h"
 #include "producer.h"
 #include "progress.h"
 #include "reader.h"
 #include "reports.h"
 #include "signals.h"
+#include "stdfds.h"
+#include "version.h"
 
 enum {
         EXIT_UNDELIVERED = 1, /* some records were not delivered */
@@ -36,11 +39,22 @@ enum {
 };
 
 #define SYNOPSIS                                                                                   \
-        "usage: kprod -t topic [-0qvZ] [-b brokers] [-D delim] [-F file] [-H name=value]\n"        \
-        "             [-K delim] [-p partition] [-X prop=value] [-z codec]\n"                      \
-        "             [--failed file] [--keep-empty] [--reports file]\n"
+        "usage: kprod -t topic [-0JPqvZ] [-b brokers] [-D delim] [-F file] [-H name=value]\n"      \
+        "             [-K delim] [-k key] [-p partition] [-X prop=value] [-z codec]\n"             \
+        "             [--by-key] [--failed file] [--keep-empty] [--key-field name]\n"              \
+        "             [--reports file]\n"                                                         \
+        "       kprod -L [-b brokers] [-F file] [-t topic] [-X prop=value]\n"                      \
+        "       kprod -V\n"
 
-enum { OPT_FAILED = 256, OPT_KEEP_EMPTY, OPT_REPORTS, OPT_HELP };
+enum {
+        OPT_FAILED = 256,
+        OPT_KEEP_EMPTY,
+        OPT_HELP,
+        OPT_BY_KEY,
+        OPT_KEY_FIELD,
+        OPT_REPORTS,
+        OPT_VERSION
+};
 
 struct options {
         const char *topic;
@@ -52,6 +66,11 @@ struct options {
         bool default_delim; /* newline, with the CR of CRLF dropped */
         char kdelim[64];
         size_t kdlen;
+        const char *key;       /* -k */
+        const char *key_field; /* --key-field */
+        bool json;             /* -J */
+        bool by_key;           /* --by-key */
+        bool list;             /* -L */
         int32_t partition;
         struct header *headers;
         size_t nheaders;
@@ -81,6 +100,40 @@ static void usage(FILE *fp)
         fputs(SYNOPSIS, fp);
 }
 
+/* --help: the synopsis, every option in a line, and where the manual is. */
+static void help(void)
+{
+        usage(stdout);
+        fputs("\n"
+              "  -0              records end with NUL instead of a newline\n"
+              "  -b brokers      bootstrap brokers (default $KAFKA_BROKERS, else localhost:9092)\n"
+              "  -D delim        records end with delim (escapes \\n \\t \\0 \\xHH ...)\n"
+              "  -F file         librdkafka properties, one prop=value a line\n"
+              "  -H name=value   add a header to every record\n"
+              "  -J              each record is a JSON envelope, as kcons -J writes it:\n"
+              "                  key, payload, headers, ts and partition kept\n"
+              "  -K delim        split the key off at the first delim\n"
+              "  -k key          the same key for every record\n"
+              "  -L              list brokers, topics, partitions and leaders, then exit\n"
+              "  -P              accepted, as kcat's producer mode\n"
+              "  -p partition    produce every record to this partition\n"
+              "  -q, -v          only errors; progress and a summary\n"
+              "  -t topic        the topic to produce to\n"
+              "  -V, --version   print the versions and exit\n"
+              "  -X prop=value   a librdkafka property; -X list shows them all\n"
+              "  -Z              send empty keys and values as NULL\n"
+              "  -z codec        compress: none, gzip, snappy, lz4, zstd\n"
+              "  --by-key        -J: place records by key, not on the envelope's partition\n"
+              "  --failed file   write every record not delivered to file, as read\n"
+              "  --keep-empty    produce empty records instead of skipping them\n"
+              "  --key-field name  the key is member name of each record's JSON object\n"
+              "  -h, --help      the synopsis; --help also this list\n"
+              "\n"
+              "Exit status: 0 all delivered, 1 some not, 2 usage, 3 no broker reachable.\n"
+              "The manual: man kprod (man/kprod.1 in the source).\n",
+              stdout);
+}
+
 /* Parses a delimiter argument; exits with a message when it is malformed. */
 static size_t parse_delim(int opt, const char *spec, char *out, size_t cap)
 {
@@ -89,6 +142,41 @@ static size_t parse_delim(int opt, const char *spec, char *out, size_t cap)
                 errx(EXIT_USAGE, "-%c %s: bad delimiter (use text or \\n \\r \\t \\0 \\\\ \\xHH)",
                      opt, spec);
         return (size_t)n;
+}
+
+/* Exits with a usage error on options that cannot go together. */
+static void check_combinations(const struct options *o)
+{
+        int keys = (o->kdlen > 0) + (o->key != NULL) + (o->key_field != NULL);
+        if (keys > 1)
+                errx(EXIT_USAGE, "-K, -k and --key-field each set the key: give one of them");
+        if (o->json && (keys || o->nheaders || o->null_empty || o->keep_empty))
+                errx(EXIT_USAGE, "-J reads key, headers and nulls from each envelope: not with "
+                                 "-K, -k, --key-field, -H, -Z or --keep-empty");
+        if (o->by_key && !o->json)
+                errx(EXIT_USAGE, "--by-key applies to -J envelopes only");
+        if (o->key_field && !*o->key_field)
+                errx(EXIT_USAGE, "--key-field: the name is empty");
+}
+
+/* Checks what librdkafka would accept but kprod cannot keep its promise
+ * with; an explicit acks other than all turns idempotence off, saying so. */
+static void check_conf(rd_kafka_conf_t *conf, const struct options *o)
+{
+        char val[64], why[512];
+        size_t n = sizeof(val);
+        if (rd_kafka_conf_get(conf, "transactional.id", val, &n) == RD_KAFKA_CONF_OK && n > 1)
+                errx(EXIT_USAGE, "-X transactional.id: kprod does not produce in transactions "
+                                 "(idempotence already keeps each partition free of duplicates)");
+        n = sizeof(val);
+        if (rd_kafka_conf_get(conf, "acks", val, &n) == RD_KAFKA_CONF_OK && strcmp(val, "-1")) {
+                if (kconf_set(conf, "enable.idempotence", "false", why, sizeof(why)) < 0)
+                        errx(EXIT_USAGE, "%s", why);
+                if (!o->quiet)
+                        warnx("acks=%s: idempotence turned off (it needs acks=all): a broker "
+                              "failure may now lose, duplicate or reorder records",
+                              val);
+        }
 }
 
 /* Parses the command line into o and conf (-X, -F, -z as they come).
@@ -100,6 +188,9 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
             {"keep-empty", no_argument, NULL, OPT_KEEP_EMPTY},
             {"reports", required_argument, NULL, OPT_REPORTS},
             {"help", no_argument, NULL, OPT_HELP},
+            {"by-key", no_argument, NULL, OPT_BY_KEY},
+            {"key-field", required_argument, NULL, OPT_KEY_FIELD},
+            {"version", no_argument, NULL, OPT_VERSION},
             {NULL, 0, NULL, 0},
         };
         char why[512];
@@ -114,7 +205,8 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                 err(EXIT_USAGE, "calloc");
 
         opterr = 0; /* our own messages, prefixed like every other */
-        while ((opt = getopt_long(argc, argv, ":0b:D:F:hH:K:p:qt:vX:z:Z", longopts, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, ":0b:D:F:hH:JK:k:LPp:qt:VvX:z:Z", longopts, NULL)) !=
+               -1) {
                 switch (opt) {
                 case '0':
                         o->delim[0] = '\0';
@@ -142,8 +234,19 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                         o->nheaders++;
                         break;
                 }
+                case 'J':
+                        o->json = true;
+                        break;
                 case 'K':
                         o->kdlen = parse_delim(opt, optarg, o->kdelim, sizeof(o->kdelim));
+                        break;
+                case 'k':
+                        o->key = optarg;
+                        break;
+                case 'L':
+                        o->list = true;
+                        break;
+                case 'P': /* kcat's producer mode: the only mode here */
                         break;
                 case 'p': {
                         char *end;
@@ -166,6 +269,11 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                         o->quiet = false;
                         break;
                 case 'X':
+                        if (strcmp(optarg, "list") == 0) {
+                                /* kcat's -X list: every property librdkafka has. */
+                                rd_kafka_conf_properties_show(stdout);
+                                exit(0);
+                        }
                         if (kconf_set_pair(conf, optarg, why, sizeof(why)) < 0)
                                 errx(EXIT_USAGE, "-X %s: %s", optarg, why);
                         break;
@@ -185,9 +293,21 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                 case OPT_REPORTS:
                         o->reports_path = optarg;
                         break;
+                case OPT_BY_KEY:
+                        o->by_key = true;
+                        break;
+                case OPT_KEY_FIELD:
+                        o->key_field = optarg;
+                        break;
                 case 'h':
-                case OPT_HELP:
                         usage(stdout);
+                        exit(0);
+                case OPT_HELP:
+                        help();
+                        exit(0);
+                case 'V':
+                case OPT_VERSION:
+                        printf("kprod %s (librdkafka %s)\n", TOOLS_VERSION, rd_kafka_version_str());
                         exit(0);
                 case ':':
                         if (optopt > 0 && optopt < OPT_FAILED)
@@ -210,11 +330,12 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                 usage(stderr);
                 exit(EXIT_USAGE);
         }
-        if (!o->topic || !*o->topic) {
+        if (!o->list && (!o->topic || !*o->topic)) {
                 warnx("-t topic is required");
                 usage(stderr);
                 exit(EXIT_USAGE);
         }
+        check_combinations(o);
         /* -b wins; else a bootstrap.servers from -X/-F; else the environment. */
         char cur[16];
         size_t n = sizeof(cur);
@@ -388,10 +509,21 @@ int main(int argc, char **argv)
 {
         struct options o;
         char errstr[512];
+        /* Before anything opens a descriptor that could take 0-2's place. */
+        int closed = stdfds_guard();
+        if (closed < 0)
+                err(EXIT_USAGE, "/dev/null");
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         if (producer_defaults(conf, errstr, sizeof(errstr)) < 0)
                 errx(EXIT_USAGE, "%s", errstr);
         parse_options(argc, argv, &o, conf);
+        if (o.list) {
+                free(o.headers);
+                return list_metadata(conf, o.topic); /* conf is its own */
+        }
+        if (closed & 1)
+                errx(EXIT_USAGE, "stdin is closed: nothing to read");
+        check_conf(conf, &o);
 
         if (signals_install() < 0)
                 err(EXIT_USAGE, "sigaction");
@@ -408,8 +540,16 @@ int main(int argc, char **argv)
             .partition = o.partition,
             .headers = o.headers,
             .nheaders = o.nheaders,
+            .mode = o.json        ? SHAPE_JSON
+                    : o.kdlen     ? SHAPE_SPLIT
+                    : o.key       ? SHAPE_FIXED
+                    : o.key_field ? SHAPE_FIELD
+                                  : SHAPE_VALUE,
             .kdelim = o.kdlen ? o.kdelim : NULL,
             .kdlen = o.kdlen,
+            .key = o.key,
+            .key_field = o.key_field,
+            .by_key = o.by_key,
             .null_empty = o.null_empty,
             .quiet = o.quiet,
             .verbose = o.verbose,
@@ -417,7 +557,8 @@ int main(int argc, char **argv)
         /* conf is owned by the producer from here on. */
         if (producer_new(&x.p, conf, &po, &x.f, &x.c, &x.rep, errstr, sizeof(errstr)) < 0)
                 errx(EXIT_USAGE, "%s", errstr);
-        if (reader_init(&x.r, STDIN_FILENO, o.delim, o.dlen, o.default_delim,
+        /* -J: a CR is JSON whitespace, kept so that --failed gets the line as read. */
+        if (reader_init(&x.r, STDIN_FILENO, o.delim, o.dlen, o.default_delim && !o.json,
                         (size_t)x.p.max_bytes) < 0)
                 err(EXIT_UNDELIVERED, "reader");
         progress_init(&x.pg, o.verbose);

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "kconf.h"
-#include "memfind.h"
 #include "signals.h"
 
 /* Positions of the per-record arguments in p->vu. */
@@ -39,23 +38,79 @@ int producer_defaults(rd_kafka_conf_t *conf, char *errstr, size_t errlen)
         return 0;
 }
 
-/* Delivery report, served by rd_kafka_poll() on the main thread. The
- * record number travels as the message opaque. */
+/* -J: why a record for a partition the topic lacks failed. */
+#define UNKNOWN_PARTITION_WHY "the topic has no such partition (--by-key ignores the envelope's)"
+
+/* The opaque of a message: recno << 1 | SHAPED_KEY_SPLIT, or with -J the
+ * address of the record's struct kept. */
+static void *opaque_of(uint64_t recno, unsigned flags)
+{
+        return (void *)(uintptr_t)(recno << 1 | (flags & SHAPED_KEY_SPLIT));
+}
+
+uint64_t producer_recno(const struct producer *p, const void *opaque)
+{
+        if (p->json)
+                return ((const struct kept *)opaque)->recno;
+        return (uint64_t)(uintptr_t)opaque >> 1;
+}
+
+/* -J: one allocation holds the value, handed to librdkafka with F_FREE
+ * (so it is not copied again), and after it the record as read (struct
+ * kept) for the delivery report. A null or empty value cannot be handed
+ * over so: its struct kept stands alone (own), the value goes with F_COPY,
+ * and the report frees it. Sets *payload and *flags for produceva(). */
+static struct kept *keep(uint64_t recno, const char *rec, size_t len, const void *val, size_t vlen,
+                         void **payload, int *flags)
+{
+        size_t off = vlen ? (vlen + 7) & ~(size_t)7 : 0;
+        char *blk = malloc(off + sizeof(struct kept) + len);
+        if (!blk)
+                return NULL;
+        struct kept *k = (struct kept *)(void *)(blk + off);
+        k->recno = recno;
+        k->len = len;
+        k->own = vlen == 0;
+        memcpy(k->rec, rec, len);
+        *payload = (void *)val;
+        *flags = RD_KAFKA_MSG_F_COPY;
+        if (vlen) {
+                memcpy(blk, val, vlen);
+                *payload = blk;
+                *flags = RD_KAFKA_MSG_F_FREE;
+        }
+        return k;
+}
+
+/* Delivery report, served by rd_kafka_poll() on the main thread, for every
+ * message: a failed one goes to failed; with -J its copy is freed. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
         (void)rk;
         struct producer *p = opaque;
-        if (!m->err) {
-                reports_settle(p->rep, (uint64_t)(uintptr_t)m->_private);
+        struct kept *k = p->json ? m->_private : NULL;
+        uint64_t recno = k ? k->recno : producer_recno(p, m->_private);
+        if (m->err) {
+                p->counts->dr_failed++;
+                const char *why = m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && p->json
+                                      ? UNKNOWN_PARTITION_WHY
+                                      : rd_kafka_err2str(m->err);
+                if (k)
+                        failed_record(p->failed, recno, why, k->rec, k->len);
+                else
+                        failed_message(p->failed, recno, why, m->key, m->key_len,
+                                       (uintptr_t)m->_private & SHAPED_KEY_SPLIT, m->payload,
+                                       m->len);
+        } else {
+                reports_settle(p->rep, recno);
                 if (p->down) { /* a delivery proves a broker is back */
                         p->down = false;
                         reports_brokers(p->rep, false, NULL);
                 }
-                return;
         }
-        p->counts->dr_failed++;
-        failed_message(p->failed, (uint64_t)(uintptr_t)m->_private, rd_kafka_err2str(m->err),
-                       m->key, m->key_len, m->payload, m->len);
+        /* A kept record inside the payload goes when librdkafka frees it. */
+        if (k && k->own)
+                free(k);
 }
 
 /* Errors from librdkafka: connection failures name the broker address. */
@@ -110,9 +165,16 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
         p->failed = failed;
         p->counts = counts;
         p->rep = rep;
-        p->kdelim = o->kdelim;
-        p->kdlen = o->kdlen;
-        p->null_empty = o->null_empty;
+        shaper_init(&p->shaper);
+        p->shaper.mode = o->mode;
+        p->shaper.kdelim = o->kdelim;
+        p->shaper.kdlen = o->kdlen;
+        p->shaper.key = o->key;
+        p->shaper.keylen = o->key ? strlen(o->key) : 0;
+        p->shaper.field = o->key_field;
+        p->shaper.by_key = o->by_key;
+        p->shaper.null_empty = o->null_empty;
+        p->json = o->mode == SHAPE_JSON;
         p->quiet = o->quiet;
         p->max_bytes = conf_long(conf, "message.max.bytes", 1000000);
         p->timeout_ms = conf_long(conf, "message.timeout.ms", 300000);
@@ -126,8 +188,9 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
         rd_kafka_conf_set_log_cb(conf, on_log);
 
         p->partition = o->partition;
-        p->batch = o->nheaders == 0;
-        p->nvu = VU_HEADERS + o->nheaders;
+        /* Only rd_kafka_produceva() takes headers and a timestamp per record. */
+        p->batch = o->nheaders == 0 && !p->json;
+        p->nvu = VU_HEADERS + (p->json ? 1 : o->nheaders);
         p->vu = calloc(p->nvu, sizeof(*p->vu));
         if (p->batch) {
                 p->msgs = calloc(BATCH_MAX, sizeof(*p->msgs));
@@ -194,6 +257,8 @@ static void refuse(struct producer *p, uint64_t recno, rd_kafka_resp_err_t code,
         if (code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
                 snprintf(why, sizeof(why), "%zu bytes, too large for message.max.bytes (%ld)", len,
                          p->max_bytes);
+        else if (code == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && p->json)
+                snprintf(why, sizeof(why), "%s", UNKNOWN_PARTITION_WHY);
         else
                 snprintf(why, sizeof(why), "%s", rd_kafka_err2str(code));
         p->counts->rejected++;
@@ -224,56 +289,97 @@ static int wait_for_room(struct producer *p)
 
 int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t len)
 {
-        const char *key = NULL, *val = rec;
-        size_t klen = 0, vlen = len;
-        const char *d = p->kdelim ? memfind(rec, len, p->kdelim, p->kdlen) : NULL;
-        if (d) {
-                key = rec;
-                klen = (size_t)(d - rec);
-                val = d + p->kdlen;
-                vlen = len - klen - p->kdlen;
+        struct shaped m;
+        char why[256];
+        if (shape_record(&p->shaper, rec, len, &m, why, sizeof(why)) < 0) {
+                p->counts->rejected++;
+                failed_record(p->failed, recno, why, rec, len);
+                return 0;
         }
-        if (p->null_empty) {
-                if (key && klen == 0)
-                        key = NULL;
-                if (vlen == 0)
-                        val = NULL;
-        }
+        void *opaque = opaque_of(recno, m.flags);
         if (p->batch) {
-                rd_kafka_message_t *m = &p->msgs[p->nmsgs];
-                m->payload = (void *)val;
-                m->len = vlen;
-                m->key = (void *)key;
-                m->key_len = klen;
-                m->_private = (void *)(uintptr_t)recno;
+                rd_kafka_message_t *bm = &p->msgs[p->nmsgs];
+                bm->payload = (void *)m.val;
+                bm->len = m.vlen;
+                bm->key = (void *)m.key;
+                bm->key_len = m.klen;
+                bm->_private = opaque;
                 p->recs[p->nmsgs].rec = rec;
                 p->recs[p->nmsgs].len = len;
                 if (++p->nmsgs == BATCH_MAX)
                         return producer_flush(p);
                 return 0;
         }
-        p->vu[VU_VALUE].u.mem.ptr = (void *)val;
-        p->vu[VU_VALUE].u.mem.size = vlen;
-        p->vu[VU_KEY].u.mem.ptr = (void *)key;
-        p->vu[VU_KEY].u.mem.size = klen;
-        p->vu[VU_OPAQUE].u.ptr = (void *)(uintptr_t)recno;
+        rd_kafka_vu_t *vu = p->vu;
+        size_t nvu = p->nvu;
+        rd_kafka_headers_t *hdrs = NULL;
+        int64_t now = vu[VU_TIMESTAMP].u.i64;
+        int32_t part = vu[VU_PARTITION].u.i32;
+        vu[VU_VALUE].u.mem.ptr = (void *)m.val;
+        vu[VU_VALUE].u.mem.size = m.vlen;
+        vu[VU_KEY].u.mem.ptr = (void *)m.key;
+        vu[VU_KEY].u.mem.size = m.klen;
+        vu[VU_OPAQUE].u.ptr = opaque;
+        struct kept *k = NULL;
+        void *blk = NULL; /* what to free when produceva() does not take it */
+        if (p->json) {
+                k = keep(recno, rec, len, m.val, m.vlen, &vu[VU_VALUE].u.mem.ptr,
+                         &vu[VU_FLAGS].u.i);
+                if (!k) {
+                        p->counts->rejected++;
+                        failed_record(p->failed, recno, "out of memory", rec, len);
+                        return 0;
+                }
+                blk = k->own ? (void *)k : vu[VU_VALUE].u.mem.ptr;
+                vu[VU_OPAQUE].u.ptr = k;
+                /* -p wins over the envelope's partition. */
+                if (part == RD_KAFKA_PARTITION_UA)
+                        vu[VU_PARTITION].u.i32 = m.partition;
+                if (m.ts >= 0)
+                        vu[VU_TIMESTAMP].u.i64 = m.ts;
+                nvu = VU_HEADERS;
+                if (m.nheaders) {
+                        /* Names may hold any byte: added with their sizes. The
+                         * list is librdkafka's once produceva() succeeds. */
+                        hdrs = rd_kafka_headers_new(m.nheaders);
+                        for (size_t i = 0; i < m.nheaders; i++)
+                                rd_kafka_header_add(
+                                    hdrs, m.headers[i].name, (ssize_t)m.headers[i].namelen,
+                                    m.headers[i].value,
+                                    m.headers[i].value ? (ssize_t)m.headers[i].len : 0);
+                        vu[VU_HEADERS].vtype = RD_KAFKA_VTYPE_HEADERS;
+                        vu[VU_HEADERS].u.headers = hdrs;
+                        nvu++;
+                }
+        }
+        int rc = 0;
         for (;;) {
-                rd_kafka_error_t *e = rd_kafka_produceva(p->rk, p->vu, p->nvu);
+                rd_kafka_error_t *e = rd_kafka_produceva(p->rk, vu, nvu);
                 if (!e) {
                         p->counts->produced++;
-                        return 0;
+                        hdrs = NULL; /* librdkafka's now; blk is freed after on_delivery */
+                        blk = NULL;
+                        break;
                 }
                 rd_kafka_resp_err_t code = rd_kafka_error_code(e);
                 rd_kafka_error_destroy(e);
                 if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                         refuse(p, recno, code, rec, len);
-                        return 0;
+                        break;
                 }
                 if (wait_for_room(p) < 0) {
                         cut_short(p, recno, rec, len, true);
-                        return -1;
+                        rc = -1;
+                        break;
                 }
         }
+        if (hdrs)
+                rd_kafka_headers_destroy(hdrs);
+        free(blk);
+        vu[VU_FLAGS].u.i = RD_KAFKA_MSG_F_COPY;
+        vu[VU_TIMESTAMP].u.i64 = now;
+        vu[VU_PARTITION].u.i32 = part;
+        return rc;
 }
 
 int producer_flush(struct producer *p)
@@ -287,7 +393,7 @@ int producer_flush(struct producer *p)
                 size_t again = 0;
                 for (size_t i = 0; i < n; i++) {
                         rd_kafka_resp_err_t code = p->msgs[i].err;
-                        uint64_t recno = (uint64_t)(uintptr_t)p->msgs[i]._private;
+                        uint64_t recno = producer_recno(p, p->msgs[i]._private);
                         if (!code) {
                                 p->counts->produced++;
                         } else if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -301,8 +407,8 @@ int producer_flush(struct producer *p)
                 n = again;
                 if (n > 0 && wait_for_room(p) < 0) {
                         for (size_t i = 0; i < n; i++)
-                                cut_short(p, (uint64_t)(uintptr_t)p->msgs[i]._private,
-                                          p->recs[i].rec, p->recs[i].len, i == 0);
+                                cut_short(p, producer_recno(p, p->msgs[i]._private), p->recs[i].rec,
+                                          p->recs[i].len, i == 0);
                         return -1;
                 }
         }
@@ -398,6 +504,7 @@ void producer_close(struct producer *p)
         free(p->vu);
         free(p->msgs);
         free(p->recs);
+        shaper_free(&p->shaper);
         p->rkt = NULL;
         p->rk = NULL;
         p->vu = NULL;

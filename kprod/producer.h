@@ -2,11 +2,11 @@
  *
  * Records are produced with RD_KAFKA_MSG_F_COPY from the reader's buffer,
  * gathered into batches for rd_kafka_produce_batch() (one topic lock and
- * one clock read per batch instead of per record) unless -H headers are
- * given, which only rd_kafka_produceva() can send.
- * Only failed deliveries are reported back (delivery.report.only.error), so
- * a delivered record costs no callback; those that fail go to struct
- * failed, rebuilt from the message's key and value. */
+ * one clock read per batch instead of per record) unless -H headers or -J
+ * envelopes (headers, a timestamp per record) need rd_kafka_produceva().
+ * Every delivery is reported to on_delivery; those that fail go to struct
+ * failed, rebuilt from the message's key and value, or with -J written
+ * from a copy of the record as read (struct kept). */
 #ifndef KPROD_PRODUCER_H
 #define KPROD_PRODUCER_H
 
@@ -19,6 +19,7 @@
 #include "counts.h"
 #include "failed.h"
 #include "reports.h"
+#include "shape.h"
 
 struct header {
         const char *name;
@@ -30,11 +31,25 @@ struct producer_opts {
         int32_t partition; /* RD_KAFKA_PARTITION_UA: the partitioner picks */
         const struct header *headers;
         size_t nheaders;
-        const char *kdelim; /* NULL: no keys */
+        enum shape_mode mode; /* see shape.h */
+        const char *kdelim;   /* -K */
         size_t kdlen;
-        bool null_empty; /* -Z: empty keys and values are sent as NULL */
+        const char *key;       /* -k */
+        const char *key_field; /* --key-field */
+        bool by_key;           /* --by-key */
+        bool null_empty;       /* -Z: empty keys and values are sent as NULL */
         bool quiet;
         bool verbose;
+};
+
+/* -J: a record as read, kept from produceva() until its delivery report,
+ * so that a failed one goes to --failed exactly as read. Its address is the
+ * message's opaque. */
+struct kept {
+        uint64_t recno;
+        size_t len;
+        bool own; /* allocated alone, freed by the report (else inside the payload) */
+        char rec[];
 };
 
 /* A batched record as read, for --failed should it be refused. */
@@ -53,9 +68,8 @@ struct producer {
         rd_kafka_message_t *msgs; /* the batch, pointing into the reader's buffer */
         struct batched *recs;     /* msgs[i] as read */
         size_t nmsgs;
-        const char *kdelim;
-        size_t kdlen;
-        bool null_empty;
+        struct shaper shaper;
+        bool json; /* -J: every message's opaque is a struct kept */
         bool quiet;
         long max_bytes;  /* message.max.bytes */
         long timeout_ms; /* message.timeout.ms */
@@ -76,12 +90,12 @@ int producer_defaults(rd_kafka_conf_t *conf, char *errstr, size_t errlen);
 int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct producer_opts *o,
                  struct failed *failed, struct counts *counts, struct reports *rep, char *errstr,
                  size_t errlen);
-/* Produces one record (key split at -K), or adds it to the batch, which
+/* Produces one record (shaped as shape.h says), or adds it to the batch, which
  * producer_flush() sends; rec must stay valid until then. A full local
- * queue is waited out. Returns 0 when queued or refused (refused: counted
- * and sent to failed), -1 when a second stop signal or a fatal error cut
- * the wait short: the records not produced are then counted as rejected
- * and sent to failed too. */
+ * queue is waited out. Returns 0 when queued or refused (refused, or not
+ * shaped as a -J envelope: counted and sent to failed as read), -1 when a second stop signal or a
+ * fatal error cut the wait short: the records not produced are then counted as rejected and sent to
+ * failed too. */
 int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t len);
 /* Produces the batch, if any; returns as producer_send(). Called before the
  * reader's buffer changes and before anything else is sent to failed. */
@@ -90,6 +104,9 @@ int producer_flush(struct producer *p);
  * CreateTime): called once per read, it saves a clock read per record.
  * Batches (no -H) are stamped by rd_kafka_produce_batch() itself. */
 void producer_set_time(struct producer *p);
+/* The record number of a message, from its opaque (without -J, the record
+ * number and whether -K found the key delimiter are packed into it). */
+uint64_t producer_recno(const struct producer *p, const void *opaque);
 /* Serves delivery reports and errors without blocking; while no broker
  * can be reached, probes (at most once a second) whether one can again. */
 void producer_poll(struct producer *p);

@@ -51,6 +51,25 @@ bool utf8_valid(const void *s, size_t n)
         return true;
 }
 
+/* Length of the run at p of bytes a JSON string holds as they are (no
+ * quote, backslash or control byte), at most n; eight at a time. */
+static size_t unescaped_run(const unsigned char *p, size_t n)
+{
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+                uint64_t w;
+                memcpy(&w, p + i, 8);
+                uint64_t q = w ^ 0x2222222222222222ULL, bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
+                uint64_t hit = (w - 0x2020202020202020ULL) | (q - 0x0101010101010101ULL) |
+                               (bs - 0x0101010101010101ULL);
+                if (hit & ~w & 0x8080808080808080ULL)
+                        break;
+        }
+        while (i < n && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+                i++;
+        return i;
+}
+
 int json_put_string(struct outbuf *ob, const void *s, size_t n)
 {
         static const char hex[] = "0123456789abcdef";
@@ -64,11 +83,13 @@ int json_put_string(struct outbuf *ob, const void *s, size_t n)
         char *start = o;
         *o++ = '"';
         while (p < end) {
+                size_t run = unescaped_run(p, (size_t)(end - p));
+                memcpy(o, p, run);
+                o += run;
+                p += run;
+                if (p == end)
+                        break;
                 unsigned char c = *p++;
-                if (c >= 0x20 && c != '"' && c != '\\') {
-                        *o++ = (char)c;
-                        continue;
-                }
                 *o++ = '\\';
                 switch (c) {
                 case '"':
@@ -262,4 +283,170 @@ long delim_parse(const char *spec, char *out, size_t outcap)
                 out[n++] = c;
         }
         return n ? (long)n : -1;
+}
+
+/* Appends code point cp as UTF-8 at o; returns the bytes written. */
+static size_t utf8_put(char *o, uint32_t cp)
+{
+        if (cp < 0x80) {
+                o[0] = (char)cp;
+                return 1;
+        }
+        if (cp < 0x800) {
+                o[0] = (char)(0xC0 | cp >> 6);
+                o[1] = (char)(0x80 | (cp & 0x3F));
+                return 2;
+        }
+        if (cp < 0x10000) {
+                o[0] = (char)(0xE0 | cp >> 12);
+                o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                o[2] = (char)(0x80 | (cp & 0x3F));
+                return 3;
+        }
+        o[0] = (char)(0xF0 | cp >> 18);
+        o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[3] = (char)(0x80 | (cp & 0x3F));
+        return 4;
+}
+
+/* Reads the four hex digits of a \u escape at p; -1 when they are not. */
+static long hex4(const char *p)
+{
+        long v = 0;
+        for (int i = 0; i < 4; i++) {
+                int d = hexval(p[i]);
+                if (d < 0)
+                        return -1;
+                v = v << 4 | d;
+        }
+        return v;
+}
+
+/* Length of the run of plain ASCII string bytes at p (no quote, backslash,
+ * control byte or byte above 0x7F), at most n. Eight bytes at a time while
+ * it can. */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+                uint64_t w;
+                memcpy(&w, p + i, 8);
+                /* Bytes below 0x20, equal to '"' (0x22) or '\\' (0x5C), or
+                 * with the high bit set. */
+                uint64_t ctl = w - 0x2020202020202020ULL;
+                uint64_t q = w ^ 0x2222222222222222ULL;
+                uint64_t bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
+                uint64_t hit = ctl | (q - 0x0101010101010101ULL) | (bs - 0x0101010101010101ULL);
+                if ((hit & ~w & 0x8080808080808080ULL) | (w & 0x8080808080808080ULL))
+                        break;
+        }
+        while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+                i++;
+        return i;
+}
+
+/* Length of the UTF-8 sequence at p (its lead byte above 0x7F), or 0 when
+ * it is not a valid one within n bytes. */
+static size_t utf8_one(const unsigned char *p, size_t n)
+{
+        size_t len = *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2;
+        return len <= n && utf8_valid(p, len) ? len : 0;
+}
+
+long json_get_string(const char *s, size_t n, char *out, const char **val, size_t *vlen)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        char one[4]; /* where a check-only call (out NULL) decodes an escape */
+        *val = s;
+        if (n < 2 || p[0] != '"')
+                return -1;
+        size_t i = 1, olen = 0;
+        bool copied = false;
+        for (;;) {
+                size_t run = plain_run(p + i, n - i);
+                while (i + run < n && p[i + run] >= 0x80) {
+                        size_t u = utf8_one(p + i + run, n - i - run);
+                        if (!u) {
+                                *val = s + i + run;
+                                return -1;
+                        }
+                        run += u;
+                        run += plain_run(p + i + run, n - i - run);
+                }
+                if (copied && out)
+                        memcpy(out + olen, p + i, run);
+                olen += run;
+                i += run;
+                if (i >= n) {
+                        *val = s + n;
+                        return -1; /* no closing quote */
+                }
+                if (p[i] == '"')
+                        break;
+                if (p[i] != '\\' || i + 1 >= n) {
+                        *val = s + i; /* a raw control byte, or cut off */
+                        return -1;
+                }
+                if (!copied && out)
+                        memcpy(out, s + 1, olen);
+                copied = true;
+                char *o = out ? out + olen : one;
+                char c = (char)p[i + 1];
+                i += 2;
+                switch (c) {
+                case '"':
+                case '\\':
+                case '/':
+                        *o = c;
+                        olen++;
+                        continue;
+                case 'b':
+                        *o = '\b';
+                        olen++;
+                        continue;
+                case 'f':
+                        *o = '\f';
+                        olen++;
+                        continue;
+                case 'n':
+                        *o = '\n';
+                        olen++;
+                        continue;
+                case 'r':
+                        *o = '\r';
+                        olen++;
+                        continue;
+                case 't':
+                        *o = '\t';
+                        olen++;
+                        continue;
+                case 'u':
+                        break;
+                default:
+                        *val = s + i - 2;
+                        return -1;
+                }
+                long cp = i + 4 <= n ? hex4(s + i) : -1;
+                if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) {
+                        *val = s + i - 2;
+                        return -1;
+                }
+                i += 4;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                        /* A high surrogate needs its low half, as \uDC00-\uDFFF. */
+                        long lo =
+                            i + 6 <= n && p[i] == '\\' && p[i + 1] == 'u' ? hex4(s + i + 2) : -1;
+                        if (lo < 0xDC00 || lo > 0xDFFF) {
+                                *val = s + i - 6;
+                                return -1;
+                        }
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                        i += 6;
+                }
+                olen += utf8_put(o, (uint32_t)cp);
+        }
+        *val = copied ? out : s + 1;
+        *vlen = olen;
+        return (long)(i + 1);
 }

@@ -28,6 +28,17 @@ int record_put(struct outbuf *ob, const void *s, size_t n, const char *delim, si
  * decoded length, or -1 when the text is not valid padded base64. */
 long base64_decode(const char *s, size_t n, unsigned char *out);
 
+/* Decodes the JSON string literal at s (s[0] must be the opening quote),
+ * looking at no more than n bytes. Its text must be valid UTF-8 and its
+ * \u escapes must pair surrogates, so that the result is exact bytes. On
+ * success *val and *vlen give the decoded bytes: a pointer into s when the
+ * literal has no escape (no copy), else into out, which needs room for n
+ * bytes (decoding never grows); with out NULL the literal is only checked
+ * (*val is then meaningless when it has escapes). Returns the number of bytes of s taken,
+ * closing quote included, or -1 when the literal is malformed or cut off
+ * (then *val points at the offending byte). */
+long json_get_string(const char *s, size_t n, char *out, const char **val, size_t *vlen);
+
 /* Reads the C escape that follows a backslash at p (n r t 0 \\ xHH) into
  * *c. Returns the number of characters it took, or -1 for an unknown one. */
 int unescape(const char *p, char *c);

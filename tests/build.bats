@@ -19,3 +19,24 @@ load helpers
 	run find "$dest" -type f
 	assert_output ''
 }
+
+@test "make install puts the pipelines in PREFIX/libexec/kafka-tools, where they run under cron's PATH with the installed tools" {
+	dest=$BATS_TEST_TMPDIR/root
+	run make -s -C "$ROOT" install DESTDIR="$dest" PREFIX=/opt/k
+	assert_success
+	for s in kafka-copy kafka-route kafka-to-file ws-to-kafka; do
+		assert_file_executable "$dest/opt/k/libexec/kafka-tools/$s"
+	done
+	assert_file_exist "$dest/opt/k/libexec/kafka-tools/kafka-tools.sh"
+	# No BIN, PATH as cron sets it: the script finds ../../bin/kprod.
+	run env -i PATH=/usr/bin:/bin "$dest/opt/k/libexec/kafka-tools/kafka-copy" -b 127.0.0.1:1 -s a -d b
+	assert_failure 1
+	assert_line --partial "kprod: cannot reach the brokers at 127.0.0.1:1"
+	ln -s "$dest/opt/k/libexec/kafka-tools/kafka-copy" "$BATS_TEST_TMPDIR/kafka-copy"
+	run env -i PATH=/usr/bin:/bin "$BATS_TEST_TMPDIR/kafka-copy" -b 127.0.0.1:1 -s a -d b
+	assert_line --partial "kprod: cannot reach the brokers at 127.0.0.1:1"
+	run make -s -C "$ROOT" uninstall DESTDIR="$dest" PREFIX=/opt/k
+	assert_success
+	run find "$dest" -type f
+	assert_output ''
+}

@@ -8,3 +8,10 @@ load helpers
 	assert_success
 	assert_output "framing_fuzz: 200000 random inputs, all properties hold"
 }
+
+@test "envelope: random inputs keep every property (JSON strings decode exactly, envelopes round-trip)" {
+	run timeout 120 "$ROOT/tests/bin/envelope_fuzz" 200000
+	assert_success
+	assert_line --index 0 --regexp '^envelope_fuzz: seed [0-9]+$'
+	assert_line --index 1 "envelope_fuzz: 200000 random inputs, all properties hold"
+}

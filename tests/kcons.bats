@@ -99,25 +99,28 @@ teardown_file() { broker_stop; }
 	assert_output $'[k][][-1][1]\n[][v][1][-1]'
 	run timeout 10 kcons -b "$BROKERS" -e -Z -K = "$t"
 	assert_output $'k=NULL\nNULL=v'
-	run bash -c "timeout 10 kcons -b '$BROKERS' -e -J '$t' | jq -c '[.key, .value]'"
+	run bash -c "timeout 10 kcons -b '$BROKERS' -e -J '$t' | jq -c '[.key, .payload]'"
 	assert_output $'["k",null]\n[null,"v"]'
 }
 
-@test "kcons -J writes one JSON object a line with every field" {
+@test "kcons -J writes kcat's -J envelope: the same bytes as kcat for text messages" {
 	t=$(new_topic 2)
-	printf 'k:v\n' | produce "$t" -K: -p 1 -H h=hv
+	printf 'k:v\n' | produce "$t" -K: -p 1 -H h=hv -H h=again -H nullv
 	printf 'plain\n' | produce "$t" -p 0
 	run bash -c "timeout 10 kcons -b '$BROKERS' -e -J '$t' | sort"
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	ts0=$(jq -r .timestamp <<<"${lines[0]}")
-	ts1=$(jq -r .timestamp <<<"${lines[1]}")
-	assert_equal "${lines[0]}" "{\"topic\":\"$t\",\"partition\":0,\"offset\":0,\"timestamp\":$ts0,\"key\":null,\"headers\":[],\"value\":\"plain\"}"
-	assert_equal "${lines[1]}" "{\"topic\":\"$t\",\"partition\":1,\"offset\":0,\"timestamp\":$ts1,\"key\":\"k\",\"headers\":[{\"name\":\"h\",\"value\":\"hv\"}],\"value\":\"v\"}"
+	ts0=$(jq -r .ts <<<"${lines[0]}")
+	ts1=$(jq -r .ts <<<"${lines[1]}")
+	assert_equal "${lines[0]}" "{\"topic\":\"$t\",\"partition\":0,\"offset\":0,\"tstype\":\"create\",\"ts\":$ts0,\"broker\":1,\"key\":null,\"payload\":\"plain\"}"
+	assert_equal "${lines[1]}" "{\"topic\":\"$t\",\"partition\":1,\"offset\":0,\"tstype\":\"create\",\"ts\":$ts1,\"broker\":1,\"headers\":[\"h\",\"hv\",\"h\",\"again\",\"nullv\",null],\"key\":\"k\",\"payload\":\"v\"}"
 	(( ts0 > 1600000000000 ))
+	# kcat -J writes the very same lines for these messages.
+	run bash -c "timeout 10 kcat -b '$BROKERS' -C -e -q -J -t '$t' | sort"
+	assert_equal "$output" "$(timeout 10 kcons -b "$BROKERS" -e -J "$t" | sort)"
 }
 
-@test "kcons -J keeps binary values and keys byte for byte as value_b64 and key_b64" {
+@test "kcons -J keeps binary values and keys byte for byte as payload_b64 and key_b64" {
 	t=$(new_topic 1)
 	dir=$BATS_TEST_TMPDIR
 	printf 'bin\xff\x00\x01\nmore\x80' >"$dir/m1"
@@ -130,15 +133,12 @@ teardown_file() { broker_stop; }
 	# Every line is valid JSON.
 	run jq -e -s 'length == 3' "$dir/out"
 	assert_success
-	for i in 1 2 3; do
-		jq -j -s ".[$((i - 1))] | if .value_b64 then (.value_b64 | @base64d) else .value end" \
-			"$dir/out" >"$dir/back$i"
-	done
+	jq -j -s '.[1].payload' "$dir/out" >"$dir/back2"
 	# jq's @base64d works on text; compare the b64 encodings instead for m1 and m3.
-	assert_equal "$(jq -r -s '.[0].value_b64' "$dir/out")" "$(base64 -w0 "$dir/m1")"
-	assert_equal "$(jq -r -s '.[2].value_b64' "$dir/out")" "$(base64 -w0 "$dir/m3")"
+	assert_equal "$(jq -r -s '.[0].payload_b64' "$dir/out")" "$(base64 -w0 "$dir/m1")"
+	assert_equal "$(jq -r -s '.[2].payload_b64' "$dir/out")" "$(base64 -w0 "$dir/m3")"
 	cmp "$dir/m2" "$dir/back2"
-	assert_equal "$(jq -r -s '.[1] | has("value_b64")' "$dir/out")" false
+	assert_equal "$(jq -r -s '.[1] | has("payload_b64")' "$dir/out")" false
 }
 
 @test "kcons -0 passes NUL-free binary values through unchanged" {

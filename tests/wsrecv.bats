@@ -115,27 +115,31 @@ teardown() {
 	assert_equal "$(od -An -c "$OUT" | tr -s ' \n' ' ')" ' o n e \n l i n e \0 t w o \0 '
 }
 
-@test "wsrecv -J writes one lossless JSON object per message, binary as data_b64" {
+@test "wsrecv -J writes one envelope per message: payload (payload_b64 for bytes), ts, and conn, seq, peer, path as headers" {
 	wsrecv_start -J
-	run wsclient "ws://127.0.0.1:$PORT/feed?x=1" --text $'quote " tab \t nl \n é' --text plain --hex 00ff0a41
+	run wsclient "ws://127.0.0.1:$PORT/feed?x=1" --text $'quote " tab \t nl \n é' --text plain --hex 00ff0a41 --text ''
 	assert_success
 	wsrecv_stop
 	run cat "$OUT"
-	assert_equal "${#lines[@]}" 3
-	# Every key in the documented order; ts is the receive time in ms.
+	assert_equal "${#lines[@]}" 4
+	# The envelope's fields in kcat's order; the message is the payload.
 	run jq -rc 'keys_unsorted' "$OUT"
-	assert_line --index 0 '["ts","conn","seq","peer","path","data"]'
-	assert_line --index 2 '["ts","conn","seq","peer","path","data_b64"]'
+	assert_line --index 0 '["tstype","ts","headers","key","payload"]'
+	# Texts go first, then the binary message.
+	assert_line --index 2 '["tstype","ts","headers","key","payload"]'
+	assert_line --index 3 '["tstype","ts","headers","key","payload_b64"]'
 	local now
 	now=$(date +%s%3N)
-	run jq -r --argjson now "$now" '(.ts <= $now and .ts > $now - 60000)' "$OUT"
-	assert_output $'true\ntrue\ntrue'
-	# The path leaves out the query (where a ?token= would be).
-	run jq -rc '[.conn, .seq, (.peer | test("^127\\.0\\.0\\.1:[0-9]+$")), .path]' "$OUT"
-	assert_output $'[1,1,true,"/feed"]\n[1,2,true,"/feed"]\n[1,3,true,"/feed"]'
-	assert_equal "$(jq -j 'select(.data) | .data' "$OUT" | od -An -c)" \
+	run jq -r --argjson now "$now" '(.tstype == "create" and .ts <= $now and .ts > $now - 60000 and .key == null)' "$OUT"
+	assert_output $'true\ntrue\ntrue\ntrue'
+	# Headers: conn, seq, peer, path (the path leaves out the query, where a ?token= would be).
+	run jq -rc '.headers | [.[0], .[1], .[2], .[3], .[4], (.[5] | test("^127\\.0\\.0\\.1:[0-9]+$")), .[6], .[7]]' "$OUT"
+	assert_output $'["conn","1","seq","1","peer",true,"path","/feed"]\n["conn","1","seq","2","peer",true,"path","/feed"]\n["conn","1","seq","3","peer",true,"path","/feed"]\n["conn","1","seq","4","peer",true,"path","/feed"]'
+	assert_equal "$(jq -j 'select(.payload) | .payload' "$OUT" | od -An -c)" \
 		"$(printf 'quote " tab \t nl \n \303\251plain' | od -An -c)"
-	assert_equal "$(jq -r 'select(.data_b64) | .data_b64' "$OUT" | base64 -d | od -An -tx1 | tr -d ' \n')" 00ff0a41
+	assert_equal "$(jq -r 'select(.payload_b64) | .payload_b64' "$OUT" | base64 -d | od -An -tx1 | tr -d ' \n')" 00ff0a41
+	# An empty message is an empty payload, not a tombstone.
+	assert_equal "$(sed -n 3p "$OUT" | jq -c .payload)" '""'
 }
 
 @test "wsrecv refuses binary messages with 1003 and writes nothing" {

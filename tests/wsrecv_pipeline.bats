@@ -44,21 +44,28 @@ teardown() {
 	done
 }
 
-@test "wsrecv -J | kprod -> kcons: records are JSON with the message and its metadata" {
+@test "wsrecv -J | kprod -J -> kcons: each message is the value, byte for byte, with its metadata as headers and its receive time" {
 	[ -x "$BIN/kprod" ] && [ -x "$BIN/kcons" ]
 	local t
 	t=$(new_topic 1)
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	kprod -b "$BROKERS" -t "$t" <"$BATS_TEST_TMPDIR/fifo" 2>"$BATS_TEST_TMPDIR/kprod.err" 3>&- &
+	kprod -J -b "$BROKERS" -t "$t" <"$BATS_TEST_TMPDIR/fifo" 2>"$BATS_TEST_TMPDIR/kprod.err" 3>&- &
 	local kpid=$!
 	OUT=$BATS_TEST_TMPDIR/fifo wsrecv_start -J
-	run wsclient "ws://127.0.0.1:$PORT/events" --text $'{"a":\n1}' --text second
+	local before
+	before=$(date +%s%3N)
+	run wsclient "ws://127.0.0.1:$PORT/events" --text $'{"a":\n1}' --text second --hex 00ff
 	assert_success
 	wsrecv_stop
 	assert_equal "$WS_STATUS" 0
 	timeout 60 tail --pid="$kpid" -f /dev/null
-	run timeout 60 kcons -b "$BROKERS" -c 2 "$t"
+	run timeout 60 kcons -b "$BROKERS" -c 3 -f '%s|%k|%h\n' "$t"
 	assert_success
-	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -c '[.conn, .seq, .path, .data]')" \
-		$'[1,1,"/events","{\\"a\\":\\n1}"]\n[1,2,"/events","second"]'
+	assert_equal "$(sed -n 1,3p <<<"$output" | sed 's/peer=127\.0\.0\.1:[0-9]*/peer=P/')" \
+		$'{"a":\n1}||conn=1,seq=1,peer=P,path=/events\nsecond||conn=1,seq=2,peer=P,path=/events'
+	assert_equal "$(timeout 60 kcons -b "$BROKERS" -e -o 2 -f '%s' "$t" | od -An -tx1 | tr -d ' \n')" 00ff
+	# The timestamp is the receive time wsrecv wrote, kept by kprod -J.
+	run bash -c "timeout 60 kcons -b '$BROKERS' -e -J '$t' | jq -r '.tstype, .ts'"
+	assert_equal "${lines[0]}" create
+	(( lines[1] >= before - 1000 && lines[1] <= $(date +%s%3N) ))
 }

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "signals.h"
+#include "stdfds.h"
 #include "wsrecv.h"
 
 /* How long clients get to answer our close frames at the end. */
@@ -320,6 +321,13 @@ static int run(struct server *srv)
 
 int main(int argc, char **argv)
 {
+        /* Before anything opens a descriptor that could take 0-2's place:
+         * a listening socket on fd 1 would get the records. */
+        int closed = stdfds_guard();
+        if (closed < 0)
+                err(EXIT_FAIL, "/dev/null");
+        if (closed & 2)
+                errx(EXIT_USAGE, "stdout is closed: nowhere to write");
         struct conf conf;
         const char *token_file = NULL;
         parse_args(argc, argv, &conf, &token_file);

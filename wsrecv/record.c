@@ -3,68 +3,68 @@
  * close code the client gets. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "envelope.h"
 #include "framing.h"
 #include "wsrecv.h"
 
 int record_meta(struct conn *c)
 {
-        struct outbuf ob;
         char path[1024];
         int n = lws_hdr_copy(c->wsi, path, sizeof(path), WSI_TOKEN_GET_URI);
         if (n < 0)
                 n = 0;
-        if (outbuf_init(&ob, -1, 128) < 0)
+        c->meta = malloc((size_t)n + 1);
+        if (!c->meta)
                 return -1;
-        int rc = json_put_field(&ob, "peer", c->peer, strlen(c->peer));
-        rc |= outbuf_putc(&ob, ',');
-        rc |= json_put_field(&ob, "path", path, (size_t)n);
-        rc |= outbuf_putc(&ob, ',');
-        if (rc) {
-                outbuf_free(&ob);
-                return -1;
-        }
-        c->meta = ob.data; /* the buffer is ours now */
-        c->meta_len = ob.len;
+        memcpy(c->meta, path, (size_t)n);
+        c->meta_len = (size_t)n;
         return 0;
 }
 
 size_t record_bound(const struct conf *conf)
 {
         size_t m = conf->max_message;
-        if (conf->json) /* a text byte escapes to at most 6 (\u00XX); meta: 6 x 1 KiB path */
+        if (conf->json) /* a text byte escapes to at most 6 (\u00XX); headers: a 1 KiB path */
                 return 6 * m + 8 * 1024;
         if (conf->binary == BINARY_BASE64)
                 return (m + 2) / 3 * 4 + 1;
         return m + 1;
 }
 
-/* Appends the message as a -J object:
- * {"ts":..,"conn":..,"seq":..,"peer":"..","path":"..","data":".."} */
-static int put_json(struct server *srv, struct conn *s, const void *data, size_t len, bool binary,
+/* Appends the message as a -J envelope (lib/envelope.h): the message is the
+ * payload (payload_b64 when not UTF-8), ts its receive time, and the
+ * connection's id, the message's sequence number, the peer and the request
+ * path are headers, so that kprod -J keeps them with the record. */
+static int put_json(struct server *srv, struct conn *s, const void *data, size_t len,
                     const char *delim)
 {
-        struct outbuf *ob = &srv->out.ob;
         struct timespec now;
-        char head[96];
+        char conn[24], seq[24];
         clock_gettime(CLOCK_REALTIME, &now); /* vDSO: no syscall */
-        int n = snprintf(head, sizeof(head),
-                         "{\"ts\":%" PRId64 ",\"conn\":%" PRIu64 ",\"seq\":%" PRIu64 ",",
-                         (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, s->id, s->seq + 1);
-        int rc = outbuf_put(ob, head, (size_t)n);
-        rc |= outbuf_put(ob, s->meta, s->meta_len);
-        if (binary) {
-                rc |= outbuf_put(ob, "\"data_b64\":\"", 12);
-                rc |= base64_put(ob, data, len);
-                rc |= outbuf_putc(ob, '"');
-        } else {
-                rc |= outbuf_put(ob, "\"data\":", 7);
-                rc |= json_put_string(ob, data, len);
-        }
-        rc |= outbuf_putc(ob, '}');
-        return rc | outbuf_putc(ob, *delim);
+        int cl = snprintf(conn, sizeof(conn), "%" PRIu64, s->id);
+        int sl = snprintf(seq, sizeof(seq), "%" PRIu64, s->seq + 1);
+        const struct env_header h[] = {
+            {"conn", 4, conn, (size_t)cl},
+            {"seq", 3, seq, (size_t)sl},
+            {"peer", 4, s->peer, strlen(s->peer)},
+            {"path", 4, s->meta, s->meta_len},
+        };
+        const struct envelope e = {
+            .partition = -1,
+            .offset = -1,
+            .tstype = ENV_TS_CREATE,
+            .ts = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+            .broker = -1,
+            .headers = h,
+            .nheaders = sizeof(h) / sizeof(h[0]),
+            .payload = data ? data : "", /* an empty message is not a tombstone */
+            .len = len,
+        };
+        return envelope_put(&srv->out.ob, &e) | outbuf_putc(&srv->out.ob, *delim);
 }
 
 /* Appends text with CR and LF turned into spaces, then the delimiter. */
@@ -102,7 +102,7 @@ int record_message(struct server *srv, struct conn *s, const void *data, size_t 
                 return LWS_CLOSE_STATUS_INVALID_PAYLOAD;
         }
         if (conf->json) {
-                rc = put_json(srv, s, data, len, binary, delim);
+                rc = put_json(srv, s, data, len, delim);
         } else if (binary && conf->binary == BINARY_BASE64) {
                 rc = base64_put(ob, data, len) | outbuf_putc(ob, *delim);
         } else if (binary || conf->nul) {

@@ -84,7 +84,7 @@ struct conn {
         const char *close_reason;
         char close_text[124];
         bool close_started;
-        char *meta; /* -J: "peer":"...","path":"...", */
+        char *meta; /* -J: the request path, a header of every record */
         size_t meta_len;
         char peer[56];
 };

@@ -1,0 +1,510 @@
+/* envelope: writing and reading the JSON record format. */
+#include "envelope.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "framing.h"
+#include "jsonread.h"
+
+/* Appends the decimal form of v. */
+static int put_int(struct outbuf *ob, int64_t v)
+{
+        char tmp[24], *p = tmp + sizeof(tmp);
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                *--p = '-';
+        return outbuf_put(ob, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* Appends a literal field separator and name: ,"name": */
+static int put_name(struct outbuf *ob, bool first, const char *name)
+{
+        int rc = first ? 0 : outbuf_putc(ob, ',');
+        rc |= outbuf_putc(ob, '"');
+        rc |= outbuf_put(ob, name, strlen(name));
+        return rc | outbuf_put(ob, "\":", 2);
+}
+
+/* Appends bytes as a quoted base64 string. */
+static int put_b64(struct outbuf *ob, const void *s, size_t n)
+{
+        return outbuf_putc(ob, '"') | base64_put(ob, s, n) | outbuf_putc(ob, '"');
+}
+
+/* Appends the headers array, as text or (any bytes not UTF-8) base64. */
+static int put_headers(struct outbuf *ob, bool first, const struct env_header *h, size_t n)
+{
+        bool text = true;
+        for (size_t i = 0; text && i < n; i++)
+                text = utf8_valid(h[i].name, h[i].namelen) &&
+                       (!h[i].value || utf8_valid(h[i].value, h[i].len));
+        int rc = put_name(ob, first, text ? "headers" : "headers_b64");
+        rc |= outbuf_putc(ob, '[');
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        rc |= outbuf_putc(ob, ',');
+                rc |= text ? json_put_string(ob, h[i].name, h[i].namelen)
+                           : put_b64(ob, h[i].name, h[i].namelen);
+                rc |= outbuf_putc(ob, ',');
+                if (!h[i].value)
+                        rc |= outbuf_put(ob, "null", 4);
+                else
+                        rc |= text ? json_put_string(ob, h[i].value, h[i].len)
+                                   : put_b64(ob, h[i].value, h[i].len);
+        }
+        return rc | outbuf_putc(ob, ']');
+}
+
+int envelope_put(struct outbuf *ob, const struct envelope *e)
+{
+        static const char *const tstypes[] = {"", "create", "logappend", "unknown"};
+        int rc = outbuf_putc(ob, '{');
+        bool first = true;
+        if (e->topic) {
+                rc |= json_put_field(ob, "topic", e->topic, e->topiclen);
+                first = false;
+        }
+        if (e->partition >= 0) {
+                rc |= put_name(ob, first, "partition") | put_int(ob, e->partition);
+                first = false;
+        }
+        if (e->offset >= 0) {
+                rc |= put_name(ob, first, "offset") | put_int(ob, e->offset);
+                first = false;
+        }
+        if (e->tstype != ENV_TS_NONE) {
+                rc |= put_name(ob, first, "tstype") | outbuf_putc(ob, '"');
+                rc |= outbuf_put(ob, tstypes[e->tstype], strlen(tstypes[e->tstype]));
+                rc |= outbuf_putc(ob, '"') | put_name(ob, false, "ts") | put_int(ob, e->ts);
+                first = false;
+        }
+        if (e->broker >= 0) {
+                rc |= put_name(ob, first, "broker") | put_int(ob, e->broker);
+                first = false;
+        }
+        if (e->nheaders) {
+                rc |= put_headers(ob, first, e->headers, e->nheaders);
+                first = false;
+        }
+        if (!first)
+                rc |= outbuf_putc(ob, ',');
+        rc |= json_put_field(ob, "key", e->key, e->keylen);
+        rc |= outbuf_putc(ob, ',');
+        rc |= json_put_field(ob, "payload", e->payload, e->len);
+        return rc | outbuf_putc(ob, '}');
+}
+
+void env_reader_init(struct env_reader *r)
+{
+        memset(r, 0, sizeof(*r));
+}
+
+void env_reader_free(struct env_reader *r)
+{
+        free(r->buf);
+        free(r->hdrs);
+        memset(r, 0, sizeof(*r));
+}
+
+/* The fields the reader knows. */
+enum field {
+        F_TOPIC,
+        F_PARTITION,
+        F_OFFSET,
+        F_TSTYPE,
+        F_TS,
+        F_BROKER,
+        F_HEADERS,
+        F_HEADERS_B64,
+        F_KEY,
+        F_KEY_B64,
+        F_PAYLOAD,
+        F_PAYLOAD_B64,
+        F_OTHER,
+};
+
+static const char *const field_names[] = {
+    "topic",   "partition",   "offset", "tstype",  "ts",      "broker",
+    "headers", "headers_b64", "key",    "key_b64", "payload", "payload_b64",
+};
+
+/* Which field a member name is: by length and first byte, then one
+ * memcmp (this runs for every field of every record). */
+static enum field field_of(const char *name, size_t n)
+{
+        enum field f;
+        switch (n) {
+        case 2:
+                f = F_TS;
+                break;
+        case 3:
+                f = F_KEY;
+                break;
+        case 5:
+                f = F_TOPIC;
+                break;
+        case 6:
+                f = name[0] == 'o' ? F_OFFSET : name[0] == 't' ? F_TSTYPE : F_BROKER;
+                break;
+        case 7:
+                f = name[0] == 'h' ? F_HEADERS : name[0] == 'k' ? F_KEY_B64 : F_PAYLOAD;
+                break;
+        case 9:
+                f = F_PARTITION;
+                break;
+        case 11:
+                f = name[0] == 'h' ? F_HEADERS_B64 : F_PAYLOAD_B64;
+                break;
+        default:
+                return F_OTHER;
+        }
+        return memcmp(field_names[f], name, n) == 0 ? f : F_OTHER;
+}
+
+/* The field that usually follows f: kcat's order, as kcons writes it. */
+static const enum field next_field[] = {
+    [F_TOPIC] = F_PARTITION, [F_PARTITION] = F_OFFSET, [F_OFFSET] = F_TSTYPE,
+    [F_TSTYPE] = F_TS,       [F_TS] = F_BROKER,        [F_BROKER] = F_HEADERS,
+    [F_HEADERS] = F_KEY,     [F_HEADERS_B64] = F_KEY,  [F_KEY] = F_PAYLOAD,
+    [F_KEY_B64] = F_PAYLOAD, [F_PAYLOAD] = F_OTHER,    [F_PAYLOAD_B64] = F_OTHER,
+    [F_OTHER] = F_TOPIC,
+};
+
+/* The lengths of field_names. */
+static const unsigned char field_lens[] = {5, 9, 6, 6, 2, 6, 7, 11, 3, 7, 7, 11};
+
+/* The field names quoted, padded to 16 bytes, for comparing in two words. */
+static const char quoted_names[][17] = {
+    "\"topic\"         ", "\"partition\"     ", "\"offset\"        ", "\"tstype\"        ",
+    "\"ts\"            ", "\"broker\"        ", "\"headers\"       ", "\"headers_b64\"   ",
+    "\"key\"           ", "\"key_b64\"       ", "\"payload\"       ", "\"payload_b64\"   ",
+};
+
+/* masks[n]: n bytes kept, for is_name. */
+static const char name_masks[14][17] = {
+    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\0\0\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\0\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\0\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\0\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\0\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0",
+};
+
+/* True when the quoted name of field f comes next: two masked 8-byte
+ * compares when 16 bytes are left (a byte loop otherwise). */
+static bool is_name(const struct jr *j, enum field f)
+{
+        size_t n = (size_t)field_lens[f] + 2;
+        if ((size_t)(j->end - j->p) >= 16) {
+                uint64_t w[2], pat[2], mask[2];
+                memcpy(w, j->p, 16);
+                memcpy(pat, quoted_names[f], 16);
+                memcpy(mask, name_masks[n], 16); /* any byte order */
+                return !(((w[0] ^ pat[0]) & mask[0]) | ((w[1] ^ pat[1]) & mask[1]));
+        }
+        return (size_t)(j->end - j->p) >= n && memcmp(j->p, quoted_names[f], n) == 0;
+}
+
+/* Reads a member name; *f is the field expected (F_OTHER: none) and then
+ * the one read. The expected name, or a name after it in kcat's order, is
+ * checked in place; any other known name (plain ASCII) is found with memchr
+ * and compared; anything else is decoded and checked as a JSON string into
+ * scratch. */
+static int get_name(struct jr *j, char *scratch, enum field *f)
+{
+        jr_ws(j);
+        for (enum field g = *f; g != F_OTHER; g = next_field[g])
+                if (is_name(j, g)) {
+                        j->p += field_lens[g] + 2;
+                        *f = g;
+                        return 0;
+                }
+        if (j->p < j->end && *j->p == '"') {
+                size_t room = (size_t)(j->end - j->p - 1);
+                const char *q = memchr(j->p + 1, '"', room < 12 ? room : 12);
+                if (q && (*f = field_of(j->p + 1, (size_t)(q - j->p - 1))) != F_OTHER) {
+                        j->p = q + 1;
+                        return 0;
+                }
+        }
+        const char *name;
+        size_t nlen;
+        if (jr_string(j, scratch, &name, &nlen) < 0)
+                return -1;
+        *f = field_of(name, nlen);
+        return 0;
+}
+
+/* Where decoded bytes go: the part of r->buf after what is in use. */
+struct sink {
+        char *p;
+        size_t used;
+};
+
+/* Reads a string, base64-decoded when b64, into the sink. */
+static int get_bytes(struct jr *j, struct sink *k, bool b64, const void **val, size_t *len)
+{
+        const char *s;
+        size_t n;
+        char *out = k->p + k->used;
+        if (jr_string(j, out, &s, &n) < 0)
+                return -1;
+        if (!b64) {
+                *val = s;
+                *len = n;
+                if (s == out)
+                        k->used += n;
+                return 0;
+        }
+        /* Into the sink; in place when the text was decoded there already
+         * (base64 writes three bytes only after reading four). */
+        unsigned char *dst = (unsigned char *)out;
+        long m = base64_decode(s, n, dst);
+        if (m < 0) {
+                j->p -= n + 1; /* point into the string */
+                return jr_fail(j, "not valid base64");
+        }
+        *val = dst;
+        *len = (size_t)m;
+        k->used = (size_t)(dst + m - (unsigned char *)k->p);
+        return 0;
+}
+
+/* Makes room for at least n headers. */
+static int grow_headers(struct env_reader *r, size_t n)
+{
+        if (n <= r->hcap)
+                return 0;
+        size_t cap = r->hcap ? r->hcap * 2 : 8;
+        while (cap < n)
+                cap *= 2;
+        struct env_header *h = realloc(r->hdrs, cap * sizeof(*h));
+        if (!h)
+                return -1;
+        r->hdrs = h;
+        r->hcap = cap;
+        return 0;
+}
+
+/* Reads a headers array: name, value, name, value... */
+static int get_headers(struct env_reader *r, struct jr *j, struct sink *k, bool b64,
+                       struct envelope *e)
+{
+        size_t n = 0;
+        if (!jr_eat(j, '['))
+                return jr_fail(j, "expected an array of header names and values");
+        if (!jr_eat(j, ']')) {
+                do {
+                        if (grow_headers(r, n + 1) < 0)
+                                return jr_fail(j, "out of memory");
+                        struct env_header *h = &r->hdrs[n];
+                        const void *name;
+                        if (get_bytes(j, k, b64, &name, &h->namelen) < 0)
+                                return jr_fail(j, "expected a header name (a string)");
+                        h->name = name;
+                        if (!jr_eat(j, ','))
+                                return jr_fail(j, "a header name without a value");
+                        h->value = NULL;
+                        h->len = 0;
+                        if (!jr_null(j) && get_bytes(j, k, b64, &h->value, &h->len) < 0)
+                                return jr_fail(j, "expected a header value (a string or null)");
+                        n++;
+                } while (jr_eat(j, ','));
+                if (!jr_eat(j, ']'))
+                        return jr_fail(j, "expected ',' or ']'");
+        }
+        e->headers = r->hdrs;
+        e->nheaders = n;
+        return 0;
+}
+
+/* Reads a whole number in [min, max] into *v. */
+static int get_int(struct jr *j, int64_t min, int64_t max, int64_t *v)
+{
+        const char *at = (jr_ws(j), j->p);
+        if (jr_int(j, v) < 0)
+                return -1;
+        if (*v < min || *v > max) {
+                j->p = at;
+                return jr_fail(j, "number out of range");
+        }
+        return 0;
+}
+
+/* Reads the value of field f into e. */
+static int get_field(struct env_reader *r, struct jr *j, struct sink *k, enum field f,
+                     struct envelope *e)
+{
+        int64_t v;
+        const char *s;
+        size_t n;
+        switch (f) {
+        case F_TOPIC: {
+                const void *t;
+                if (jr_null(j))
+                        return 0;
+                if (get_bytes(j, k, false, &t, &e->topiclen) < 0)
+                        return -1;
+                e->topic = t;
+                return 0;
+        }
+        case F_OFFSET:
+        case F_BROKER:
+                if (jr_null(j))
+                        return 0;
+                if (get_int(j, -1, f == F_OFFSET ? INT64_MAX : INT32_MAX, &v) < 0)
+                        return -1;
+                if (f == F_OFFSET)
+                        e->offset = v;
+                else
+                        e->broker = (int32_t)v;
+                return 0;
+        case F_PARTITION:
+                if (jr_null(j))
+                        return 0;
+                if (get_int(j, -1, INT32_MAX, &v) < 0)
+                        return -1;
+                e->partition = (int32_t)v;
+                return 0;
+        case F_TS:
+                if (jr_null(j))
+                        return 0;
+                if (get_int(j, 0, INT64_MAX, &v) < 0)
+                        return -1;
+                e->ts = v;
+                return 0;
+        case F_TSTYPE:
+                if (jr_string(j, k->p + k->used, &s, &n) < 0)
+                        return -1;
+                if (n == 6 && memcmp(s, "create", 6) == 0)
+                        e->tstype = ENV_TS_CREATE;
+                else if (n == 9 && memcmp(s, "logappend", 9) == 0)
+                        e->tstype = ENV_TS_LOGAPPEND;
+                else if (n == 7 && memcmp(s, "unknown", 7) == 0)
+                        e->tstype = ENV_TS_UNKNOWN;
+                else
+                        return jr_fail(j, "tstype is not create, logappend or unknown");
+                return 0;
+        case F_HEADERS:
+        case F_HEADERS_B64:
+                return get_headers(r, j, k, f == F_HEADERS_B64, e);
+        case F_KEY:
+                if (jr_null(j)) {
+                        e->key = NULL;
+                        e->keylen = 0;
+                        return 0;
+                }
+                return get_bytes(j, k, false, &e->key, &e->keylen);
+        case F_KEY_B64:
+                return get_bytes(j, k, true, &e->key, &e->keylen);
+        case F_PAYLOAD:
+                if (jr_null(j)) {
+                        e->payload = NULL;
+                        e->len = 0;
+                        return 0;
+                }
+                return get_bytes(j, k, false, &e->payload, &e->len);
+        case F_PAYLOAD_B64:
+                return get_bytes(j, k, true, &e->payload, &e->len);
+        default: /* fields of other tools: ignored */
+                return jr_skip(j);
+        }
+}
+
+/* Writes the reader's error message for a failed record. */
+static int refuse(struct env_reader *r, const struct jr *j, const char *field)
+{
+        if (field)
+                snprintf(r->err, sizeof(r->err), "bad envelope at byte %zu (%s): %s", jr_pos(j),
+                         field, j->err ? j->err : "?");
+        else
+                snprintf(r->err, sizeof(r->err), "bad envelope at byte %zu: %s", jr_pos(j),
+                         j->err ? j->err : "?");
+        return -1;
+}
+
+int envelope_read(struct env_reader *r, const char *s, size_t n, struct envelope *e)
+{
+        /* Decoded bytes never outgrow the text they come from. */
+        if (n + 1 > r->cap) {
+                char *b = realloc(r->buf, n + 1);
+                if (!b) {
+                        snprintf(r->err, sizeof(r->err), "out of memory");
+                        return -1;
+                }
+                r->buf = b;
+                r->cap = n + 1;
+        }
+        struct sink k = {r->buf, 0};
+        struct jr j;
+        unsigned seen = 0;
+        *e = (struct envelope){.partition = -1, .offset = -1, .ts = -1, .broker = -1};
+        jr_init(&j, s, n);
+        if (!jr_eat(&j, '{')) {
+                jr_fail(&j, j.p >= j.end ? "empty record" : "expected '{'");
+                return refuse(r, &j, NULL);
+        }
+        if (!jr_eat(&j, '}')) {
+                enum field f = F_TOPIC;
+                do {
+                        if (get_name(&j, k.p + k.used, &f) < 0) {
+                                jr_fail(&j, "expected a field name");
+                                return refuse(r, &j, NULL);
+                        }
+                        if (!jr_eat(&j, ':')) {
+                                jr_fail(&j, "expected ':'");
+                                return refuse(r, &j, NULL);
+                        }
+                        if (f != F_OTHER) {
+                                /* key and key_b64 are one field; so are the others. */
+                                unsigned bit = 1u << (f == F_HEADERS_B64   ? F_HEADERS
+                                                      : f == F_KEY_B64     ? F_KEY
+                                                      : f == F_PAYLOAD_B64 ? F_PAYLOAD
+                                                                           : f);
+                                if (seen & bit) {
+                                        jr_fail(&j, "given twice");
+                                        return refuse(r, &j, field_names[f]);
+                                }
+                                seen |= bit;
+                        }
+                        if (get_field(r, &j, &k, f, e) < 0)
+                                return refuse(r, &j, f == F_OTHER ? NULL : field_names[f]);
+                        f = next_field[f];
+                } while (jr_eat(&j, ','));
+                if (!jr_eat(&j, '}')) {
+                        jr_fail(&j,
+                                j.p >= j.end ? "cut off: no closing '}'" : "expected ',' or '}'");
+                        return refuse(r, &j, NULL);
+                }
+        }
+        jr_ws(&j);
+        if (j.p != j.end) {
+                jr_fail(&j, "text after the closing '}'");
+                return refuse(r, &j, NULL);
+        }
+        if (!(seen & 1u << F_PAYLOAD)) {
+                snprintf(r->err, sizeof(r->err),
+                         "bad envelope: no payload (a tombstone is \"payload\":null)");
+                return -1;
+        }
+        if (e->ts < 0)
+                e->tstype = ENV_TS_NONE;
+        else if (e->tstype == ENV_TS_NONE)
+                e->tstype = ENV_TS_CREATE;
+        return 0;
+}
