@@ -7,36 +7,30 @@ load helpers
 setup_file() { broker_start; }
 teardown_file() { broker_stop; }
 
-# Starts "wsrecv -p 0 ARGS... | kprod -b $BROKERS -t $1" in the background and
-# sets WS_PORT, WS_PID, KP_PID. The stages are joined by a FIFO so each
-# can be signalled and waited for.
+# Starts the front door, pipelines/ws-to-kafka -t $1 -b $BROKERS -- -p PORT
+# ARGS... (wsrecv | kprod; with --ack, acks from Kafka), on a free port, in
+# the background; sets WS_PORT and FD_PID.
 start_front_door() {
 	local topic=$1
 	shift
-	mkfifo "$BATS_TEST_TMPDIR/ws2k"
-	wsrecv -p 0 "$@" >"$BATS_TEST_TMPDIR/ws2k" 2>"$BATS_TEST_TMPDIR/wsrecv.err" 3>&- &
-	WS_PID=$!
-	kprod -b "$BROKERS" -t "$topic" <"$BATS_TEST_TMPDIR/ws2k" 2>"$BATS_TEST_TMPDIR/kprod.err" 3>&- &
-	KP_PID=$!
-	WS_PORT=
-	local i
-	for i in $(seq 200); do
-		WS_PORT=$(grep -o 'listening on [^ ]*' "$BATS_TEST_TMPDIR/wsrecv.err" | head -n 1 | sed 's/.*://')
-		[ -n "$WS_PORT" ] && return 0
-		sleep 0.05
-	done
-	cat "$BATS_TEST_TMPDIR/wsrecv.err" >&2
-	return 1
+	WS_PORT=$(free_port)
+	"$ROOT/pipelines/ws-to-kafka" -t "$topic" -b "$BROKERS" -r 0 -- -p "$WS_PORT" "$@" \
+		2>"$BATS_TEST_TMPDIR/front.err" 3>&- &
+	FD_PID=$!
+	wait_port "$WS_PORT" || { cat "$BATS_TEST_TMPDIR/front.err" >&2; return 1; }
 }
 
-# Stops the front door the way an operator does (SIGTERM to wsrecv) and
-# checks that both stages exit 0.
+# Stops the front door the way an operator does (SIGTERM) and checks that
+# it and both stages exit 0.
 stop_front_door() {
-	kill -TERM "$WS_PID"
-	run timeout 20 bash -c "while kill -0 $WS_PID 2>/dev/null || kill -0 $KP_PID 2>/dev/null; do sleep 0.05; done"
+	kill -TERM "$FD_PID"
+	run timeout 30 tail --pid="$FD_PID" -f /dev/null
 	assert_success
-	wait "$WS_PID"
-	wait "$KP_PID"
+	run wait "$FD_PID"
+	assert_success
+	FD_PID=
+	run grep -c '^ws-to-kafka: stopped (wsrecv 0, kprod 0)$' "$BATS_TEST_TMPDIR/front.err"
+	assert_output 1
 }
 
 teardown() {
@@ -45,7 +39,11 @@ teardown() {
 		timeout 5 tail --pid="$DRIVE_PID" -f /dev/null || kill -KILL "$DRIVE_PID" 2>/dev/null
 	fi
 	[ -n "${WS_PID:-}" ] && kill -KILL "$WS_PID" 2>/dev/null
-	[ -n "${KP_PID:-}" ] && kill -KILL "$KP_PID" 2>/dev/null
+	[ -n "${WWW_PID:-}" ] && kill -KILL "$WWW_PID" 2>/dev/null
+	if [ -n "${FD_PID:-}" ]; then
+		pkill -KILL -P "$FD_PID" 2>/dev/null
+		kill -KILL "$FD_PID" 2>/dev/null
+	fi
 	return 0
 }
 
@@ -124,6 +122,49 @@ drive_stop() {
 	assert_output "$(cat "$ROOT/pipelines/demo/samples.jsonl")"
 }
 
+@test "the demo page queues records while offline, says it could not connect, counts attempts apart from reconnections, and clears a stale notice" {
+	local ws_port www_port n
+	n=$(wc -l <"$ROOT/pipelines/demo/samples.jsonl")
+	# The page from one server; its WebSocket to a port where nothing listens yet.
+	wsrecv -p 0 --www "$ROOT/pipelines/demo" >/dev/null 2>"$BATS_TEST_TMPDIR/www.err" 3>&- &
+	WWW_PID=$!
+	wait_lines "$BATS_TEST_TMPDIR/www.err" 1 10
+	www_port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/www.err")
+	ws_port=$(free_port)
+	drive_start "http://127.0.0.1:$www_port/?ws=ws://127.0.0.1:$ws_port/"
+	run drive wait attempts 2
+	assert_output --partial '"sent":0,"acked":0,"pending":0,"queued":0,"attempts":2,"reconnects":0}'
+	run drive until "[...document.querySelectorAll('#log li')].some((li) => li.textContent.includes('could not connect to ws://127.0.0.1:$ws_port/'))"
+	assert_output true
+	# Offline, a record is queued, not sent.
+	drive click send
+	run drive wait queued 1
+	assert_output --partial '"sent":0,"acked":0,"pending":0,"queued":1,'
+	wsrecv -p "$ws_port" --ack >"$BATS_TEST_TMPDIR/out" 2>/dev/null 3>&- 7>&- &
+	WS_PID=$!
+	run drive wait acked 1
+	assert_output --partial '"sent":1,"acked":1,"pending":0,"queued":0,'
+	assert_output --partial '"reconnects":0}'
+	drive click stream
+	run drive wait acked $((n + 1))
+	run drive until "document.getElementById('notice').textContent"
+	assert_output '"Every record is stored in Kafka."'
+	# A new record waits: the notice no longer holds.
+	drive click send
+	run drive until "document.getElementById('notice').textContent === '' && 'cleared'"
+	assert_output '"cleared"'
+	run drive wait acked $((n + 2))
+	# The server goes and comes back: one reconnection.
+	kill -TERM "$WS_PID"
+	wait "$WS_PID"
+	wsrecv -p "$ws_port" --ack >>"$BATS_TEST_TMPDIR/out" 2>/dev/null 3>&- 7>&- &
+	WS_PID=$!
+	run drive wait reconnects 1
+	assert_output --partial '"state":"open"'
+	drive_stop
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/out")" $((n + 2))
+}
+
 @test "10,000 records from four Node ws clients come out of kcons complete and in order per client" {
 	t=$(new_topic 1)
 	start_front_door "$t" --ack
@@ -155,7 +196,7 @@ drive_stop() {
 	assert_success
 	n=$(wc -l <"$ROOT/pipelines/demo/samples.jsonl")
 	# jq . pretty-prints: one "movie" line per record.
-	assert_line 'demo: exit statuses: wsrecv 0, kprod 0, kcons 0, jq 0'
+	assert_line 'demo: exit statuses: ws-to-kafka 0, kcons 0, jq 0'
 	run grep -c '^  "movie": ' <<<"$output"
 	assert_output "$n"
 }

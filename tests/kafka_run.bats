@@ -109,7 +109,7 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.s
 		make -s -C "$ROOT" demo
 	assert_success
 	assert_line --regexp '^demo: Apache Kafka [0-9.]+ at 127\.0\.0\.1:[0-9]+, topic test-topic$'
-	assert_line 'demo: exit statuses: wsrecv 0, kprod 0, kcons 0, jq 0'
+	assert_line 'demo: exit statuses: ws-to-kafka 0, kcons 0, jq 0'
 	n=$(wc -l <"$ROOT/pipelines/demo/samples.jsonl")
 	run grep -c '^  "movie": ' <<<"$output"
 	assert_output "$n"

@@ -36,7 +36,8 @@ ws_send() {
 	run timeout 20 kcons -b "$BROKERS" -e "$t"
 	assert_output "$(cat "$BATS_TEST_TMPDIR/in")"
 	run cat "$BATS_TEST_TMPDIR/err"
-	assert_line --partial "ws-to-kafka: starting: wsrecv -p $port --ack | kprod -t $t"
+	# --ack makes it an ack from Kafka: kprod reports to wsrecv over a FIFO.
+	assert_line --regexp "^ws-to-kafka: starting: wsrecv -p $port --ack --ack-from (/[^ ]+)/reports \\| kprod -t $t --keep-empty -b $BROKERS --reports \\1/reports\$"
 	assert_line --partial "ws-to-kafka: stopped (wsrecv 0, kprod 0)"
 }
 
