@@ -346,10 +346,14 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                 errx(EXIT_USAGE, "-b %s: %s", kconf_brokers(o->brokers), why);
 }
 
-/* True once a stop signal came: waiting for a --reports reader ends. */
+/* True once a stop signal came, or the writer of stdin is gone with
+ * nothing written: waiting for a --reports reader (most likely that writer)
+ * ends. */
 static bool stop_waiting(void)
 {
-        return signals_stop_count() > 0;
+        struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+        return signals_stop_count() > 0 ||
+               (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) && !(p.revents & POLLIN));
 }
 
 /* Called while waiting: progress lines, and the reports so far. */

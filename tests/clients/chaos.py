@@ -3,11 +3,13 @@
 every message until it is acknowledged and sending again, on a new
 connection, whatever was not, however the connection ended.
 
-  chaos.py send URL PHASE CONNS COUNT --acked FILE [--timeout SECS]
+  chaos.py send URL PHASE CONNS COUNT --acked FILE [--timeout SECS] [--rate N]
       CONNS senders, each with COUNT messages "PHASE-C-I:BODY" (I from 1),
       one connection at a time each, reconnecting (backoff 0.1 s to 1 s)
       until every message is acknowledged. Appends the id of every message
-      acknowledged to FILE as the acks come. Prints
+      acknowledged to FILE as the acks come. --rate sends at most N new
+      messages a second per sender (what is sent again is not held back),
+      so that a fault meets a stream in flow. Prints
       "acked N, connections M, closes CODE:COUNT ...", exits 1 if not all
       were acknowledged within SECS.
   chaos.py check TOPIC_DUMP ACKED_FILE PHASE:CONNS:COUNT...
@@ -41,8 +43,10 @@ def message(phase, conn, i):
     return f"{phase}-{conn}-{i}:{body(phase, conn, i)}"
 
 
-async def sender(url, phase, conn, count, log, stats):
+async def sender(url, phase, conn, count, log, stats, rate):
     pending = collections.deque(message(phase, conn, i) for i in range(1, count + 1))
+    first_sent = 0  # messages sent at least once: the paced ones
+    t0 = time.monotonic()
     backoff = 0.1
     while pending:
         try:
@@ -53,23 +57,34 @@ async def sender(url, phase, conn, count, log, stats):
 
                 async def read_acks():
                     nonlocal done_here
-                    async for data in ws:
-                        n = json.loads(data)["ack"]
-                        while done_here < n and pending:
-                            m = pending.popleft()
-                            log.write(m.split(":", 1)[0] + "\n")
-                            done_here += 1
-                        log.flush()
-                        if not pending:
-                            return
+                    try:
+                        async for data in ws:
+                            n = json.loads(data)["ack"]
+                            while done_here < n and pending:
+                                m = pending.popleft()
+                                log.write(m.split(":", 1)[0] + "\n")
+                                done_here += 1
+                            log.flush()
+                            if not pending:
+                                return
+                    except websockets.ConnectionClosed as e:
+                        code = e.rcvd.code if e.rcvd else 1006
+                        stats["closes"][code] += 1
 
                 reader = asyncio.ensure_future(read_acks())
-                for m in list(pending):
+                snapshot = list(pending)
+                for n, m in enumerate(snapshot):
                     if reader.done():
                         break
+                    if rate and first_sent < count and n >= len(snapshot) - (count - first_sent):
+                        # a new message: keep to the rate
+                        first_sent += 1
+                        ahead = first_sent / rate - (time.monotonic() - t0)
+                        if ahead > 0:
+                            await asyncio.sleep(ahead)
                     await ws.send(m)
                 await reader
-                if pending:  # closed normally (1000, 1001) with messages left
+                if pending and ws.close_code in (1000, 1001):  # closed normally, messages left
                     stats["closes"][ws.close_code] += 1
         except websockets.ConnectionClosed as e:
             code = e.rcvd.code if e.rcvd else 1006
@@ -81,10 +96,10 @@ async def sender(url, phase, conn, count, log, stats):
             backoff = min(1.0, backoff * 2)
 
 
-async def send(url, phase, conns, count, acked_path, timeout):
+async def send(url, phase, conns, count, acked_path, timeout, rate):
     stats = {"connections": 0, "closes": collections.Counter()}
     with open(acked_path, "a") as log:
-        tasks = [sender(url, phase, c, count, log, stats) for c in range(1, conns + 1)]
+        tasks = [sender(url, phase, c, count, log, stats, rate) for c in range(1, conns + 1)]
         try:
             await asyncio.wait_for(asyncio.gather(*tasks), timeout)
             ok = True
@@ -112,7 +127,7 @@ def check(dump, acked_path, specs):
         seen[mid] += 1
     for mid in open(acked_path).read().split():
         if not seen[mid]:
-            bad.append(f"{mid} was acknowledged but is not in the topic")
+            bad.append(f"{mid} was acknowledged but is not there")
     for spec in specs:
         phase, conns, count = spec.split(":")
         ids = [f"{phase}-{c}-{i}" for c in range(1, int(conns) + 1) for i in range(1, int(count) + 1)]
@@ -133,7 +148,8 @@ def main():
         rest = sys.argv[6:]
         acked = rest[rest.index("--acked") + 1]
         timeout = float(rest[rest.index("--timeout") + 1]) if "--timeout" in rest else 120
-        return asyncio.run(send(url, phase, int(conns), int(count), acked, timeout))
+        rate = float(rest[rest.index("--rate") + 1]) if "--rate" in rest else 0
+        return asyncio.run(send(url, phase, int(conns), int(count), acked, timeout, rate))
     return check(sys.argv[2], sys.argv[3], sys.argv[4:])
 
 
