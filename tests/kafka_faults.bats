@@ -18,6 +18,10 @@ teardown() {
 	[ -z "${FEED_PID:-}" ] || kill "$FEED_PID" 2>/dev/null
 	[ -z "${KP_PID:-}" ] || kill -KILL "$KP_PID" 2>/dev/null
 	[ -z "${KC_PID:-}" ] || pkill -KILL -P "$KC_PID" 2>/dev/null
+	if [ -n "${FD_PID:-}" ]; then
+		pkill -KILL -P "$FD_PID" 2>/dev/null
+		kill -KILL "$FD_PID" 2>/dev/null
+	fi
 	# Leave every node running for the next test.
 	local i
 	for i in 1 2 3; do
@@ -166,4 +170,37 @@ coordinator() {
 	[[ "$stderr" == *"kprod: records 1-2 not delivered: Broker: Unknown topic or partition"* ]]
 	run cmp "$BATS_TEST_TMPDIR/in" "$failed"
 	assert_success
+}
+
+@test "a broker killed while the front door takes traffic: every message a client saw acknowledged is in the topic" {
+	t=$(new_topic 3)
+	dir=$BATS_TEST_TMPDIR
+	port=$(free_port)
+	: >"$dir/acked"
+	"$ROOT/pipelines/ws-to-kafka" -t "$t" -b "$BROKERS" -- -p "$port" --ack 2>"$dir/front.err" 3>&- &
+	FD_PID=$!
+	wait_port "$port"
+	# Clients that keep each message until Kafka's ack (acks=all,
+	# min.insync.replicas=2) and send again what was not acknowledged.
+	timeout 300 /usr/bin/python3 "$ROOT/tests/clients/chaos.py" send "ws://127.0.0.1:$port/" k 5 4000 \
+		--acked "$dir/acked" --rate 1000 --timeout 240 >"$dir/client" 2>&1 &
+	local client=$!
+	wait_lines "$dir/acked" 5000 60
+	leader=$(kafka_leader "$t" 0)
+	echo "# killing node $leader (leader of $t [0]) after $(wc -l <"$dir/acked") acks" >&3
+	kafka_kill "$leader"
+	wait "$client" || { cat "$dir/client" "$dir/front.err"; false; }
+	echo "# $(cat "$dir/client")" >&3
+	kill -TERM "$FD_PID"
+	timeout 60 tail --pid="$FD_PID" -f /dev/null
+	run wait "$FD_PID"
+	FD_PID=
+	assert_success
+	# kcat reads the topic: every acknowledged message is there, whole.
+	timeout 120 kcat -b "$BROKERS" -C -t "$t" -o beginning -e -q >"$dir/topic"
+	run /usr/bin/python3 "$ROOT/tests/clients/chaos.py" check "$dir/topic" "$dir/acked" k:5:4000
+	echo "$output" | sed 's/^/# /' >&3
+	assert_success
+	assert_equal "$(wc -l <"$dir/acked")" 20000
+	kafka_restart "$leader"
 }
