@@ -8,7 +8,10 @@
  *   wsload [-c conns] [-n messages] [-s size] [-a addr] [-p port] [-P path] [-i secs]
  *
  * Messages are "c<conn>-<seq>" padded with '.' to size bytes; messages
- * are spread evenly over the connections. Prints one summary line. */
+ * are spread evenly over the connections. With -A (a server run with
+ * --ack) it reads the acks, times each message from its send to the ack
+ * that covers it, and closes a connection only once all of its messages
+ * are acknowledged. Prints one summary line. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <err.h>
@@ -34,7 +37,9 @@ struct conn {
         int id;
         enum state st;
         uint64_t sent, target;
-        char *out; /* bytes waiting to be written */
+        uint64_t acked;    /* -A: messages acknowledged */
+        uint64_t *sent_ns; /* -A: when each message was sent */
+        char *out;         /* bytes waiting to be written */
         size_t outlen, outoff;
         unsigned char in[4096]; /* unparsed bytes from the server */
         size_t inlen;
@@ -51,8 +56,12 @@ struct load {
         int open, done, connecting, next_to_connect;
         bool idle;
         uint64_t sent_total;
-        double rate;    /* messages a second in all; 0: as fast as possible */
-        double t_start; /* when pacing began */
+        double rate;      /* messages a second in all; 0: as fast as possible */
+        double t_start;   /* when pacing began */
+        bool acks;        /* -A */
+        uint64_t *lat_ns; /* -A: each message's ack latency */
+        uint64_t nlat;
+        double t_last_ack;
 };
 
 #define BATCH          (64 * 1024)
@@ -63,6 +72,21 @@ static double now_s(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        return x < y ? -1 : x > y;
+}
+
+/* The p-th percentile of n sorted nanosecond values, in milliseconds. */
+static double pct_ms(const uint64_t *v, uint64_t n, int p)
+{
+        if (!n)
+                return 0;
+        uint64_t i = (n * (uint64_t)p + 99) / 100;
+        return (double)v[i ? i - 1 : 0] / 1e6;
 }
 
 static unsigned long long now_ns(void)
@@ -158,15 +182,39 @@ static void refill(struct load *L, struct conn *c)
                 if ((size_t)n < L->size)
                         memset(msg + n, '.', L->size - (size_t)n);
                 len += put_frame(buf + len, 0x1, msg, L->size > (size_t)n ? L->size : (size_t)n);
+                if (L->acks)
+                        c->sent_ns[c->sent] = now_ns();
                 c->sent++;
                 L->sent_total++;
         }
-        if (c->sent == c->target && len + 8 <= sizeof(buf) && c->st == OPEN) {
+        if (c->sent == c->target && len + 8 <= sizeof(buf) && c->st == OPEN &&
+            (!L->acks || c->acked == c->target)) {
                 len += put_frame(buf + len, 0x8, "\x03\xe8", 2);
                 c->st = CLOSING;
         }
         if (len)
                 queue(c, buf, len);
+}
+
+/* -A: an ack {"ack":N}: times messages up to N; closes once all are. */
+static void on_ack(struct load *L, struct conn *c, const unsigned char *p, size_t n)
+{
+        char buf[64];
+        if (n >= sizeof(buf) || n < 8 || memcmp(p, "{\"ack\":", 7) != 0)
+                return;
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        uint64_t upto = strtoull(buf + 7, NULL, 10), t = now_ns();
+        if (upto > c->sent)
+                errx(1, "conn %d: ack %llu of %llu sent", c->id, (unsigned long long)upto,
+                     (unsigned long long)c->sent);
+        for (; c->acked < upto; c->acked++)
+                L->lat_ns[L->nlat++] = t - c->sent_ns[c->acked];
+        L->t_last_ack = now_s();
+        if (c->acked == c->target && c->st == OPEN) {
+                refill(L, c); /* the close */
+                watch(L, c, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+        }
 }
 
 static void finish(struct load *L, struct conn *c)
@@ -209,6 +257,8 @@ static void parse_frames(struct load *L, struct conn *c)
                 } else if (op == 0x8) {
                         finish(L, c);
                         return;
+                } else if (op == 0x1 && L->acks) {
+                        on_ack(L, c, p + h, n);
                 }
                 off += h + n;
         }
@@ -297,7 +347,7 @@ static void on_writable(struct load *L, struct conn *c)
 
 static void usage(void)
 {
-        fprintf(stderr, "usage: wsload [-c conns] [-n messages] [-s size] [-a addr] [-p port] "
+        fprintf(stderr, "usage: wsload [-A] [-c conns] [-n messages] [-s size] [-a addr] [-p port] "
                         "[-P path] [-i secs]\n"
                         "              [-r rate]\n");
         exit(2);
@@ -311,8 +361,11 @@ int main(int argc, char **argv)
         long long messages = 1000000;
         double idle_secs = 0;
         L.nconns = 1;
-        while ((c = getopt(argc, argv, "c:n:s:a:p:P:i:r:")) != -1) {
+        while ((c = getopt(argc, argv, "Ac:n:s:a:p:P:i:r:")) != -1) {
                 switch (c) {
+                case 'A':
+                        L.acks = true;
+                        break;
                 case 'c':
                         L.nconns = atoi(optarg);
                         break;
@@ -374,7 +427,12 @@ int main(int argc, char **argv)
                 L.conns[i].id = i + 1;
                 L.conns[i].target =
                     (uint64_t)(messages / L.nconns + (i < messages % L.nconns ? 1 : 0));
+                if (L.acks && !(L.conns[i].sent_ns =
+                                    malloc((L.conns[i].target + 1) * sizeof(*L.conns[i].sent_ns))))
+                        err(1, "malloc");
         }
+        if (L.acks && !(L.lat_ns = malloc(((size_t)messages + 1) * sizeof(*L.lat_ns))))
+                err(1, "malloc");
 
         double t0 = now_s(), t_open = 0, t_idle_end = 0;
         L.t_start = t0;
@@ -416,10 +474,24 @@ int main(int argc, char **argv)
                 }
         }
         double secs = now_s() - t0;
-        if (!L.idle)
+        if (!L.idle && !L.acks)
                 printf("conns=%d messages=%llu size=%zu seconds=%.3f rate=%.0f\n", L.nconns,
                        (unsigned long long)L.sent_total, L.size, secs,
                        secs > 0 ? (double)L.sent_total / secs : 0.0);
+        if (L.acks) {
+                /* The rate counts until the last ack: messages stored per second. */
+                double asecs = L.t_last_ack - t0;
+                qsort(L.lat_ns, L.nlat, sizeof(*L.lat_ns), cmp_u64);
+                printf("conns=%d messages=%llu acked=%llu size=%zu seconds=%.3f rate=%.0f "
+                       "ack_p50_ms=%.2f ack_p99_ms=%.2f ack_max_ms=%.2f\n",
+                       L.nconns, (unsigned long long)L.sent_total, (unsigned long long)L.nlat,
+                       L.size, asecs, asecs > 0 ? (double)L.nlat / asecs : 0.0,
+                       pct_ms(L.lat_ns, L.nlat, 50), pct_ms(L.lat_ns, L.nlat, 99),
+                       L.nlat ? (double)L.lat_ns[L.nlat - 1] / 1e6 : 0.0);
+                for (int i = 0; i < L.nconns; i++)
+                        free(L.conns[i].sent_ns);
+                free(L.lat_ns);
+        }
         free(L.conns);
-        return 0;
+        return L.acks && L.nlat != L.sent_total ? 1 : 0;
 }
