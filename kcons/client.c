@@ -1,4 +1,5 @@
 /* client: configure, create and start the consumer. */
+#include "clock.h"
 #include "client.h"
 
 #include <err.h>
@@ -6,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kconf.h"
 #include "kmeta.h"
@@ -89,14 +89,6 @@ static rd_kafka_conf_t *make_conf(struct run *r)
         return conf;
 }
 
-/* Milliseconds of a monotonic clock. */
-static long long mono_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Asks for the metadata of the named topics until the brokers answer and
  * every topic has its leaders. Returns EXIT_OK with *mdp set, or an exit
  * status after printing why. */
@@ -105,7 +97,7 @@ static int read_metadata(struct run *r, const struct rd_kafka_metadata **mdp)
         const struct opts *o = r->o;
         /* All topics, not just ours: asking for a topic by name lets some
          * brokers create it, and a typo should fail instead. */
-        long long deadline = mono_ms() + CONNECT_TIMEOUT_MS;
+        long long deadline = clock_mono_ms() + CONNECT_TIMEOUT_MS;
         int status = EXIT_OK;
         for (;;) {
                 const struct rd_kafka_metadata *md = NULL;
@@ -114,13 +106,13 @@ static int read_metadata(struct run *r, const struct rd_kafka_metadata **mdp)
                 bool retry = false;
                 for (int i = 0; !e && i < md->topic_cnt; i++)
                         retry |= md->topics[i].err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
-                if (!e && (!retry || mono_ms() > deadline)) {
+                if (!e && (!retry || clock_mono_ms() > deadline)) {
                         *mdp = md;
                         break;
                 }
                 if (md)
                         rd_kafka_metadata_destroy(md);
-                if (r->brokers_down || mono_ms() > deadline) {
+                if (r->brokers_down || clock_mono_ms() > deadline) {
                         warnx("cannot reach the brokers at %s: %s", o->brokers,
                               r->last_error[0] ? r->last_error : rd_kafka_err2str(e));
                         status = EXIT_UNREACHABLE;

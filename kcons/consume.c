@@ -1,4 +1,5 @@
 /* consume: read batches, print them, store offsets of what was written. */
+#include "clock.h"
 #include "consume.h"
 
 #include <err.h>
@@ -6,7 +7,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "signals.h"
@@ -17,14 +17,6 @@
 #define FLUSH_AT (1u << 20)
 /* How long the final commit may take before kcons gives up on it. */
 #define COMMIT_TIMEOUT_MS 10000
-
-/* Milliseconds since the epoch, for comparing with message timestamps. */
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Stores the next offsets of the partitions whose messages were written,
  * so that the next commit covers them and nothing unwritten. */
@@ -172,7 +164,7 @@ static void on_eof(struct run *r, const rd_kafka_message_t *m)
         p->eof = true;
         /* Messages written from now on carry later timestamps, so a stop time
          * already past is reached at the end of the log. */
-        if (r->o->until_now || (r->o->stop_ts >= 0 && r->o->stop_ts <= now_ms()))
+        if (r->o->until_now || (r->o->stop_ts >= 0 && r->o->stop_ts <= clock_wall_ms()))
                 p->done = true;
 }
 

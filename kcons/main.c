@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "client.h"
 #include "consume.h"
 #include "format.h"
@@ -89,14 +89,6 @@ static size_t parse_delim(char opt, const char *spec, char *out, size_t cap)
                 errx(EXIT_USAGE, "-%c %s: bad delimiter (escapes: \\n \\r \\t \\0 \\\\ \\xHH)", opt,
                      spec);
         return (size_t)n;
-}
-
-/* Milliseconds of a monotonic clock, for the -v summary. */
-static double mono_s(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Fills o from the command line; exits with status 2 on a usage error. */
@@ -284,13 +276,13 @@ int main(int argc, char **argv)
                 err(EXIT_RUNTIME, "stdout");
         parts_init(&r.parts);
 
-        double t0 = mono_s();
+        double t0 = (double)clock_mono_ms() / 1000;
         int status = o.list ? client_list(&r) : client_open(&r);
         if (status == EXIT_OK && !o.list)
                 status = consume_run(&r);
         client_close(&r);
         if (o.verbosity >= 2)
-                summary(&r, mono_s() - t0);
+                summary(&r, (double)clock_mono_ms() / 1000 - t0);
 
         parts_free(&r.parts);
         sink_close(&r.out);

@@ -1,11 +1,11 @@
 /* list: metadata for -L. */
+#include "clock.h"
 #include "list.h"
 
 #include <err.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kmeta.h"
@@ -21,14 +21,6 @@ static void on_list_error(rd_kafka_t *rk, int err, const char *reason, void *opa
         (void)reason;
         if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
                 *(bool *)opaque = true;
-}
-
-/* Milliseconds of the monotonic clock. */
-static long long mono_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int list_metadata(rd_kafka_conf_t *conf, const char *topic)
@@ -49,11 +41,11 @@ int list_metadata(rd_kafka_conf_t *conf, const char *topic)
         }
         const struct rd_kafka_metadata *md = NULL;
         rd_kafka_resp_err_t e;
-        long long deadline = mono_ms() + LIST_TIMEOUT_MS;
+        long long deadline = clock_mono_ms() + LIST_TIMEOUT_MS;
         /* Short tries, so that every broker being down ends the wait early. */
         while ((e = rd_kafka_metadata(rk, 1, NULL, &md, 250)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
                 rd_kafka_poll(rk, 0);
-                if (down || mono_ms() > deadline) {
+                if (down || clock_mono_ms() > deadline) {
                         warnx("cannot reach the brokers at %s: %s", brokers, rd_kafka_err2str(e));
                         rd_kafka_destroy(rk);
                         return 3;

@@ -42,7 +42,7 @@ enum {
         "usage: kprod -t topic [-0JPqvZ] [-b brokers] [-D delim] [-F file] [-H name=value]\n"      \
         "             [-K delim] [-k key] [-p partition] [-X prop=value] [-z codec]\n"             \
         "             [--by-key] [--failed file] [--keep-empty] [--key-field name]\n"              \
-        "             [--reports file]\n"                                                         \
+        "             [--reports file]\n"                                                          \
         "       kprod -L [-b brokers] [-F file] [-t topic] [-X prop=value]\n"                      \
         "       kprod -V\n"
 

@@ -1,5 +1,6 @@
 /* producer: librdkafka handle, produce with backpressure, delivery reports. */
 #define _GNU_SOURCE /* pipe2 */
+#include "clock.h"
 #include "producer.h"
 
 #include <err.h>
@@ -417,17 +418,7 @@ int producer_flush(struct producer *p)
 
 void producer_set_time(struct producer *p)
 {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        p->vu[VU_TIMESTAMP].u.i64 = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Milliseconds on the monotonic clock. */
-static long long mono_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        p->vu[VU_TIMESTAMP].u.i64 = clock_wall_ms();
 }
 
 void producer_poll(struct producer *p)
@@ -438,7 +429,7 @@ void producer_poll(struct producer *p)
         rd_kafka_poll(p->rk, 0);
         /* librdkafka says when all brokers are down, not when one is back:
          * ask for metadata (a short wait) to find out. */
-        long long now = mono_ms();
+        long long now = clock_mono_ms();
         if (p->down && now - p->probed_ms >= 1000) {
                 p->probed_ms = now;
                 const struct rd_kafka_metadata *md = NULL;
@@ -467,9 +458,9 @@ void producer_drain(struct producer *p, void (*tick)(void *), void *arg)
 {
         /* librdkafka fails each message after message.timeout.ms; the margin
          * only guards against a report that never comes. */
-        long long deadline = mono_ms() + p->timeout_ms + 10000, purged_at = 0;
+        long long deadline = clock_mono_ms() + p->timeout_ms + 10000, purged_at = 0;
         while (rd_kafka_outq_len(p->rk) > 0) {
-                long long now = mono_ms();
+                long long now = clock_mono_ms();
                 if (!purged_at && (signals_stop_count() >= 2 || p->fatal || now > deadline)) {
                         rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
                         purged_at = now;

@@ -15,6 +15,8 @@
 
 /* Records per entry at most: acks come at least this often. */
 #define RUN_MAX 64
+/* Entries an empty ring keeps of its memory. */
+#define RING_KEEP 4096
 
 static struct ack_entry *at(const struct acks *a, size_t i)
 {
@@ -68,13 +70,18 @@ static void ack_upto(struct conn *c, uint64_t seq)
                 lws_callback_on_writable(c->wsi);
 }
 
-/* Drops the oldest entry. */
+/* Drops the oldest entry; an emptied ring that grew large is given back. */
 static void pop(struct acks *a)
 {
         struct conn *c = at(a, 0)->c;
         a->head = (a->head + 1) & (a->cap - 1);
         a->n--;
         conn_unref(c);
+        if (!a->n && a->cap > RING_KEEP) {
+                free(a->v);
+                a->v = NULL;
+                a->cap = a->head = 0;
+        }
 }
 
 void acks_written(struct server *srv)
@@ -143,7 +150,8 @@ bool acks_pending(const struct server *srv)
 
 size_t acks_bytes(const struct acks *a)
 {
-        return a->cap * sizeof(*a->v);
+        /* The entries in use: the ring is at most twice that, or RING_KEEP. */
+        return a->n * sizeof(*a->v);
 }
 
 void acks_free(struct acks *a)

@@ -70,7 +70,7 @@ int gate_add(struct server *srv, int fd)
         if (!p)
                 return -1;
         p->fd = fd;
-        p->deadline = mono_ms() + 1000 * (int64_t)handshake_secs(srv->conf);
+        p->deadline = clock_mono_ms() + 1000 * (int64_t)handshake_secs(srv->conf);
         struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = p};
         if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
                 free(p);
@@ -103,7 +103,7 @@ static void answer(struct server *srv, struct pending *p, unsigned code, const c
                 return;
         }
         p->answered = true;
-        p->deadline = mono_ms() + LINGER_MS;
+        p->deadline = clock_mono_ms() + LINGER_MS;
         free(p->buf);
         p->buf = NULL;
         p->len = p->cap = 0;
@@ -191,7 +191,7 @@ void gate_service(struct server *srv)
  * until then; their linger is shorter than the head timeout). */
 void gate_expire(struct server *srv)
 {
-        int64_t now = mono_ms();
+        int64_t now = clock_mono_ms();
         lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->gate.conns))
         {
                 struct pending *p = lws_container_of(d, struct pending, link);

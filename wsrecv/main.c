@@ -295,7 +295,7 @@ static int run(struct server *srv)
                                          "output closed");
                         status = EXIT_FAIL;
                         phase = CLOSING;
-                        deadline = mono_ms() + CLOSE_WAIT_MS;
+                        deadline = clock_mono_ms() + CLOSE_WAIT_MS;
                         continue;
                 }
                 if (phase == RUNNING && signals_stop_count() == 1) {
@@ -312,9 +312,9 @@ static int run(struct server *srv)
                 if (phase == SETTLING && (!acks_pending(srv) || srv->rep.eof || !conf->ack_from)) {
                         server_close_all(srv, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
                         phase = CLOSING;
-                        deadline = mono_ms() + CLOSE_WAIT_MS;
+                        deadline = clock_mono_ms() + CLOSE_WAIT_MS;
                 }
-                if (phase == CLOSING && (srv->n.connections == 0 || mono_ms() > deadline))
+                if (phase == CLOSING && (srv->n.connections == 0 || clock_mono_ms() > deadline))
                         return status;
         }
 }

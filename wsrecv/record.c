@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "envelope.h"
 #include "framing.h"
 #include "wsrecv.h"
@@ -42,9 +42,7 @@ size_t record_bound(const struct conf *conf)
 static int put_json(struct server *srv, struct conn *s, const void *data, size_t len,
                     const char *delim)
 {
-        struct timespec now;
         char conn[24], seq[24];
-        clock_gettime(CLOCK_REALTIME, &now); /* vDSO: no syscall */
         int cl = snprintf(conn, sizeof(conn), "%" PRIu64, s->id);
         int sl = snprintf(seq, sizeof(seq), "%" PRIu64, s->seq + 1);
         const struct env_header h[] = {
@@ -57,7 +55,7 @@ static int put_json(struct server *srv, struct conn *s, const void *data, size_t
             .partition = -1,
             .offset = -1,
             .tstype = ENV_TS_CREATE,
-            .ts = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+            .ts = clock_wall_ms(), /* the receive time; a vDSO read, no syscall */
             .broker = -1,
             .headers = h,
             .nheaders = sizeof(h) / sizeof(h[0]),

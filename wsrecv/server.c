@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "wsrecv.h"
@@ -47,13 +46,6 @@ unsigned handshake_secs(const struct conf *conf)
         return conf->idle && conf->idle < 10 ? conf->idle : 10;
 }
 
-int64_t mono_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Runs every TICK_US: idle timeouts, keeping paused peers valid (their
  * pongs wait unread behind our flow control), handshakes that take too
  * long, accepting again after running out of descriptors, and noticing
@@ -62,7 +54,7 @@ static void tick(lws_sorted_usec_list_t *sul)
 {
         struct server *srv = lws_container_of(sul, struct server, tick);
         const struct conf *conf = srv->conf;
-        int64_t now = mono_ms();
+        int64_t now = clock_mono_ms();
         lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
         {
                 struct conn *c = lws_container_of(d, struct conn, link);

@@ -29,7 +29,7 @@ static struct conn *conn_new(struct server *srv, struct lws *wsi)
         c->wsi = wsi;
         c->srv = srv;
         c->id = srv->next_id++;
-        c->last_rx_ms = mono_ms();
+        c->last_rx_ms = clock_mono_ms();
         peer_name(lws_get_socket_fd(wsi), c->peer, sizeof(c->peer));
         if (srv->conf->json && record_meta(c) < 0) {
                 free(c);
@@ -80,7 +80,7 @@ void conn_update_rx(struct conn *c)
                 return;
         c->paused = !want;
         /* The time a client is held back does not count as idle. */
-        c->last_rx_ms = mono_ms();
+        c->last_rx_ms = clock_mono_ms();
         lws_rx_flow_control(c->wsi, want);
 }
 
@@ -166,7 +166,7 @@ static int receive(struct conn *c, const void *in, size_t len)
                 return 0;
         if (!in)
                 in = ""; /* an empty piece */
-        c->last_rx_ms = mono_ms();
+        c->last_rx_ms = clock_mono_ms();
         if (!c->in_msg) {
                 c->msg_binary = lws_frame_is_binary(c->wsi);
                 if (len + lws_remaining_packet_payload(c->wsi) > max)
@@ -284,7 +284,7 @@ int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct s
                 return c ? receive(c, in, len) : -1;
         case LWS_CALLBACK_RECEIVE_PONG:
                 if (c)
-                        c->last_rx_ms = mono_ms();
+                        c->last_rx_ms = clock_mono_ms();
                 return 0;
         case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
                 return c ? peer_close(c, in, len) : 0;

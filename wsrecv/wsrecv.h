@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "sink.h"
 
 enum newline_mode { NEWLINE_REJECT, NEWLINE_SPACE };
@@ -172,7 +173,6 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
 void server_drain(struct server *srv);
 void server_close_all(struct server *srv, int code, const char *reason);
 void server_destroy(struct server *srv);
-int64_t mono_ms(void);
 unsigned handshake_secs(const struct conf *conf);
 struct lws *server_watch_fd(struct server *srv, int fd);
 int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
