@@ -5,7 +5,6 @@
  * Parse and check the options, install the signal handlers, open the
  * consumer, run the loop, write and commit what was read, close. */
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "format.h"
 #include "framing.h"
 #include "kconf.h"
+#include "number.h"
 #include "offsets.h"
 #include "opts.h"
 #include "parts.h"
@@ -69,18 +69,6 @@ static void help(void)
               stdout);
 }
 
-/* Parses a whole number in [min, max]. Returns 0 or -1. */
-static int parse_num(const char *s, long long min, long long max, long long *out)
-{
-        char *end;
-        errno = 0;
-        long long v = strtoll(s, &end, 10);
-        if (errno || end == s || *end != '\0' || v < min || v > max)
-                return -1;
-        *out = v;
-        return 0;
-}
-
 /* Reads a -D or -K delimiter. Returns its length, or exits with usage. */
 static size_t parse_delim(char opt, const char *spec, char *out, size_t cap)
 {
@@ -124,7 +112,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
                         brokers = optarg;
                         break;
                 case 'c':
-                        if (parse_num(optarg, 1, INT64_MAX, &v) < 0)
+                        if (number_parse(optarg, 1, INT64_MAX, &v) < 0)
                                 errx(EXIT_USAGE, "-c %s: expected a count of messages (1 or more)",
                                      optarg);
                         o->max_count = v;
@@ -189,7 +177,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
                                      optarg);
                         break;
                 case 'p':
-                        if (parse_num(optarg, 0, INT32_MAX, &v) < 0)
+                        if (number_parse(optarg, 0, INT32_MAX, &v) < 0)
                                 errx(EXIT_USAGE, "-p %s: expected a partition number", optarg);
                         o->partition = (int32_t)v;
                         break;

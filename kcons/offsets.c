@@ -1,8 +1,9 @@
 /* offsets: parse -o and turn it into librdkafka start offsets. */
 #include "offsets.h"
 
+#include "number.h"
+
 #include <err.h>
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,8 @@
 /* Parses a whole non-negative decimal number. Returns 0 or -1. */
 static int parse_count(const char *s, int64_t *out)
 {
-        if (*s < '0' || *s > '9')
-                return -1;
-        char *end;
-        errno = 0;
-        long long v = strtoll(s, &end, 10);
-        if (errno || *end != '\0' || v < 0)
+        long long v;
+        if (number_parse(s, 0, INT64_MAX, &v) < 0)
                 return -1;
         *out = v;
         return 0;

@@ -23,6 +23,7 @@
 #include "failed.h"
 #include "framing.h"
 #include "kconf.h"
+#include "number.h"
 #include "list.h"
 #include "producer.h"
 #include "progress.h"
@@ -249,10 +250,8 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                 case 'P': /* kcat's producer mode: the only mode here */
                         break;
                 case 'p': {
-                        char *end;
-                        errno = 0;
-                        long n = strtol(optarg, &end, 10);
-                        if (errno || *end || end == optarg || n < -1 || n > INT32_MAX)
+                        long long n;
+                        if (number_parse(optarg, -1, INT32_MAX, &n) < 0)
                                 errx(EXIT_USAGE, "-p %s: not a partition number", optarg);
                         o->partition = (int32_t)n;
                         break;

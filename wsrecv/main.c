@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "number.h"
 #include "signals.h"
 #include "stdfds.h"
 #include "wsrecv.h"
@@ -60,6 +61,15 @@ static void bad(const char *opt, const char *val)
         warnx("invalid %s: %s", opt, val);
         usage(stderr);
         exit(EXIT_USAGE);
+}
+
+/* Parses a whole number from 0 to max into *out; exits on a bad one. */
+static void uint_arg(const char *opt, const char *val, unsigned max, unsigned *out)
+{
+        long long v;
+        if (number_parse(val, 0, max, &v) < 0)
+                bad(opt, val);
+        *out = (unsigned)v;
 }
 
 /* Reports a bad combination of options and exits with the usage status. */
@@ -128,8 +138,7 @@ static void parse_args(int argc, char **argv, struct conf *conf, const char **to
                         conf->addr = optarg;
                         break;
                 case 'p':
-                        if (opt_uint(optarg, 65535, &u) < 0)
-                                bad("port", optarg);
+                        uint_arg("port", optarg, 65535, &u);
                         conf->port = (int)u;
                         break;
                 case OPT_ACK:
@@ -156,20 +165,20 @@ static void parse_args(int argc, char **argv, struct conf *conf, const char **to
                         conf->key = optarg;
                         break;
                 case OPT_IDLE:
-                        if (opt_uint(optarg, 86400 * 365, &conf->idle) < 0)
-                                bad("--idle", optarg);
+                        uint_arg("--idle", optarg, 86400 * 365, &conf->idle);
                         break;
                 case OPT_MAX_BUFFER:
-                        if (opt_size(optarg, &conf->max_buffer) < 0 ||
+                        if (number_size(optarg, &conf->max_buffer) < 0 ||
                             conf->max_buffer < 64 * 1024 || conf->max_buffer > (size_t)1 << 40)
                                 bad("--max-buffer (64K to 1T)", optarg);
                         break;
                 case OPT_MAX_CONNS:
-                        if (opt_uint(optarg, 1000000, &conf->max_conns) < 0 || !conf->max_conns)
+                        uint_arg("--max-conns", optarg, 1000000, &conf->max_conns);
+                        if (!conf->max_conns)
                                 bad("--max-conns", optarg);
                         break;
                 case OPT_MAX_MESSAGE:
-                        if (opt_size(optarg, &conf->max_message) < 0 || !conf->max_message ||
+                        if (number_size(optarg, &conf->max_message) < 0 || !conf->max_message ||
                             conf->max_message > (size_t)1 << 30)
                                 bad("--max-message (1 to 1G)", optarg);
                         break;
@@ -190,8 +199,7 @@ static void parse_args(int argc, char **argv, struct conf *conf, const char **to
                         conf->path = optarg;
                         break;
                 case OPT_PING:
-                        if (opt_uint(optarg, 30000, &conf->ping) < 0)
-                                bad("--ping (0 to 30000)", optarg);
+                        uint_arg("--ping (0 to 30000)", optarg, 30000, &conf->ping);
                         break;
                 case OPT_REUSEPORT:
                         conf->reuseport = true;

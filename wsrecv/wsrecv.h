@@ -245,8 +245,5 @@ bool auth_origin_ok(struct lws *wsi, const struct conf *conf);
 bool auth_token_ok(struct lws *wsi, const struct conf *conf);
 char *auth_read_token(const char *file, char *err, size_t errlen);
 
-/* opts.c */
-int opt_size(const char *s, size_t *out);
-int opt_uint(const char *s, unsigned max, unsigned *out);
 
 #endif

@@ -1,16 +1,30 @@
-/* opts: number parsing for the command line (sizes with K/M/G suffixes). */
+/* number: decimal whole numbers and sizes with K, M, G suffixes. */
+#include "number.h"
+
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
-#include "wsrecv.h"
-
-/* Parses "1048576", "512K", "16M" or "1G" into bytes. Returns 0 or -1. */
-int opt_size(const char *s, size_t *out)
+int number_parse(const char *s, long long min, long long max, long long *out)
 {
+        const char *d = s[0] == '-' && min < 0 ? s + 1 : s;
+        if (*d < '0' || *d > '9')
+                return -1;
         char *end;
         errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || *end != '\0' || v < min || v > max)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+int number_size(const char *s, size_t *out)
+{
         if (*s < '0' || *s > '9')
                 return -1;
+        char *end;
+        errno = 0;
         unsigned long long v = strtoull(s, &end, 10);
         if (errno)
                 return -1;
@@ -38,19 +52,5 @@ int opt_size(const char *s, size_t *out)
         if (v > ((unsigned long long)SIZE_MAX >> shift))
                 return -1;
         *out = (size_t)(v << shift);
-        return 0;
-}
-
-/* Parses a decimal number from 0 to max. Returns 0 or -1. */
-int opt_uint(const char *s, unsigned max, unsigned *out)
-{
-        char *end;
-        errno = 0;
-        if (*s < '0' || *s > '9')
-                return -1;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end || v > max)
-                return -1;
-        *out = (unsigned)v;
         return 0;
 }
