@@ -29,6 +29,12 @@ teardown() {
 	run wsrecv --cert /dev/null
 	assert_equal "$status" 2
 	assert_line --index 0 "wsrecv: --cert and --key go together"
+	run wsrecv --max-buffer 1M
+	assert_equal "$status" 2
+	assert_line --index 0 "wsrecv: --max-buffer 1024K is too small for --max-message 1024K: it needs at least 2177K"
+	run wsrecv --ack-from /dev/null
+	assert_equal "$status" 2
+	assert_line --index 0 "wsrecv: --ack-from needs --ack"
 }
 
 @test "wsrecv -p 0 names the port it picked on stderr, even with -q" {

@@ -14,7 +14,6 @@
  *
  * The budget is never exceeded by more than one read (2 KiB, 12 KiB as -J
  * text), plus what lws itself keeps per connection. */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "wsrecv.h"
@@ -23,22 +22,17 @@
  * the high mark, and for the read of each connection paused mid-read. */
 #define SLACK (64 * 1024)
 
-int flow_init(struct flow *f, const struct conf *conf, char *err, size_t errlen)
+size_t flow_min_budget(const struct conf *conf)
+{
+        /* One ticket, and as much again for the records waiting beside it. */
+        return 2 * record_bound(conf) + 2 * SLACK;
+}
+
+void flow_init(struct flow *f, const struct conf *conf)
 {
         *f = (struct flow){.budget = conf->max_buffer, .ticket = record_bound(conf)};
-        /* One ticket and the records waiting beside it must fit. */
-        size_t need = 2 * f->ticket + 2 * SLACK;
-        if (f->budget < need) {
-                snprintf(err, errlen,
-                         "--max-buffer %zuK is too small for --max-message %zuK%s: it needs at "
-                         "least %zuK; raise --max-buffer or lower --max-message",
-                         f->budget >> 10, conf->max_message >> 10, conf->json ? " with -J" : "",
-                         (need + 1023) >> 10);
-                return -1;
-        }
         f->high = f->budget - f->ticket - SLACK;
         f->low = f->high / 2;
-        return 0;
 }
 
 size_t flow_held(const struct server *srv)

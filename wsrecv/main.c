@@ -237,6 +237,16 @@ static void check_conf(struct conf *conf, const char *token_file)
                 bad_combination("--newline=space has no use with -0 (records may hold newlines)");
         if (conf->ack_from && !conf->ack)
                 bad_combination("--ack-from needs --ack");
+        size_t need = flow_min_budget(conf);
+        if (conf->max_buffer < need) {
+                char why[200];
+                snprintf(why, sizeof(why),
+                         "--max-buffer %zuK is too small for --max-message %zuK%s: it needs at "
+                         "least %zuK",
+                         conf->max_buffer >> 10, conf->max_message >> 10,
+                         conf->json ? " with -J" : "", (need + 1023) >> 10);
+                bad_combination(why);
+        }
         if (conf->www) {
                 struct stat st;
                 if (stat(conf->www, &st) < 0)

@@ -271,8 +271,7 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
         srv->rep.fd = -1;
         srv->next_id = 1;
         srv->acks.next_rec = 1;
-        if (flow_init(&srv->flow, conf, err, errlen) < 0)
-                return -1;
+        flow_init(&srv->flow, conf);
         lws_set_log_level(conf->log >= LOG_VERBOSE ? LLL_ERR : 0, lws_log);
 
         srv->listen_fd = listen_open(conf->addr, conf->port, conf->reuseport, srv->listen_name,

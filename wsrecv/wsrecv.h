@@ -208,7 +208,8 @@ size_t record_bound(const struct conf *conf);
 int record_meta(struct conn *c);
 
 /* flow.c */
-int flow_init(struct flow *f, const struct conf *conf, char *err, size_t errlen);
+size_t flow_min_budget(const struct conf *conf);
+void flow_init(struct flow *f, const struct conf *conf);
 size_t flow_held(const struct server *srv);
 void flow_check(struct server *srv);
 void flow_relieve(struct server *srv);
