@@ -12,6 +12,7 @@ teardown_file() { broker_stop; }
 teardown() {
 	[ -n "${WS_PID:-}" ] && kill -KILL "$WS_PID" 2>/dev/null
 	[ -n "${KP_PID:-}" ] && kill -KILL "$KP_PID" 2>/dev/null
+	[ -n "${FD_PID:-}" ] && kill -KILL -- "-$FD_PID" 2>/dev/null
 	if is_mock; then
 		broker_cmd "up all" || true
 	fi
@@ -243,4 +244,56 @@ healthz() {
 	broker_cmd "up all"
 	run timeout 20 kcat -b "$BROKERS" -C -t "$t" -e -q
 	assert_output "$(seq -f 'kept-1-%.0f' 1 500)"
+}
+
+# Starts pipelines/ws-to-kafka -t $1 -- -p PORT --ack in a process group of
+# its own, with SIGINT handled as in a terminal's job (a background job of a
+# script starts with it ignored); sets PORT, FD_PID (also the group's id).
+start_front_door() {
+	PORT=$(free_port)
+	env --default-signal=INT setsid "$ROOT/pipelines/ws-to-kafka" -t "$1" -b "$BROKERS" -- -p "$PORT" --ack \
+		2>"$BATS_TEST_TMPDIR/front.err" 3>&- &
+	FD_PID=$!
+	wait_port "$PORT"
+}
+
+# Checks that the front door stopped in order: every stage exited 0, the
+# client was acked for all it sent, then closed with 1001, and everything is
+# in the topic.
+check_orderly_stop() {
+	run timeout 60 tail --pid="$FD_PID" -f /dev/null
+	assert_success
+	run wait "$FD_PID"
+	assert_success
+	FD_PID=
+	assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/front.err")" "ws-to-kafka: stopped (wsrecv 0, kprod 0)"
+	wait "$CLIENT"
+	run cat "$BATS_TEST_TMPDIR/client"
+	assert_output $'acked 3000\nclose 1001 server shutting down'
+	assert_equal "$(timeout 30 kcat -b "$BROKERS" -C -t "$1" -e -q | grep -c '^m-1-')" 3000
+}
+
+@test "Ctrl-C to the front door's process group stops it in order: last acks, 1001, everything in Kafka, all exit 0" {
+	local t
+	t=$(new_topic 2)
+	start_front_door "$t"
+	wsclient "ws://127.0.0.1:$PORT/" --count 3000 --size 100 --acks --hold 30 \
+		--sent-file "$BATS_TEST_TMPDIR/sent" >"$BATS_TEST_TMPDIR/client" &
+	CLIENT=$!
+	wait_for_file "$BATS_TEST_TMPDIR/sent" 30
+	# What a terminal's Ctrl-C does: SIGINT to ws-to-kafka, wsrecv and kprod.
+	kill -INT -- "-$FD_PID"
+	check_orderly_stop "$t"
+}
+
+@test "SIGTERM to every process of the front door at once (systemctl stop) stops it in order" {
+	local t
+	t=$(new_topic 2)
+	start_front_door "$t"
+	wsclient "ws://127.0.0.1:$PORT/" --count 3000 --size 100 --acks --hold 30 \
+		--sent-file "$BATS_TEST_TMPDIR/sent" >"$BATS_TEST_TMPDIR/client" &
+	CLIENT=$!
+	wait_for_file "$BATS_TEST_TMPDIR/sent" 30
+	kill -TERM "$FD_PID" $(pgrep -P "$FD_PID" -x wsrecv) $(pgrep -P "$FD_PID" -x kprod)
+	check_orderly_stop "$t"
 }

@@ -136,9 +136,10 @@ props_file() {
 
 @test "every pipeline fails within seconds with a clear message on a wrong broker address" {
 	local s start
-	for s in kafka-copy kafka-route kafka-to-file; do
+	for s in kafka-copy kafka-route kafka-to-file ws-to-kafka; do
 		start=$SECONDS
 		case $s in
+		ws-to-kafka) run --separate-stderr timeout 30 "$ROOT/pipelines/ws-to-kafka" -b 127.0.0.1:1 -t a -- -p 0 --ack ;;
 		kafka-copy) run --separate-stderr timeout 30 "$ROOT/pipelines/kafka-copy" -b 127.0.0.1:1 -s a -d b ;;
 		kafka-route) run --separate-stderr timeout 30 "$ROOT/pipelines/kafka-route" -b 127.0.0.1:1 -f t -r x=y -d z <<<'{"t":"x"}' ;;
 		kafka-to-file) run --separate-stderr timeout 30 "$ROOT/pipelines/kafka-to-file" -b 127.0.0.1:1 -g g -t a -o "$BATS_TEST_TMPDIR/o" ;;
