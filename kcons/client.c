@@ -119,7 +119,7 @@ static int read_metadata(struct run *r, const struct rd_kafka_metadata **mdp)
                         break;
                 }
                 if (signals_stop_count() > 0) {
-                        status = EXIT_RUNTIME;
+                        status = EXIT_FAIL;
                         break;
                 }
         }
@@ -150,16 +150,16 @@ static int check_topics(struct run *r, const struct rd_kafka_metadata *md,
                 rd_kafka_resp_err_t e = t ? t->err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
                 if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
                         warnx("%s: no such topic", name);
-                        return EXIT_RUNTIME;
+                        return EXIT_FAIL;
                 }
                 if (e) {
                         warnx("%s: %s", name, rd_kafka_err2str(e));
-                        return EXIT_RUNTIME;
+                        return EXIT_FAIL;
                 }
                 if (o->partition >= t->partition_cnt) {
                         warnx("%s: no partition %d (the topic has %d)", name, (int)o->partition,
                               t->partition_cnt);
-                        return EXIT_RUNTIME;
+                        return EXIT_FAIL;
                 }
                 if (!list)
                         continue;
@@ -182,7 +182,7 @@ static int assign_direct(struct run *r, rd_kafka_topic_partition_list_t *list)
         int64_t *ends = calloc(2 * (size_t)list->cnt + 1, sizeof(*ends));
         if (!ends) {
                 warnx("out of memory");
-                return EXIT_RUNTIME;
+                return EXIT_FAIL;
         }
         int64_t *lo = ends, *hi = ends + list->cnt;
         rd_kafka_resp_err_t e = offsets_ends(r->rk, list, lo, hi, CONNECT_TIMEOUT_MS);
@@ -193,7 +193,7 @@ static int assign_direct(struct run *r, rd_kafka_topic_partition_list_t *list)
         if (e) {
                 warnx("cannot read the partitions' offsets: %s", rd_kafka_err2str(e));
                 free(ends);
-                return EXIT_RUNTIME;
+                return EXIT_FAIL;
         }
         for (int i = 0; r->o->until_now && i < list->cnt; i++) {
                 struct part *p =
@@ -201,7 +201,7 @@ static int assign_direct(struct run *r, rd_kafka_topic_partition_list_t *list)
                 if (!p) {
                         free(ends);
                         warnx("out of memory");
-                        return EXIT_RUNTIME;
+                        return EXIT_FAIL;
                 }
                 p->stop_offset = hi[i];
                 p->done = hi[i] <= list->elems[i].offset;
@@ -212,7 +212,7 @@ static int assign_direct(struct run *r, rd_kafka_topic_partition_list_t *list)
                 struct part *p = parts_get(&r->parts, tp->topic, tp->partition);
                 if (!p) {
                         warnx("out of memory");
-                        return EXIT_RUNTIME;
+                        return EXIT_FAIL;
                 }
                 /* The handle is ours until client_close stops and destroys it. */
                 p->rkt = rd_kafka_topic_new(r->rk, tp->topic, NULL);
@@ -220,7 +220,7 @@ static int assign_direct(struct run *r, rd_kafka_topic_partition_list_t *list)
                     rd_kafka_consume_start_queue(p->rkt, tp->partition, tp->offset, r->q) < 0) {
                         warnx("%s [%d]: %s", tp->topic, (int)tp->partition,
                               rd_kafka_err2str(rd_kafka_last_error()));
-                        return EXIT_RUNTIME;
+                        return EXIT_FAIL;
                 }
                 p->assigned = true;
         }
@@ -238,7 +238,7 @@ static int subscribe(struct run *r)
         rd_kafka_topic_partition_list_destroy(list);
         if (e) {
                 warnx("subscribe: %s", rd_kafka_err2str(e));
-                return EXIT_RUNTIME;
+                return EXIT_FAIL;
         }
         return EXIT_OK;
 }
@@ -303,11 +303,11 @@ int client_list(struct run *r)
         if (kmeta_format(md, rd_kafka_controllerid(r->rk, 1000), r->o->topics, r->o->ntopics,
                          &r->out.ob, why, sizeof(why)) < 0) {
                 warnx("%s", why);
-                status = EXIT_RUNTIME;
+                status = EXIT_FAIL;
         } else if (sink_drain(&r->out, NULL, NULL) < 0 && r->out.error) {
                 errno = r->out.error; /* EPIPE (the reader is done) is not an error */
                 warn("stdout");
-                status = EXIT_RUNTIME;
+                status = EXIT_FAIL;
         }
         rd_kafka_metadata_destroy(md);
         return status;

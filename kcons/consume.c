@@ -87,7 +87,7 @@ static int flush_and_store(struct run *r)
                 if (r->out.error) {
                         errno = r->out.error;
                         warn("stdout");
-                        r->status = EXIT_RUNTIME;
+                        r->status = EXIT_FAIL;
                 }
                 r->out_closed = true; /* EPIPE: the reader is done, a normal end */
                 sink_discard(&r->out);
@@ -143,7 +143,7 @@ static void on_error(struct run *r, const rd_kafka_message_t *m)
                         warnx("topic %s: %s", topic, rd_kafka_message_errstr(m));
                 else
                         warnx("%s", rd_kafka_message_errstr(m));
-                r->status = EXIT_RUNTIME;
+                r->status = EXIT_FAIL;
                 return;
         default:
                 /* Transient (a broker went away, a timeout): librdkafka
@@ -183,7 +183,7 @@ static void on_message(struct run *r, const rd_kafka_message_t *m)
         struct part *p = parts_of(&r->parts, m);
         if (!p) {
                 warnx("out of memory");
-                r->status = EXIT_RUNTIME;
+                r->status = EXIT_FAIL;
                 return;
         }
         p->eof = false;
@@ -194,10 +194,12 @@ static void on_message(struct run *r, const rd_kafka_message_t *m)
                 finish_part(r, p);
                 return;
         }
+        size_t before = outbuf_pending(&r->out.ob);
         if (format_message(&r->fmt, &r->out.ob, m) < 0 ||
             mark(r, (size_t)(p - r->parts.v), m->offset + 1) < 0) {
+                outbuf_cut(&r->out.ob, before); /* never a torn record */
                 warnx("out of memory");
-                r->status = EXIT_RUNTIME;
+                r->status = EXIT_FAIL;
                 return;
         }
         if (format_is_ambiguous(&r->fmt, m) && r->ambiguous++ == 0 && o->verbosity >= 1)
@@ -231,7 +233,7 @@ static void commit_stored(struct run *r)
         }
         if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
                 warnx("commit: %s", rd_kafka_err2str(e));
-                r->status = EXIT_RUNTIME;
+                r->status = EXIT_FAIL;
         }
         rd_kafka_queue_destroy(cq);
 }
@@ -265,7 +267,7 @@ void consume_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         }
                 }
                 if (r->o->until_now && consume_read_ends(r, parts) < 0)
-                        r->status = EXIT_RUNTIME;
+                        r->status = EXIT_FAIL;
                 /* -o N, -N and s@ override the committed offsets. */
                 enum start_kind k = r->o->start.kind;
                 if (r->o->start.given &&
@@ -275,7 +277,7 @@ void consume_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                 e = clamp_starts(r, parts);
                         if (e) {
                                 warnx("-o: %s", rd_kafka_err2str(e));
-                                r->status = EXIT_RUNTIME;
+                                r->status = EXIT_FAIL;
                         }
                 }
                 if (coop) {
@@ -337,7 +339,7 @@ int consume_run(struct run *r)
         rd_kafka_message_t **msgs = malloc(BATCH * sizeof(*msgs));
         if (!msgs) {
                 warnx("out of memory");
-                return EXIT_RUNTIME;
+                return EXIT_FAIL;
         }
         rd_kafka_queue_t *q = r->q;
         while (r->status == EXIT_OK && !r->out_closed && signals_stop_count() == 0) {
@@ -357,7 +359,7 @@ int consume_run(struct run *r)
                 }
                 if (n < 0) {
                         warnx("consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
-                        r->status = EXIT_RUNTIME;
+                        r->status = EXIT_FAIL;
                         break;
                 }
                 for (ssize_t i = 0; i < n; i++) {

@@ -7,18 +7,11 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "exits.h"
 #include "format.h"
 #include "opts.h"
 #include "parts.h"
 #include "sink.h"
-
-/* Exit statuses, as the man page lists them. */
-enum {
-        EXIT_OK = 0,
-        EXIT_RUNTIME = 1,     /* an error from the cluster, or writing stdout */
-        EXIT_USAGE = 2,       /* bad options or configuration */
-        EXIT_UNREACHABLE = 3, /* no broker could be reached */
-};
 
 /* A message in the output buffer: where its bytes end, and the offset to
  * store for its partition once they are written. */

@@ -1,5 +1,4 @@
 /* format: message -> bytes, for every output mode. */
-#define _GNU_SOURCE /* memmem */
 #include "format.h"
 
 #include <inttypes.h>
@@ -9,6 +8,7 @@
 
 #include "envelope.h"
 #include "framing.h"
+#include "memfind.h"
 
 /* Appends the decimal form of v. */
 static int put_int(struct outbuf *ob, int64_t v)
@@ -248,11 +248,7 @@ int format_message(struct formatter *f, struct outbuf *ob, const rd_kafka_messag
 /* True when the n bytes at p contain the d delimiter bytes. */
 static bool contains(const void *p, size_t n, const char *d, size_t dlen)
 {
-        if (!p || n < dlen)
-                return false;
-        if (dlen == 1)
-                return memchr(p, d[0], n) != NULL;
-        return memmem(p, n, d, dlen) != NULL;
+        return p && memfind(p, n, d, dlen) != NULL;
 }
 
 bool format_is_ambiguous(const struct formatter *f, const rd_kafka_message_t *m)

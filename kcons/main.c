@@ -69,16 +69,6 @@ static void help(void)
               stdout);
 }
 
-/* Reads a -D or -K delimiter. Returns its length, or exits with usage. */
-static size_t parse_delim(char opt, const char *spec, char *out, size_t cap)
-{
-        long n = delim_parse(spec, out, cap);
-        if (n < 0)
-                errx(EXIT_USAGE, "-%c %s: bad delimiter (escapes: \\n \\r \\t \\0 \\\\ \\xHH)", opt,
-                     spec);
-        return (size_t)n;
-}
-
 /* Fills o from the command line; exits with status 2 on a usage error. */
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -95,7 +85,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         o->topics = calloc((size_t)argc, sizeof(*o->topics));
         o->confs = calloc((size_t)argc, sizeof(*o->confs));
         if (!o->topics || !o->confs)
-                err(EXIT_RUNTIME, "calloc");
+                err(EXIT_FAIL, "calloc");
         const char *brokers = NULL;
         bool delim_given = false;
         long long v;
@@ -120,7 +110,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
                 case 'C': /* kcat's consumer mode: the only mode here */
                         break;
                 case 'D':
-                        o->delimlen = parse_delim('D', optarg, o->delim, sizeof(o->delim));
+                        o->delimlen = delim_arg('D', optarg, o->delim, sizeof(o->delim));
                         delim_given = true;
                         break;
                 case 'd':
@@ -165,7 +155,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
                         o->mode = OUT_JSON;
                         break;
                 case 'K':
-                        o->keydelimlen = parse_delim('K', optarg, o->keydelim, sizeof(o->keydelim));
+                        o->keydelimlen = delim_arg('K', optarg, o->keydelim, sizeof(o->keydelim));
                         break;
                 case 'N':
                         o->until_now = true;
@@ -248,7 +238,7 @@ int main(int argc, char **argv)
         /* Before anything opens a descriptor that could take 0-2's place. */
         int closed = stdfds_guard();
         if (closed < 0)
-                err(EXIT_RUNTIME, "/dev/null");
+                err(EXIT_FAIL, "/dev/null");
         if (closed & 2)
                 errx(EXIT_USAGE, "stdout is closed: nowhere to write");
         struct opts o;
@@ -259,9 +249,9 @@ int main(int argc, char **argv)
         if (format_init(&r.fmt, &o, why, sizeof(why)) < 0)
                 errx(EXIT_USAGE, "%s", why);
         if (signals_install() < 0)
-                err(EXIT_RUNTIME, "sigaction");
+                err(EXIT_FAIL, "sigaction");
         if (sink_open(&r.out, STDOUT_FILENO, 1u << 21) < 0)
-                err(EXIT_RUNTIME, "stdout");
+                err(EXIT_FAIL, "stdout");
         parts_init(&r.parts);
 
         double t0 = (double)clock_mono_ms() / 1000;

@@ -20,6 +20,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "counts.h"
+#include "exits.h"
 #include "failed.h"
 #include "framing.h"
 #include "kconf.h"
@@ -32,12 +33,6 @@
 #include "signals.h"
 #include "stdfds.h"
 #include "version.h"
-
-enum {
-        EXIT_UNDELIVERED = 1, /* some records were not delivered */
-        EXIT_USAGE = 2,       /* bad usage or configuration */
-        EXIT_UNREACHABLE = 3, /* no broker could be reached at all */
-};
 
 #define SYNOPSIS                                                                                   \
         "usage: kprod -t topic [-0JPqvZ] [-b brokers] [-D delim] [-F file] [-H name=value]\n"      \
@@ -128,21 +123,13 @@ static void help(void)
               "  --failed file   write every record not delivered to file, as read\n"
               "  --keep-empty    produce empty records instead of skipping them\n"
               "  --key-field name  the key is member name of each record's JSON object\n"
+              "  --reports file  write delivery reports by record number to file (a FIFO);\n"
+              "                  implies --keep-empty\n"
               "  -h, --help      the synopsis; --help also this list\n"
               "\n"
               "Exit status: 0 all delivered, 1 some not, 2 usage, 3 no broker reachable.\n"
               "The manual: man kprod (man/kprod.1 in the source).\n",
               stdout);
-}
-
-/* Parses a delimiter argument; exits with a message when it is malformed. */
-static size_t parse_delim(int opt, const char *spec, char *out, size_t cap)
-{
-        long n = delim_parse(spec, out, cap);
-        if (n < 0)
-                errx(EXIT_USAGE, "-%c %s: bad delimiter (use text or \\n \\r \\t \\0 \\\\ \\xHH)",
-                     opt, spec);
-        return (size_t)n;
 }
 
 /* Exits with a usage error on options that cannot go together. */
@@ -203,7 +190,7 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
         o->partition = RD_KAFKA_PARTITION_UA;
         o->headers = calloc((size_t)argc, sizeof(*o->headers));
         if (!o->headers)
-                err(EXIT_USAGE, "calloc");
+                err(EXIT_FAIL, "calloc");
 
         opterr = 0; /* our own messages, prefixed like every other */
         while ((opt = getopt_long(argc, argv, ":0b:D:F:hH:JK:k:LPp:qt:VvX:z:Z", longopts, NULL)) !=
@@ -218,7 +205,7 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                         o->brokers = optarg;
                         break;
                 case 'D':
-                        o->dlen = parse_delim(opt, optarg, o->delim, sizeof(o->delim));
+                        o->dlen = delim_arg(opt, optarg, o->delim, sizeof(o->delim));
                         o->default_delim = false;
                         break;
                 case 'F':
@@ -239,7 +226,7 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                         o->json = true;
                         break;
                 case 'K':
-                        o->kdlen = parse_delim(opt, optarg, o->kdelim, sizeof(o->kdelim));
+                        o->kdlen = delim_arg(opt, optarg, o->kdelim, sizeof(o->kdelim));
                         break;
                 case 'k':
                         o->key = optarg;
@@ -335,6 +322,10 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                 exit(EXIT_USAGE);
         }
         check_combinations(o);
+        /* Each record a --reports reader wrote is a message it will
+         * acknowledge as stored: an empty one is stored, not skipped. */
+        if (o->reports_path && !o->json)
+                o->keep_empty = true;
         /* -b wins; else a bootstrap.servers from -X/-F; else the environment. */
         char cur[16];
         size_t n = sizeof(cur);
@@ -496,6 +487,11 @@ static bool produce_input(struct run *x)
                         }
                         if (n > 0)
                                 x->c.bytes += (uint64_t)n;
+                        /* Input that ends without a delimiter ends with a
+                         * record, unless its writer reports on records
+                         * (wsrecv ends every one) or was told to stop:
+                         * then it died or quit inside the record. */
+                        x->r.tail_is_record = !x->o->reports_path && signals_stop_count() == 0;
                         producer_set_time(&x->p);
                         if (send_ready(x) < 0)
                                 break;
@@ -505,6 +501,8 @@ static bool produce_input(struct run *x)
         }
         if (!x->r.eof)
                 fail_rest(x, x->p.fatal ? "fatal producer error" : "stopped by a second signal");
+        else if (!x->r.tail_is_record)
+                fail_rest(x, "its writer stopped before its delimiter");
         return true;
 }
 
@@ -515,7 +513,7 @@ int main(int argc, char **argv)
         /* Before anything opens a descriptor that could take 0-2's place. */
         int closed = stdfds_guard();
         if (closed < 0)
-                err(EXIT_USAGE, "/dev/null");
+                err(EXIT_FAIL, "/dev/null");
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         if (producer_defaults(conf, errstr, sizeof(errstr)) < 0)
                 errx(EXIT_USAGE, "%s", errstr);
@@ -529,13 +527,14 @@ int main(int argc, char **argv)
         check_conf(conf, &o);
 
         if (signals_install() < 0)
-                err(EXIT_USAGE, "sigaction");
+                err(EXIT_FAIL, "sigaction");
 
         struct run x = {.o = &o, .stdin_tty = isatty(STDIN_FILENO)};
         if (failed_open(&x.f, o.failed_path, o.delim, o.dlen, o.kdlen ? o.kdelim : NULL, o.kdlen) <
             0)
                 err(EXIT_USAGE, "%s", o.failed_path);
-        if (reports_open(&x.rep, o.reports_path, stop_waiting, errstr, sizeof(errstr)) < 0)
+        if (reports_open(&x.rep, o.reports_path, o.delim, o.dlen, stop_waiting, errstr,
+                         sizeof(errstr)) < 0)
                 errx(EXIT_USAGE, "%s", errstr);
         x.f.rep = &x.rep;
         struct producer_opts po = {
@@ -563,12 +562,12 @@ int main(int argc, char **argv)
         /* -J: a CR is JSON whitespace, kept so that --failed gets the line as read. */
         if (reader_init(&x.r, STDIN_FILENO, o.delim, o.dlen, o.default_delim && !o.json,
                         (size_t)x.p.max_bytes) < 0)
-                err(EXIT_UNDELIVERED, "reader");
+                err(EXIT_FAIL, "reader");
         progress_init(&x.pg, o.verbose);
 
         int status = 0;
         if (!produce_input(&x))
-                status = EXIT_UNDELIVERED;
+                status = EXIT_FAIL;
         producer_drain(&x.p, tick, &x);
 
         long inflight = producer_inflight(&x.p);
@@ -579,14 +578,14 @@ int main(int argc, char **argv)
                 warnx("%ld records still in flight when giving up: delivery unknown", inflight);
         if (failed_close(&x.f) < 0) {
                 warn("%s", o.failed_path);
-                status = EXIT_UNDELIVERED;
+                status = EXIT_FAIL;
         } else if (failed > 0 && o.failed_path) {
                 warnx("%" PRIu64 " records not delivered, written to %s", failed, o.failed_path);
         }
         if (o.verbose)
                 progress_summary(&x.pg, &x.c, inflight);
         if (failed > 0 || inflight > 0 || x.c.unfinished > 0)
-                status = EXIT_UNDELIVERED;
+                status = EXIT_FAIL;
         if (x.c.dr_failed > 0 && !reached) {
                 warnx("could not reach any broker of %s", x.p.brokers);
                 status = EXIT_UNREACHABLE;

@@ -4,13 +4,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "counts.h"
 
 struct progress {
         bool on;
-        struct timespec start, last;
+        int64_t start, last; /* clock_mono_ms() */
         uint64_t last_read;
 };
 

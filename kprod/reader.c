@@ -19,6 +19,7 @@ int reader_init(struct reader *r, int fd, const char *delim, size_t dlen, bool s
         r->delim = delim;
         r->dlen = dlen;
         r->strip_cr = strip_cr;
+        r->tail_is_record = true;
         r->cap = READ_BUF;
         if (maxrec + dlen + READ_MIN > r->cap)
                 r->cap = maxrec + dlen + READ_MIN;
@@ -57,7 +58,7 @@ long reader_fill(struct reader *r)
 enum rec_kind reader_next(struct reader *r, const char **rec, size_t *len)
 {
         size_t avail = r->end - r->head;
-        if (avail == 0 && r->eof && r->skipping) {
+        if (avail == 0 && r->eof && r->skipping && r->tail_is_record) {
                 r->skipping = false;
                 *rec = r->buf + r->head;
                 *len = 0;
@@ -72,7 +73,7 @@ enum rec_kind reader_next(struct reader *r, const char **rec, size_t *len)
                 n = (size_t)(d - base);
                 r->head += n + r->dlen;
                 r->scan = r->head;
-        } else if (r->eof) {
+        } else if (r->eof && r->tail_is_record) {
                 n = avail;
                 r->head = r->scan = r->end;
         } else {

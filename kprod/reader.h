@@ -30,10 +30,14 @@ struct reader {
         bool strip_cr; /* drop the CR of a CRLF line ending */
         bool skipping; /* inside a record too long for the buffer */
         bool eof;
+        /* At end of input, the bytes after the last delimiter are the final
+         * record (as kcat and cat see it); when false, they are a record
+         * its writer did not finish, left for reader_rest(). */
+        bool tail_is_record;
 };
 
-/* Prepares r to read fd. Records of up to maxrec bytes are always handed
- * out whole. Returns 0 or -1 (errno set). */
+/* Prepares r to read fd, with tail_is_record set. Records of up to maxrec
+ * bytes are always handed out whole. Returns 0 or -1 (errno set). */
 int reader_init(struct reader *r, int fd, const char *delim, size_t dlen, bool strip_cr,
                 size_t maxrec);
 void reader_free(struct reader *r);
@@ -41,7 +45,7 @@ void reader_free(struct reader *r);
  * input (r->eof is then set), or -1 with errno set (EINTR, EAGAIN...). */
 long reader_fill(struct reader *r);
 /* The next record or piece in the buffer; at end of input, the bytes after
- * the last delimiter are the final record. */
+ * the last delimiter are the final record if tail_is_record. */
 enum rec_kind reader_next(struct reader *r, const char **rec, size_t *len);
 /* Takes the bytes after the last delimiter (an incomplete record) out of
  * the buffer. */

@@ -3,22 +3,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "reportline.h"
+
 /* How long the end waits for a slow reader of the last reports. */
 #define CLOSE_WAIT_MS 5000
 
-int reports_open(struct reports *r, const char *path, bool (*stop_wait)(void), char *err,
-                 size_t errlen)
+int reports_open(struct reports *r, const char *path, const char *delim, size_t dlen,
+                 bool (*stop_wait)(void), char *err, size_t errlen)
 {
         memset(r, 0, sizeof(*r));
-        r->ob.fd = -1;
+        r->out.ob.fd = -1;
         r->low = 1;
         if (!path)
                 return 0;
@@ -41,8 +42,11 @@ int reports_open(struct reports *r, const char *path, bool (*stop_wait)(void), c
         }
         r->cap = 1 << 16;
         r->bits = calloc(r->cap / 8, 1);
-        if (!r->bits || outbuf_init(&r->ob, fd, 4096) < 0) {
-                snprintf(err, errlen, "--reports: out of memory");
+        if (!r->bits || sink_open(&r->out, fd, 4096) < 0 ||
+            report_put_records(&r->out.ob, delim, dlen) < 0) {
+                snprintf(err, errlen, "--reports %s: %s", path, strerror(errno ? errno : ENOMEM));
+                free(r->bits);
+                outbuf_free(&r->out.ob);
                 close(fd);
                 return -1;
         }
@@ -88,10 +92,11 @@ void reports_settle(struct reports *r, uint64_t rec)
         }
 }
 
-/* Appends a line, dropping the reports when memory runs out. */
-static void line(struct reports *r, const char *s, size_t n)
+/* A line could not be added (memory ran out): the reports stop rather
+ * than lie by leaving one out. */
+static void check(struct reports *r, int rc)
 {
-        if (outbuf_put(&r->ob, s, n) < 0)
+        if (rc < 0)
                 r->gone = true;
 }
 
@@ -99,15 +104,9 @@ void reports_fail(struct reports *r, uint64_t rec, const char *why)
 {
         if (!r->path || r->gone)
                 return;
-        char buf[300];
-        int n = snprintf(buf, sizeof(buf), "failed %" PRIu64 " %s\n", rec, why);
-        if (n >= (int)sizeof(buf)) {
-                n = (int)sizeof(buf) - 1;
-                buf[n - 1] = '\n';
-        }
         /* Written before the watermark passes it: the reader learns of the
          * failure before it would acknowledge anything after it. */
-        line(r, buf, (size_t)n);
+        check(r, report_put_failed(&r->out.ob, rec, why));
         reports_settle(r, rec);
 }
 
@@ -116,13 +115,7 @@ void reports_brokers(struct reports *r, bool down, const char *why)
         if (!r->path || r->gone || down == r->down)
                 return;
         r->down = down;
-        char buf[300];
-        int n = down ? snprintf(buf, sizeof(buf), "down %s\n", why) : snprintf(buf, 4, "up\n");
-        if (n >= (int)sizeof(buf)) {
-                n = (int)sizeof(buf) - 1;
-                buf[n - 1] = '\n';
-        }
-        line(r, buf, (size_t)n);
+        check(r, down ? report_put_down(&r->out.ob, why) : report_put_up(&r->out.ob));
 }
 
 void reports_flush(struct reports *r)
@@ -130,16 +123,20 @@ void reports_flush(struct reports *r)
         if (!r->path || r->gone)
                 return;
         if (r->low - 1 > r->told) {
-                char buf[40];
-                int n = snprintf(buf, sizeof(buf), "settled %" PRIu64 "\n", r->low - 1);
-                line(r, buf, (size_t)n);
+                check(r, report_put_settled(&r->out.ob, r->low - 1));
                 r->told = r->low - 1;
         }
-        if (outbuf_pending(&r->ob) && outbuf_write_some(&r->ob) < 0) {
-                /* EPIPE: the reader went away; kprod's job goes on. */
+        if (sink_write(&r->out) < 0) {
+                /* The reader went away: kprod's job goes on. */
                 r->gone = true;
-                outbuf_discard(&r->ob);
+                sink_discard(&r->out);
         }
+}
+
+/* sink_drain's give_up: the end waits this long at most. */
+static bool past(void *deadline)
+{
+        return clock_mono_ms() > *(int64_t *)deadline;
 }
 
 void reports_close(struct reports *r)
@@ -147,14 +144,12 @@ void reports_close(struct reports *r)
         if (!r->path)
                 return;
         reports_flush(r);
-        for (int waited = 0; !r->gone && outbuf_pending(&r->ob) && waited < CLOSE_WAIT_MS;
-             waited += 100) {
-                struct pollfd p = {.fd = r->ob.fd, .events = POLLOUT};
-                poll(&p, 1, 100);
-                reports_flush(r);
-        }
-        close(r->ob.fd);
-        outbuf_free(&r->ob);
+        int64_t deadline = clock_mono_ms() + CLOSE_WAIT_MS;
+        if (!r->gone)
+                sink_drain(&r->out, past, &deadline);
+        int fd = r->out.ob.fd;
+        sink_close(&r->out);
+        close(fd);
         free(r->bits);
         r->bits = NULL;
         r->path = NULL;

@@ -4,17 +4,12 @@
  *
  * Records are numbered from 1 in the order read, empty ones included, as
  * everywhere in kprod. Each record is settled exactly once: delivered,
- * skipped (empty), or not delivered. The file gets one line per event:
- *
- *   settled N       records 1..N are all settled (those not delivered were
- *                   reported before, with "failed")
- *   failed N WHY    record N was not delivered (it is in --failed)
- *   down WHY        no broker can be reached
- *   up              a broker can be reached again
- *
- * "settled" lines are coalesced: one per turn of the main loop at most.
- * The file (a FIFO, usually) is written without blocking; if its reader
- * goes away, reports stop and kprod goes on. */
+ * skipped (an empty line with -J), or not delivered. The file gets the
+ * lines of lib/reportline.h: first the delimiter kprod splits records at,
+ * then one line per event; "settled" lines are coalesced, one per turn of
+ * the main loop at most. The file (a FIFO, usually) is written without
+ * blocking, through a sink; if its reader goes away, reports stop and
+ * kprod goes on. */
 #ifndef KPROD_REPORTS_H
 #define KPROD_REPORTS_H
 
@@ -22,11 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "outbuf.h"
+#include "sink.h"
 
 struct reports {
         const char *path; /* NULL: no reports */
-        struct outbuf ob; /* lines not yet written */
+        struct sink out;  /* lines not yet written */
         uint64_t low;     /* the first record not yet settled */
         uint64_t told;    /* the N of the last "settled N" */
         uint8_t *bits;    /* settled flags of records from low on (a ring) */
@@ -36,11 +31,12 @@ struct reports {
 };
 
 /* Opens path for writing without blocking, waiting up to ten seconds for a
- * FIFO's reader (stop_wait() true gives up sooner). Nothing to do when path
- * is NULL. Returns 0 or -1 with a message in err. */
-int reports_open(struct reports *r, const char *path, bool (*stop_wait)(void), char *err,
-                 size_t errlen);
-/* Record rec is delivered or skipped. */
+ * FIFO's reader (stop_wait() true gives up sooner), and names the record
+ * delimiter. Nothing to do when path is NULL. Returns 0 or -1 with a
+ * message in err. */
+int reports_open(struct reports *r, const char *path, const char *delim, size_t dlen,
+                 bool (*stop_wait)(void), char *err, size_t errlen);
+/* Record rec is delivered, or skipped (an empty line with -J). */
 void reports_settle(struct reports *r, uint64_t rec);
 /* Record rec was not delivered, for why; it is settled too. */
 void reports_fail(struct reports *r, uint64_t rec, const char *why);

@@ -1,8 +1,11 @@
 /* framing: UTF-8 checks, JSON strings, base64 and delimiters. */
 #include "framing.h"
 
+#include <err.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "exits.h"
 
 bool utf8_valid(const void *s, size_t n)
 {
@@ -225,8 +228,7 @@ int record_put(struct outbuf *ob, const void *s, size_t n, const char *delim, si
         return 0;
 }
 
-/* Value of one hex digit, or -1. */
-static int hexval(char c)
+int hex_digit(char c)
 {
         if (c >= '0' && c <= '9')
                 return c - '0';
@@ -256,7 +258,7 @@ int unescape(const char *p, char *c)
                 *c = '\\';
                 return 1;
         case 'x': {
-                int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+                int hi = hex_digit(p[1]), lo = hi < 0 ? -1 : hex_digit(p[2]);
                 if (hi < 0 || lo < 0)
                         return -1;
                 *c = (char)(hi << 4 | lo);
@@ -315,7 +317,7 @@ static long hex4(const char *p)
 {
         long v = 0;
         for (int i = 0; i < 4; i++) {
-                int d = hexval(p[i]);
+                int d = hex_digit(p[i]);
                 if (d < 0)
                         return -1;
                 v = v << 4 | d;
@@ -449,4 +451,15 @@ long json_get_string(const char *s, size_t n, char *out, const char **val, size_
         *val = copied ? out : s + 1;
         *vlen = olen;
         return (long)(i + 1);
+}
+
+size_t delim_arg(int opt, const char *spec, char *out, size_t outcap)
+{
+        long n = delim_parse(spec, out, outcap);
+        if (n < 0)
+                errx(EXIT_USAGE,
+                     "-%c %s: bad delimiter (text, with the escapes \\n \\r \\t \\0 "
+                     "\\\\ \\xHH)",
+                     opt, spec);
+        return (size_t)n;
 }

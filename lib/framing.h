@@ -39,6 +39,8 @@ long base64_decode(const char *s, size_t n, unsigned char *out);
  * (then *val points at the offending byte). */
 long json_get_string(const char *s, size_t n, char *out, const char **val, size_t *vlen);
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(char c);
 /* Reads the C escape that follows a backslash at p (n r t 0 \\ xHH) into
  * *c. Returns the number of characters it took, or -1 for an unknown one. */
 int unescape(const char *p, char *c);
@@ -46,5 +48,8 @@ int unescape(const char *p, char *c);
  * \\ and \xHH are understood. Writes at most outcap bytes to out and
  * returns the length, or -1 when the spec is empty, too long or malformed. */
 long delim_parse(const char *spec, char *out, size_t outcap);
+/* delim_parse() for the command-line option -opt: exits with the usage
+ * status, naming the option, when the spec is bad. */
+size_t delim_arg(int opt, const char *spec, char *out, size_t outcap);
 
 #endif

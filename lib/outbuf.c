@@ -63,6 +63,13 @@ char *outbuf_reserve(struct outbuf *ob, size_t n)
         return ob->data + ob->len;
 }
 
+void outbuf_cut(struct outbuf *ob, size_t len)
+{
+        if (len < ob->len)
+                ob->len = len;
+        ob->oom = 0; /* a failed realloc left the old buffer as it was */
+}
+
 int outbuf_put(struct outbuf *ob, const void *p, size_t n)
 {
         char *dst = outbuf_reserve(ob, n);

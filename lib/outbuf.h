@@ -29,6 +29,10 @@ char *outbuf_reserve(struct outbuf *ob, size_t n);
 int outbuf_put(struct outbuf *ob, const void *p, size_t n);
 /* Appends one byte. */
 int outbuf_putc(struct outbuf *ob, char c);
+/* Drops what was appended after the first len pending bytes (a record cut
+ * short when memory ran out) and makes the buffer usable again: the
+ * records before it stay whole, and no torn one is ever written. */
+void outbuf_cut(struct outbuf *ob, size_t len);
 /* Drops every byte not yet written (the reader went away). */
 void outbuf_discard(struct outbuf *ob);
 /* Gives the memory of the bytes already written back to the system (the

@@ -69,15 +69,17 @@ healthz() {
 		<"$d/in" 2>"$d/err" 3>&- &
 	KP_PID=$!
 	exec 4>"$d/in"
-	# 1, 2, 3 (empty: skipped, settled), 4 too large, 5.
+	# 1, 2, 3 (empty: stored, as --reports implies --keep-empty), 4 too large, 5.
 	printf 'one\ntwo\n\n%s\nfive\n' "$(head -c 3000 /dev/zero | tr '\0' x)" >&4
-	wait_lines "$d/lines" 2 20
+	wait_lines "$d/lines" 3 20
 	run cat "$d/lines"
-	assert_line --index 0 'failed 4 3000 bytes, too large for message.max.bytes (2000)'
+	# First the delimiter kprod splits records at: its reader checks it.
+	assert_line --index 0 'records 0a'
+	assert_line --index 1 'failed 4 3000 bytes, too large for message.max.bytes (2000)'
 	assert_equal "$(tail -n 1 "$d/lines")" 'settled 5'
 	broker_cmd "down all"
-	wait_lines "$d/lines" 3 20
-	assert_equal "$(sed -n 3p "$d/lines")" "down cannot reach brokers at $BROKERS"
+	wait_lines "$d/lines" 4 20
+	assert_equal "$(sed -n 4p "$d/lines")" "down cannot reach brokers at $BROKERS"
 	printf 'six\n' >&4
 	sleep 1
 	broker_cmd "up all"
@@ -87,7 +89,7 @@ healthz() {
 	assert_equal "$status" 1 # record 4 was not delivered
 	KP_PID=
 	timeout 10 tail --pid="$reader" -f /dev/null
-	run sed -n '4,$p' "$d/lines"
+	run sed -n '5,$p' "$d/lines"
 	assert_output $'up\nsettled 6'
 }
 
@@ -103,7 +105,10 @@ healthz() {
 		--sent-file "$BATS_TEST_TMPDIR/sent" >"$BATS_TEST_TMPDIR/client" &
 	local client=$!
 	wait_for_file "$BATS_TEST_TMPDIR/sent" 20
-	sleep 2 # written to kprod long ago: a write ack would have come
+	wait_healthz '.messages == 150'
+	# Written to kprod: a write ack would come within milliseconds. The
+	# window in which none may come:
+	sleep 1
 	run cat "$BATS_TEST_TMPDIR/client"
 	assert_output ""
 	run timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz"
@@ -235,7 +240,7 @@ healthz() {
 		--sent-file "$BATS_TEST_TMPDIR/sent" >"$BATS_TEST_TMPDIR/client" &
 	local client=$!
 	wait_for_file "$BATS_TEST_TMPDIR/sent" 20
-	sleep 0.5
+	wait_healthz '.messages == 1000'
 	kill -KILL "$KP_PID"
 	wait "$client" || true
 	# No ack came for the records kprod held: the client knows to resend.
@@ -246,15 +251,16 @@ healthz() {
 	assert_output "$(seq -f 'kept-1-%.0f' 1 500)"
 }
 
-# Starts pipelines/ws-to-kafka -t $1 -- -p PORT --ack in a process group of
-# its own, with SIGINT handled as in a terminal's job (a background job of a
-# script starts with it ignored); sets PORT, FD_PID (also the group's id).
-start_front_door() {
-	PORT=$(free_port)
-	env --default-signal=INT setsid "$ROOT/pipelines/ws-to-kafka" -t "$1" -b "$BROKERS" -- -p "$PORT" --ack \
-		2>"$BATS_TEST_TMPDIR/front.err" 3>&- &
-	FD_PID=$!
-	wait_port "$PORT"
+# Starts the front door (--ack) on a new topic T and a client that sends
+# 3,000 messages, waits for their acks and for the close; returns once they
+# are sent. Sets T, CLIENT.
+front_door_sending() {
+	T=$(new_topic 2)
+	front_door_start "$T" --ack
+	wsclient "ws://127.0.0.1:$FD_PORT/" --count 3000 --size 100 --acks --hold 30 \
+		--sent-file "$BATS_TEST_TMPDIR/sent" >"$BATS_TEST_TMPDIR/client" &
+	CLIENT=$!
+	wait_for_file "$BATS_TEST_TMPDIR/sent" 30
 }
 
 # Checks that the front door stopped in order: every stage exited 0, the
@@ -263,37 +269,133 @@ start_front_door() {
 check_orderly_stop() {
 	run timeout 60 tail --pid="$FD_PID" -f /dev/null
 	assert_success
+	# The log first: it names the stage that did not exit 0.
+	run cat "$BATS_TEST_TMPDIR/front.err"
+	assert_line --index -1 "ws-to-kafka: stopped (wsrecv 0, kprod 0)"
 	run wait "$FD_PID"
 	assert_success
 	FD_PID=
-	assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/front.err")" "ws-to-kafka: stopped (wsrecv 0, kprod 0)"
 	wait "$CLIENT"
 	run cat "$BATS_TEST_TMPDIR/client"
 	assert_output $'acked 3000\nclose 1001 server shutting down'
-	assert_equal "$(timeout 30 kcat -b "$BROKERS" -C -t "$1" -e -q | grep -c '^m-1-')" 3000
+	assert_equal "$(timeout 30 kcat -b "$BROKERS" -C -t "$T" -e -q | grep -c '^m-1-')" 3000
 }
 
 @test "Ctrl-C to the front door's process group stops it in order: last acks, 1001, everything in Kafka, all exit 0" {
-	local t
-	t=$(new_topic 2)
-	start_front_door "$t"
-	wsclient "ws://127.0.0.1:$PORT/" --count 3000 --size 100 --acks --hold 30 \
-		--sent-file "$BATS_TEST_TMPDIR/sent" >"$BATS_TEST_TMPDIR/client" &
-	CLIENT=$!
-	wait_for_file "$BATS_TEST_TMPDIR/sent" 30
+	front_door_sending
 	# What a terminal's Ctrl-C does: SIGINT to ws-to-kafka, wsrecv and kprod.
 	kill -INT -- "-$FD_PID"
-	check_orderly_stop "$t"
+	check_orderly_stop
 }
 
 @test "SIGTERM to every process of the front door at once (systemctl stop) stops it in order" {
+	front_door_sending
+	# Every process of its session, as systemctl does to a service's cgroup.
+	run pkill -TERM -s "$FD_PID"
+	assert_success
+	check_orderly_stop
+}
+
+@test "SIGTERM to ws-to-kafka alone stops it in order, however late it passes the stop on" {
+	front_door_sending
+	kill -TERM "$FD_PID"
+	check_orderly_stop
+}
+
+@test "a second SIGTERM to ws-to-kafka quits at once: nothing held is acked, kprod writes it to --failed, exits 3 (no broker)" {
+	needs_mock
 	local t
-	t=$(new_topic 2)
-	start_front_door "$t"
-	wsclient "ws://127.0.0.1:$PORT/" --count 3000 --size 100 --acks --hold 30 \
+	t=$(new_topic 1)
+	FD_OPTS=(--failed "$BATS_TEST_TMPDIR/failed")
+	front_door_start "$t" --ack
+	broker_cmd "down all"
+	wsclient "ws://127.0.0.1:$FD_PORT/" --count 500 --size 100 --acks \
 		--sent-file "$BATS_TEST_TMPDIR/sent" >"$BATS_TEST_TMPDIR/client" &
 	CLIENT=$!
 	wait_for_file "$BATS_TEST_TMPDIR/sent" 30
-	kill -TERM "$FD_PID" $(pgrep -P "$FD_PID" -x wsrecv) $(pgrep -P "$FD_PID" -x kprod)
-	check_orderly_stop "$t"
+	PORT=$FD_PORT wait_healthz '.messages == 500'
+	kill -TERM "$FD_PID"
+	# The first stop reached both stages; the second goes once kprod says
+	# it is reading to the end, and after the quarter second in which a
+	# signal counts as the same stop.
+	wait_line_matching "$BATS_TEST_TMPDIR/front.err" '^kprod: stopping' 20
+	sleep 0.3
+	kill -TERM "$FD_PID"
+	run timeout 30 tail --pid="$FD_PID" -f /dev/null
+	assert_success
+	run wait "$FD_PID"
+	assert_failure 1
+	FD_PID=
+	run tail -n 1 "$BATS_TEST_TMPDIR/front.err"
+	assert_output "ws-to-kafka: stopped (wsrecv 1, kprod 3)"
+	wait "$CLIENT" || true
+	run head -n 1 "$BATS_TEST_TMPDIR/client"
+	assert_output "acked 0"
+	# Every message kprod held is in --failed, whole, once.
+	run cut -d. -f1 "$BATS_TEST_TMPDIR/failed"
+	assert_output "$(seq -f 'm-1-%.0f' 1 500)"
+	broker_cmd "up all"
+}
+
+@test "wsrecv -0 --ack-from with a kprod that splits at newlines never acks: it says why at once, exit 1" {
+	local t
+	t=$(new_topic 1)
+	start_pipeline "$t" -0
+	# kprod names its delimiter as it opens the reports.
+	run timeout 10 tail --pid="$WS_PID" -f /dev/null
+	assert_success
+	run wait "$WS_PID"
+	assert_failure 1
+	WS_PID=
+	run grep -c 'kprod splits records at another delimiter than wsrecv ends them with (NUL, -0)' \
+		"$BATS_TEST_TMPDIR/wsrecv.err"
+	assert_output 1
+}
+
+@test "wsrecv --ack-from refuses --binary=raw (a message may hold the delimiter): exit 2" {
+	run wsrecv --ack --ack-from /dev/null --binary=raw
+	assert_failure 2
+	assert_line --index 0 "wsrecv: --ack-from with --binary=raw: a binary message may hold the delimiter, and kprod would count it as several records"
+}
+
+@test "ws-to-kafka -- -0 --ack stores a message with newlines whole, and acks it; -J stores the message with its metadata" {
+	local t
+	t=$(new_topic 1)
+	front_door_start "$t" --ack -0
+	run wsclient "ws://127.0.0.1:$FD_PORT/" --text $'two\nlines' --text one --acks
+	assert_output "acked 2"
+	front_door_stop
+	run sh -c "timeout 20 kcons -b '$BROKERS' -e -J '$t' | jq -c .payload"
+	assert_output $'"two\\nlines"\n"one"'
+
+	t=$(new_topic 1)
+	front_door_start "$t" --ack -J
+	run wsclient "ws://127.0.0.1:$FD_PORT/" --text hi --acks
+	assert_output "acked 1"
+	front_door_stop
+	run sh -c "timeout 20 kcons -b '$BROKERS' -e -J '$t' | jq -c '[.payload, .headers[0:4]]'"
+	assert_output '["hi",["conn","1","seq","1"]]'
+}
+
+@test "clients held back while their acks await Kafka read again once Kafka stores their messages" {
+	needs_mock
+	local t
+	t=$(new_topic 1)
+	ulimit -n 8192
+	start_pipeline "$t" --max-buffer 140K --max-message 1K
+	broker_cmd "down all"
+	# A message from each of 2,000 clients: 2,000 acks waiting, which alone
+	# fill wsrecv's budget (above its high mark, about 75 KB): it stops
+	# reading clients, some messages still unread.
+	wsclient "ws://127.0.0.1:$PORT/" --conns 2000 --count 1 --acks >"$BATS_TEST_TMPDIR/client" &
+	local client=$!
+	wait_healthz '.connections == 2000 and .buffered > 70000 and .messages < 2000'
+	broker_cmd "up all"
+	local st=0
+	wait "$client" || st=$?
+	run cat "$BATS_TEST_TMPDIR/client"
+	assert_output "acked 1"
+	assert_equal "$st" 0
+	run sh -c "timeout 30 kcat -b '$BROKERS' -C -t '$t' -e -q | wc -l"
+	assert_output 2000
 }

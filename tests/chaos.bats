@@ -18,8 +18,10 @@ load drive_helpers
 
 TIMEOUT_MS=6000
 
+# A volume test: skipped test by test (bats 1.8 cannot skip a whole file
+# from setup_file), with no broker started for nothing.
 setup_file() {
-	heavy_test
+	[ "${SKIP_HEAVY:-0}" != 1 ] || return 0
 	if is_mock; then
 		broker_start
 	else
@@ -28,7 +30,12 @@ setup_file() {
 }
 
 teardown_file() {
+	[ "${SKIP_HEAVY:-0}" != 1 ] || return 0
 	if is_mock; then broker_stop; else kafka_stop; fi
+}
+
+setup() {
+	heavy_test
 }
 
 teardown() {
@@ -78,8 +85,11 @@ stop_front_door() {
 stop_all() {
 	local sig=${1:-TERM}
 	if [ -n "${FD_PID:-}" ]; then
-		[ "$sig" = KILL ] && pkill -KILL -P "$FD_PID" 2>/dev/null
-		kill -"$sig" "$FD_PID" 2>/dev/null
+		if [ "$sig" = KILL ]; then
+			front_door_kill "$FD_PID"
+		else
+			kill -"$sig" "$FD_PID" 2>/dev/null
+		fi
 		timeout 30 tail --pid="$FD_PID" -f /dev/null
 		FD_PID=
 	fi
@@ -118,7 +128,7 @@ phase() {
 # restarting after the last fault).
 kill_stage() {
 	for _ in $(seq 200); do
-		pkill -KILL -P "$FD_PID" -x "$1" && return 0
+		front_door_signal "$FD_PID" KILL "$1" && return 0
 		sleep 0.05
 	done
 	return 1

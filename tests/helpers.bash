@@ -167,6 +167,68 @@ wait_lines() {
 	return 1
 }
 
+# Waits until file $1 has a line matching the regex $2, for up to $3
+# seconds (default 30).
+wait_line_matching() {
+	local f=$1 re=$2 secs=${3:-30} i
+	for i in $(seq $((secs * 20))); do
+		grep -qE -- "$re" "$f" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "wait_line_matching: no line of $f matches $re" >&2
+	return 1
+}
+
+# Starts the front door, pipelines/ws-to-kafka -t $1 -b $BROKERS
+# [FD_OPTS...] -- -p PORT [$2...], on a free port, in the background, in a
+# session of its own with SIGINT handled as in a terminal's job (a
+# background job of a script starts with it ignored); its log goes to
+# $BATS_TEST_TMPDIR/front.err. Sets FD_PORT and FD_PID (also the id of its
+# session and process group).
+front_door_start() {
+	local topic=$1
+	shift
+	FD_PORT=$(free_port)
+	env --default-signal=INT setsid "$ROOT/pipelines/ws-to-kafka" -t "$topic" -b "$BROKERS" \
+		${FD_OPTS[@]+"${FD_OPTS[@]}"} -- -p "$FD_PORT" "$@" 2>"$BATS_TEST_TMPDIR/front.err" 3>&- &
+	FD_PID=$!
+	wait_port "$FD_PORT" || { cat "$BATS_TEST_TMPDIR/front.err" >&2; return 1; }
+}
+
+# Stops the front door the way an operator does (SIGTERM to the script) and
+# checks that it and both stages exit 0.
+front_door_stop() {
+	kill -TERM "$FD_PID"
+	run timeout 30 tail --pid="$FD_PID" -f /dev/null
+	assert_success
+	run wait "$FD_PID"
+	assert_success
+	FD_PID=
+	run tail -n 1 "$BATS_TEST_TMPDIR/front.err"
+	assert_output "ws-to-kafka: stopped (wsrecv 0, kprod 0)"
+}
+
+# pipelines/ws-to-kafka runs its stages under a watcher subshell, its one
+# child: wsrecv and kprod are the children of that.
+# Sends signal $2 to stage $3 (wsrecv or kprod) of the ws-to-kafka whose
+# pid is $1; fails when the stage does not run (yet).
+front_door_signal() {
+	local watchers
+	watchers=$(pgrep -d, -P "$1") || return 1
+	pkill -"$2" -P "$watchers" -x "$3"
+}
+
+# SIGKILL to the ws-to-kafka whose pid is $1 and everything under it.
+front_door_kill() {
+	local watchers
+	if watchers=$(pgrep -d, -P "$1"); then
+		pkill -KILL -P "$watchers"
+		pkill -KILL -P "$1"
+	fi
+	kill -KILL "$1" 2>/dev/null
+	return 0
+}
+
 # Marks a volume test (100,000 records and the like): the sanitizer pass,
 # which runs everything else a second time, leaves these out.
 heavy_test() {

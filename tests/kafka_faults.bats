@@ -18,10 +18,7 @@ teardown() {
 	[ -z "${FEED_PID:-}" ] || kill "$FEED_PID" 2>/dev/null
 	[ -z "${KP_PID:-}" ] || kill -KILL "$KP_PID" 2>/dev/null
 	[ -z "${KC_PID:-}" ] || pkill -KILL -P "$KC_PID" 2>/dev/null
-	if [ -n "${FD_PID:-}" ]; then
-		pkill -KILL -P "$FD_PID" 2>/dev/null
-		kill -KILL "$FD_PID" 2>/dev/null
-	fi
+	[ -z "${FD_PID:-}" ] || front_door_kill "$FD_PID"
 	# Leave every node running for the next test.
 	local i
 	for i in 1 2 3; do

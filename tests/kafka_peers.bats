@@ -85,7 +85,7 @@ java_consume() {
 		if (n <= last[$1]) { print "out of order: " $0; exit 1 } last[$1] = n }' "$dir/out"
 	assert_success
 	# -J carries the same headers to jq.
-	run bash -c "timeout 20 kcons -b '$BROKERS' -e -J '$t' | jq -r 'select(.key == \"k1\") | .headers | map(.name + \"=\" + .value) | join(\",\")' | head -n 1"
+	run bash -c "timeout 20 kcons -b '$BROKERS' -e -J '$t' | jq -r 'select(.key == \"k1\") | .headers as \$h | [range(0; \$h | length; 2) | \$h[.] + \"=\" + \$h[. + 1]] | join(\",\")' | head -n 1"
 	assert_output 'trace=1,via=java'
 }
 

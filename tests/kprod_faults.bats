@@ -201,6 +201,41 @@ wait_kprod() {
 	assert_output "whole"
 }
 
+@test "after a signal, input that ends inside a record (its writer quit) is named, never produced: exit 1" {
+	local t failed=$BATS_TEST_TMPDIR/failed
+	t=$(new_topic 1)
+	start_kprod -b "$BROKERS" -t "$t" --failed "$failed"
+	printf 'whole\npart' >&4
+	wait_count "$t" 1
+	kill -TERM "$KPROD_PID"
+	wait_line_matching "$ERR" '^kprod: stopping' 10
+	exec 4>&-
+	wait_kprod 15
+	assert_equal "$KPROD_STATUS" 1
+	assert_equal "$(stat -c %s "$failed")" 0
+	run grep '^kprod: ' "$ERR"
+	assert_line "kprod: 4 bytes of an unfinished record after record 1 not sent: its writer stopped before its delimiter"
+	run consume "$t"
+	assert_output "whole"
+}
+
+@test "with --reports, input that ends inside a record is named, never produced or settled: exit 1" {
+	local t d=$BATS_TEST_TMPDIR
+	t=$(new_topic 1)
+	mkfifo "$d/reports"
+	cat "$d/reports" >"$d/lines" 3>&- &
+	local reader=$!
+	run kprod -b "$BROKERS" -t "$t" --reports "$d/reports" < <(printf 'one\n\nthree\nfou')
+	assert_equal "$status" 1
+	assert_line "kprod: 3 bytes of an unfinished record after record 3 not sent: its writer stopped before its delimiter"
+	timeout 10 tail --pid="$reader" -f /dev/null
+	# The empty record is stored too: its writer will acknowledge it.
+	run cat "$d/lines"
+	assert_output $'records 0a\nsettled 3'
+	run consume "$t" '%s|\n'
+	assert_output $'one|\n|\nthree|'
+}
+
 @test "kprod on a second signal stops waiting and writes what is undelivered to --failed" {
 	needs_mock
 	local t failed=$BATS_TEST_TMPDIR/failed

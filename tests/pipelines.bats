@@ -7,8 +7,7 @@ setup_file() { broker_start; }
 teardown_file() { broker_stop; }
 
 teardown() {
-	[ -n "${SUP_PID:-}" ] && pkill -KILL -P "$SUP_PID" 2>/dev/null
-	[ -n "${SUP_PID:-}" ] && kill -KILL "$SUP_PID" 2>/dev/null
+	[ -z "${SUP_PID:-}" ] || front_door_kill "$SUP_PID"
 	return 0
 }
 
@@ -37,7 +36,7 @@ ws_send() {
 	assert_output "$(cat "$BATS_TEST_TMPDIR/in")"
 	run cat "$BATS_TEST_TMPDIR/err"
 	# --ack makes it an ack from Kafka: kprod reports to wsrecv over a FIFO.
-	assert_line --regexp "^ws-to-kafka: starting: wsrecv -p $port --ack --ack-from (/[^ ]+)/reports \\| kprod -t $t --keep-empty -b $BROKERS --reports \\1/reports\$"
+	assert_line --regexp "^ws-to-kafka: starting: wsrecv -p $port --ack --ack-from (/[^ ]+)/reports \\| kprod -t $t -b $BROKERS --keep-empty --reports \\1/reports\$"
 	assert_line --partial "ws-to-kafka: stopped (wsrecv 0, kprod 0)"
 }
 
@@ -48,7 +47,7 @@ ws_send() {
 		2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	SUP_PID=$!
 	wait_port "$port"
-	pkill -KILL -P "$SUP_PID" -x kprod
+	front_door_signal "$SUP_PID" KILL kprod
 	# wsrecv learns of it at its next write: this message is never acknowledged.
 	echo '{"before":"restart"}' >"$BATS_TEST_TMPDIR/lost"
 	run ws_send "ws://127.0.0.1:$port/" "$BATS_TEST_TMPDIR/lost"

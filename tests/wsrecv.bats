@@ -427,8 +427,7 @@ teardown() {
 	run wsclient "ws://127.0.0.1:$PORT/" --text 12345 --text 678
 	run wsclient "ws://127.0.0.1:$PORT/" --hex 00 --hold 5
 	rawws "$PORT" "t:$(hex open)" --timeout 10 >"$BATS_TEST_TMPDIR/held" &
-	for _ in $(seq 50); do grep -q status "$BATS_TEST_TMPDIR/held" 2>/dev/null && break; sleep 0.1; done
-	sleep 0.2
+	wait_healthz '.connections == 1'
 	run timeout 5 curl -sS -i "http://127.0.0.1:$PORT/healthz"
 	assert_line --partial "content-type: application/json"
 	assert_equal "$(echo "$output" | tail -n 1 | jq -c .)" \

@@ -81,13 +81,11 @@ chromium_until() {
 	timeout 120 "$PY" "$CLIENTS/bigsend.py" "ws://127.0.0.1:$PORT/" 200 1 1000000 \
 		--sent-file "$BATS_TEST_TMPDIR/sent" >"$BATS_TEST_TMPDIR/client" 2>&1 &
 	local client=$!
-	# Wait until wsrecv holds its whole budget and has stopped reading.
-	for _ in $(seq 600); do
-		buffered=$(timeout 5 curl -s "http://127.0.0.1:$PORT/healthz" | jq .buffered)
-		[ "${buffered:-0}" -gt $((15 << 20)) ] && break
-		sleep 0.1
-	done
-	sleep 1
+	# Wait until every client is connected and pushing, and wsrecv holds its
+	# whole budget and has stopped reading.
+	wait_healthz ".connections == 200 and .buffered > $((15 << 20))" 60
+	local buffered
+	buffered=$(timeout 5 curl -s "http://127.0.0.1:$PORT/healthz" | jq .buffered)
 	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$WS_PID/status")
 	echo "# stalled: VmHWM ${base} kB at start, ${hwm} kB holding ${buffered} bytes" >&3
 	# 16 MiB of messages, plus at most 4 MiB for lws's per-connection buffers
@@ -121,8 +119,8 @@ chromium_until() {
 	run wsclient "ws://127.0.0.1:$PORT/" --acks --text two --text "$big" --fragments 3 --text after
 	assert_output $'acked 1\nclose 1009 message too big; see --max-message'
 	wsrecv_stop
-	run jq -rc '[.conn, .seq, .data]' "$OUT"
-	assert_output "$(printf '[1,1,"one"]\n[1,2,"%s"]\n[2,1,"two"]' "$ok")"
+	run jq -rc "$JQ_WS_HEADERS"' | [$m.conn, $m.seq, .payload]' "$OUT"
+	assert_output "$(printf '["1","1","one"]\n["1","2","%s"]\n["2","1","two"]' "$ok")"
 }
 
 @test "SIGTERM with --ack while a slow reader holds clients back: each gets the acks of what was written, then 1001" {
@@ -135,10 +133,7 @@ chromium_until() {
 			>"$BATS_TEST_TMPDIR/client$c" &
 	done
 	# The reader sleeps: wsrecv fills its budget and stops reading them.
-	for _ in $(seq 100); do
-		[ "$(timeout 5 curl -s "http://127.0.0.1:$PORT/healthz" | jq .buffered)" -gt 500000 ] && break
-		sleep 0.1
-	done
+	wait_healthz '.connections == 5 and .buffered > 500000'
 	wsrecv_stop
 	assert_equal "$WS_STATUS" 0
 	wait
@@ -292,6 +287,6 @@ chromium_until() {
 	run chromium_until "$PAGE?path=/other&token=s3cret&text=no" window.result
 	assert_output '"closed 1006"'
 	wsrecv_stop
-	run jq -rc '[.seq, .path, (.peer | test("^127\\.0\\.0\\.1:[0-9]+$")), .data]' "$OUT"
-	assert_output '[1,"/ingest",true,"hello"]'
+	run jq -rc "$JQ_WS_HEADERS"' | [$m.seq, $m.path, ($m.peer | test("^127\\.0\\.0\\.1:[0-9]+$")), .payload]' "$OUT"
+	assert_output '["1","/ingest",true,"hello"]'
 }

@@ -4,6 +4,9 @@
 CLIENTS=$ROOT/tests/clients
 PY=/usr/bin/python3
 export NODE_PATH=/usr/share/nodejs
+# A jq prefix binding $m to a -J record's headers as an object (conn, seq,
+# peer, path), as wsrecv(1) shows: jq "$JQ_WS_HEADERS"' | $m.conn'.
+JQ_WS_HEADERS='(.headers as $h | [range(0; $h | length; 2) | {($h[.]): $h[. + 1]}] | add) as $m'
 
 # Starts wsrecv -p 0 with the given options, stdout to $OUT (a file, or a
 # FIFO whose reader the test started), stderr to $ERR. Sets WS_PID, PORT.
@@ -54,6 +57,19 @@ wsrecv_cleanup() {
 		kill -KILL "$WS_PID" 2>/dev/null || true
 		wait "$WS_PID" 2>/dev/null || true
 	fi
+}
+
+# Waits up to $2 seconds (default 30) until wsrecv's /healthz satisfies the
+# jq condition $1 (e.g. '.buffered > 1000'); fails naming the last answer.
+wait_healthz() {
+	local cond=$1 secs=${2:-30} i health=
+	for i in $(seq $((secs * 10))); do
+		health=$(timeout 5 curl -s "http://127.0.0.1:$PORT/healthz")
+		[ "$(jq "$cond" <<<"$health" 2>/dev/null)" = true ] && return 0
+		sleep 0.1
+	done
+	echo "healthz never met $cond: $health" >&2
+	return 1
 }
 
 # The Python websockets client (see tests/clients/wsclient.py), capped.

@@ -97,8 +97,6 @@ void acks_written(struct server *srv)
 void acks_settled(struct server *srv, uint64_t upto)
 {
         struct acks *a = &srv->acks;
-        if (upto > a->settled)
-                a->settled = upto;
         while (a->n) {
                 struct ack_entry *e = at(a, 0);
                 uint64_t last = e->first_rec + e->count - 1;

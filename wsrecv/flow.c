@@ -93,19 +93,18 @@ void flow_relieve(struct server *srv)
         }
 }
 
-bool flow_ticket(struct server *srv, struct conn *c)
+void flow_ticket(struct server *srv, struct conn *c)
 {
         struct flow *f = &srv->flow;
         if (!f->waiting.count && flow_held(srv) + f->ticket <= f->budget) {
                 f->reserved += f->ticket;
                 c->ticket = true;
                 conn_update_rx(c);
-                return true;
+                return;
         }
         c->waiting = true;
         lws_dll2_add_tail(&c->wait_link, &f->waiting);
         conn_update_rx(c);
-        return false;
 }
 
 /* Forgets c's message in pieces, finished or dropped, and its ticket. */

@@ -224,7 +224,7 @@ static void parse_args(int argc, char **argv, struct conf *conf, const char **to
                 exit(EXIT_USAGE);
         }
         if (conf->json && !binary_set)
-                conf->binary = BINARY_BASE64; /* -J keeps binary messages, as data_b64 */
+                conf->binary = BINARY_BASE64; /* -J keeps binary messages, as payload_b64 */
 }
 
 /* Checks the combinations of options and what they name; reads the token.
@@ -237,6 +237,9 @@ static void check_conf(struct conf *conf, const char *token_file)
                 bad_combination("--newline=space has no use with -0 (records may hold newlines)");
         if (conf->ack_from && !conf->ack)
                 bad_combination("--ack-from needs --ack");
+        if (conf->ack_from && conf->binary == BINARY_RAW && !conf->json)
+                bad_combination("--ack-from with --binary=raw: a binary message may hold the "
+                                "delimiter, and kprod would count it as several records");
         size_t need = flow_min_budget(conf);
         if (conf->max_buffer < need) {
                 char why[200];
@@ -302,15 +305,18 @@ static int run(struct server *srv)
                               sink_pending(&srv->out));
                         return EXIT_FAIL;
                 }
-                bool lost = srv->out.closed || srv->out.error;
+                bool lost = srv->out.closed || srv->out.error || srv->rep.broken[0];
                 if (lost && phase < CLOSING) {
-                        if (srv->out.closed)
+                        if (srv->rep.broken[0])
+                                warnx("%s; closing clients with 1011", srv->rep.broken);
+                        else if (srv->out.closed)
                                 warnx("stdout closed: closing clients with 1011");
                         else
                                 warnx("write to stdout: %s", strerror(srv->out.error));
                         server_drain(srv);
                         server_close_all(srv, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
-                                         "output closed");
+                                         srv->rep.broken[0] ? "acknowledgements unavailable"
+                                                            : "output closed");
                         status = EXIT_FAIL;
                         phase = CLOSING;
                         deadline = clock_mono_ms() + CLOSE_WAIT_MS;

@@ -13,23 +13,23 @@
 
 int record_meta(struct conn *c)
 {
-        char path[1024];
-        int n = lws_hdr_copy(c->wsi, path, sizeof(path), WSI_TOKEN_GET_URI);
-        if (n < 0)
-                n = 0;
-        c->meta = malloc((size_t)n + 1);
+        /* The whole path: lws keeps at most a head's worth (HEAD_MAX). */
+        int total = lws_hdr_total_length(c->wsi, WSI_TOKEN_GET_URI);
+        if (total < 0)
+                total = 0;
+        c->meta = malloc((size_t)total + 1);
         if (!c->meta)
                 return -1;
-        memcpy(c->meta, path, (size_t)n);
-        c->meta_len = (size_t)n;
+        int n = total ? lws_hdr_copy(c->wsi, c->meta, total + 1, WSI_TOKEN_GET_URI) : 0;
+        c->meta_len = n > 0 ? (size_t)n : 0;
         return 0;
 }
 
 size_t record_bound(const struct conf *conf)
 {
         size_t m = conf->max_message;
-        if (conf->json) /* a text byte escapes to at most 6 (\u00XX); headers: a 1 KiB path */
-                return 6 * m + 8 * 1024;
+        if (conf->json) /* a text byte escapes to at most 6 (\u00XX); headers: the path */
+                return 6 * m + 6 * HEAD_MAX + 1024;
         if (conf->binary == BINARY_BASE64)
                 return (m + 2) / 3 * 4 + 1;
         return m + 1;
@@ -89,6 +89,7 @@ int record_message(struct server *srv, struct conn *s, const void *data, size_t 
         const struct conf *conf = srv->conf;
         struct outbuf *ob = &srv->out.ob;
         const char *delim = conf->nul ? "" : "\n"; /* "" holds the NUL */
+        size_t before = outbuf_pending(ob);
         int rc;
 
         if (binary && conf->binary == BINARY_REFUSE) {
@@ -117,8 +118,10 @@ int record_message(struct server *srv, struct conn *s, const void *data, size_t 
                 *why = "message contains CR or LF; see --newline=space, -0 or -J";
                 return LWS_CLOSE_STATUS_INVALID_PAYLOAD;
         }
-        if (rc < 0)
+        if (rc < 0) {
+                outbuf_cut(ob, before); /* never a torn record */
                 return -1;
+        }
         s->seq++;
         srv->n.messages++;
         srv->n.bytes += len;

@@ -1,12 +1,9 @@
 /* reports: kprod's delivery reports (--ack-from FILE), which make an ack
  * mean "stored in Kafka". kprod numbers the records it reads from 1, as
  * wsrecv numbers the records it writes; it sends one line per event (see
- * kprod(1), DELIVERY REPORTS):
- *
- *   settled N       records 1..N are delivered, or were reported failed
- *   failed N WHY    record N was not delivered
- *   down WHY        no broker can be reached
- *   up              a broker can be reached again
+ * kprod(1), DELIVERY REPORTS, and lib/reportline.h): first the delimiter
+ * at which it splits records, then "settled N", "failed N WHY", "down WHY"
+ * and "up".
  *
  * The file is a FIFO (or /dev/fd/N) read without blocking; its end means
  * kprod is done. */
@@ -18,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reportline.h"
 #include "wsrecv.h"
 
 int reports_open(struct server *srv, char *err, size_t errlen)
@@ -40,43 +38,63 @@ int reports_open(struct server *srv, char *err, size_t errlen)
         return 0;
 }
 
-/* Parses the decimal record number at *s; moves *s past it. */
-static int parse_rec(const char **s, uint64_t *out)
+/* kprod's reports name its records by number: they count wsrecv's only if
+ * kprod splits its input at the delimiter wsrecv ends records with. */
+static void check_records(struct server *srv, const struct report *rp)
 {
-        char *end;
-        if (**s < '0' || **s > '9')
-                return -1;
-        errno = 0;
-        unsigned long long v = strtoull(*s, &end, 10);
-        if (errno || (*end != '\0' && *end != ' '))
-                return -1;
-        *out = v;
-        *s = *end ? end + 1 : end;
-        return 0;
+        struct reports *r = &srv->rep;
+        const char *ours = srv->conf->nul ? "" : "\n"; /* "" holds the NUL */
+        if (rp->dlen == 1 && rp->delim[0] == ours[0]) {
+                r->agreed = true;
+                return;
+        }
+        snprintf(r->broken, sizeof(r->broken),
+                 "--ack-from: kprod splits records at another delimiter than wsrecv ends "
+                 "them with (%s): its record numbers would name the wrong messages; give "
+                 "both the same (-0 to both, or to neither)",
+                 srv->conf->nul ? "NUL, -0" : "newline");
 }
 
 /* Acts on one report line (without its newline). */
 static void report(struct server *srv, const char *line)
 {
         struct reports *r = &srv->rep;
-        uint64_t n;
-        const char *s;
-        if (!strncmp(line, "settled ", 8) && (s = line + 8, parse_rec(&s, &n) == 0)) {
-                acks_settled(srv, n);
-        } else if (!strncmp(line, "failed ", 7) && (s = line + 7, parse_rec(&s, &n) == 0)) {
-                acks_failed(srv, n, s);
-        } else if (!strncmp(line, "down", 4) && (line[4] == ' ' || !line[4])) {
+        struct report rp;
+        report_parse(line, &rp);
+        if (rp.kind == REPORT_RECORDS) {
+                check_records(srv, &rp);
+                return;
+        }
+        if ((rp.kind == REPORT_SETTLED || rp.kind == REPORT_FAILED) && !r->agreed) {
+                if (!r->broken[0])
+                        snprintf(r->broken, sizeof(r->broken),
+                                 "--ack-from: kprod's reports do not begin by naming its "
+                                 "record delimiter (is it kprod --reports?)");
+                return;
+        }
+        switch (rp.kind) {
+        case REPORT_SETTLED:
+                acks_settled(srv, rp.n);
+                break;
+        case REPORT_FAILED:
+                acks_failed(srv, rp.n, rp.why);
+                break;
+        case REPORT_DOWN:
                 if (!r->brokers_down && srv->conf->log >= LOG_NORMAL)
-                        fprintf(stderr, "wsrecv: not ready: kprod: %s\n", line[4] ? line + 5 : "");
+                        fprintf(stderr, "wsrecv: not ready: kprod: %s\n", rp.why);
                 r->brokers_down = true;
-                snprintf(r->why, sizeof(r->why), "kprod: %s", line[4] ? line + 5 : "");
-        } else if (!strcmp(line, "up")) {
+                snprintf(r->why, sizeof(r->why), "kprod: %s", rp.why);
+                break;
+        case REPORT_UP:
                 if (r->brokers_down && srv->conf->log >= LOG_NORMAL)
                         fprintf(stderr, "wsrecv: ready again: kprod reaches a broker\n");
                 r->brokers_down = false;
-        } else if (srv->conf->log >= LOG_NORMAL) {
-                fprintf(stderr, "wsrecv: --ack-from: ignoring a line it does not know: %.80s\n",
-                        line);
+                break;
+        default:
+                if (srv->conf->log >= LOG_NORMAL)
+                        fprintf(stderr,
+                                "wsrecv: --ack-from: ignoring a line it does not know: %.80s\n",
+                                line);
         }
 }
 
@@ -111,6 +129,8 @@ void reports_read(struct server *srv)
                 }
                 r->len -= (size_t)(line - r->buf);
                 memmove(r->buf, line, r->len);
+                /* The acks given back memory: clients may read again. */
+                flow_relieve(srv);
                 if (r->len == sizeof(r->buf) - 1)
                         r->len = 0; /* a line longer than any report: drop it */
         }

@@ -219,9 +219,10 @@ static int create_vhost(struct server *srv, char *err, size_t errlen)
         struct lws_context_creation_info info;
         memset(&info, 0, sizeof(info));
         /* --ping: lws pings a connection that has not proven alive for ping
-         * seconds, and drops it after twice that. */
-        retry.secs_since_valid_ping = (uint16_t)(conf->ping ? conf->ping : 60000);
-        retry.secs_since_valid_hangup = (uint16_t)(conf->ping ? 2 * conf->ping : 65000);
+         * seconds, and drops it after twice that; with 0 (both 0) it sets
+         * no validity timer at all. */
+        retry.secs_since_valid_ping = (uint16_t)conf->ping;
+        retry.secs_since_valid_hangup = (uint16_t)(2 * conf->ping);
 
         info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* we listen ourselves */
         info.protocols = protocols;

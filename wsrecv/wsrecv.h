@@ -9,14 +9,12 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "exits.h"
 #include "sink.h"
 
 enum newline_mode { NEWLINE_REJECT, NEWLINE_SPACE };
 enum binary_mode { BINARY_REFUSE, BINARY_RAW, BINARY_BASE64 };
 enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
-
-/* Exit statuses, as the man page lists them. */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 /* Close code 1013 (IANA registry; lws 4.1.6 has no name for it): a message
  * could not be stored, the client should send it again. */
@@ -122,7 +120,6 @@ struct acks {
         struct ack_entry *v;
         size_t cap, head, n;
         uint64_t next_rec; /* number of the next record appended, from 1 */
-        uint64_t settled;  /* --ack-from: records 1..settled are stored or failed */
 };
 
 /* kprod's delivery reports (--ack-from): the channel and what it said. */
@@ -134,6 +131,8 @@ struct reports {
         bool eof;          /* kprod closed its end */
         bool brokers_down; /* kprod cannot reach any broker */
         char why[256];     /* kprod's words for that */
+        bool agreed;       /* kprod splits records where wsrecv ends them */
+        char broken[300];  /* why its reports cannot be trusted, or "" */
 };
 
 /* Connections still reading their request head (plain ws:// and http://). */
@@ -213,7 +212,7 @@ void flow_init(struct flow *f, const struct conf *conf);
 size_t flow_held(const struct server *srv);
 void flow_check(struct server *srv);
 void flow_relieve(struct server *srv);
-bool flow_ticket(struct server *srv, struct conn *c);
+void flow_ticket(struct server *srv, struct conn *c);
 void flow_release(struct server *srv, struct conn *c);
 
 /* output.c */
@@ -245,6 +244,5 @@ int http_filter(struct lws *wsi, struct server *srv, const char *uri);
 bool auth_origin_ok(struct lws *wsi, const struct conf *conf);
 bool auth_token_ok(struct lws *wsi, const struct conf *conf);
 char *auth_read_token(const char *file, char *err, size_t errlen);
-
 
 #endif

@@ -1,0 +1,14 @@
+/* exits: the exit statuses the three tools share, as their man pages list
+ * them. */
+#ifndef LIB_EXITS_H
+#define LIB_EXITS_H
+
+enum {
+        EXIT_OK = 0,
+        EXIT_FAIL = 1,        /* kprod: records not delivered; kcons: a cluster or
+                                 output error; wsrecv: the server or its output failed */
+        EXIT_USAGE = 2,       /* bad options or configuration; nothing was done */
+        EXIT_UNREACHABLE = 3, /* kprod, kcons: no broker could be reached at all */
+};
+
+#endif
