@@ -62,6 +62,7 @@ $(BINDIR)/wsrecv: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard wsrecv/*.c)) $(LIB_A)
 
 # Programs the tests and benchmarks use (never installed).
 TESTTOOLS := tests/bin/mockbroker tests/bin/mktopic tests/bin/framing_fuzz tests/bin/envelope_fuzz \
+	tests/bin/report_fuzz \
 	$(patsubst bench/%.c,bench/bin/%,$(wildcard bench/*.c))
 testtools: $(TESTTOOLS)
 
@@ -80,6 +81,12 @@ tests/bin/envelope_fuzz: tests/fuzz/envelope_fuzz.c $(ENVELOPE_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
 
+# The delivery report lines between kprod and wsrecv.
+REPORT_SRC := lib/reportline.c lib/framing.c lib/outbuf.c
+tests/bin/report_fuzz: tests/fuzz/report_fuzz.c $(REPORT_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
+
 # The same properties under libFuzzer (needs clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30
 fuzz:
@@ -88,8 +95,11 @@ fuzz:
 		-o build/fuzz/framing_fuzz tests/fuzz/framing_fuzz.c lib/framing.c lib/outbuf.c
 	clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -DFUZZING_ENGINE -fsanitize=fuzzer,address,undefined -Ilib \
 		-o build/fuzz/envelope_fuzz tests/fuzz/envelope_fuzz.c $(ENVELOPE_SRC)
+	clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -DFUZZING_ENGINE -fsanitize=fuzzer,address,undefined -Ilib \
+		-o build/fuzz/report_fuzz tests/fuzz/report_fuzz.c $(REPORT_SRC)
 	build/fuzz/framing_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 	build/fuzz/envelope_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+	build/fuzz/report_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
 bench/bin/%: bench/%.c
 	@mkdir -p $(dir $@)

@@ -15,3 +15,10 @@ load helpers
 	assert_line --index 0 --regexp '^envelope_fuzz: seed [0-9]+$'
 	assert_line --index 1 "envelope_fuzz: 200000 random inputs, all properties hold"
 }
+
+@test "reports: random lines keep every property (parsing stays in the line, lines round-trip)" {
+	run timeout 120 "$ROOT/tests/bin/report_fuzz" 200000
+	assert_success
+	assert_line --index 0 --regexp '^report_fuzz: seed [0-9]+$'
+	assert_line --index 1 "report_fuzz: 200000 random inputs, all properties hold"
+}
