@@ -15,6 +15,8 @@
 #   bench/acks.sh [N] [SECS] [RUNS]      (defaults: 1000000, 10, 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.bash
+. bench/lib.bash
 N=${1:-1000000}
 SECS=${2:-10}
 RUNS=${3:-3}
@@ -22,9 +24,10 @@ for b in bin/wsrecv bin/kprod bench/bin/wsload tests/bin/mockbroker; do
 	[ -x "$b" ] || { echo "acks.sh: $b missing: run make all testtools" >&2; exit 2; }
 done
 tmp=$(mktemp -d)
-pids=()
+pids=()     # the test broker
+run_pids=() # the run's wsrecv and kprod
 cleanup() {
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${run_pids[@]}" "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -rf "$tmp"
 }
@@ -52,12 +55,9 @@ run_one() {
 	local ws=$!
 	bin/kprod -q -b "$B" -t "$topic" "${kp_opts[@]}" <"$tmp/ws2k" &
 	local kp=$!
-	local port=
-	for _ in $(seq 100); do
-		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/ws.err")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
+	run_pids=("$ws" "$kp")
+	local port
+	port=$(listening_port "$tmp/ws.err")
 	# shellcheck disable=SC2086
 	bench/bin/wsload -A -c "$conns" -s 100 -p "$port" $opts
 	kill -TERM "$ws" 2>/dev/null || true

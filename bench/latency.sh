@@ -19,6 +19,8 @@
 # would wait for the next fetch, up to 500 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.bash
+. bench/lib.bash
 SECS=${1:-10}
 RUNS=${2:-3}
 KCONS_ARGS="-X fetch.wait.max.ms=1"
@@ -69,12 +71,8 @@ run_one() {
 	# shellcheck disable=SC2086
 	bin/kcons -q -b "$B" -o end $KCONS_ARGS "$topic" | bench/bin/latsink -n "$n" -w $((rate / 2)) >"$tmp/sink" &
 	local sink=$!
-	local port=
-	for _ in $(seq 100); do
-		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/ws.err")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
+	local port
+	port=$(listening_port "$tmp/ws.err")
 	sleep 1.5 # kcons has its partition and sits at the end
 	bench/bin/wsload -c 1 -n "$n" -s 100 -r "$rate" -p "$port" >/dev/null
 	timeout 30 tail --pid="$sink" -f /dev/null || true

@@ -8,6 +8,8 @@
 #   bench/wsrecv.sh [MESSAGES] [RUNS]     (defaults: 1000000 and 3; the median run is kept)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.bash
+. bench/lib.bash
 MESSAGES=${1:-1000000}
 RUNS=${2:-3}
 IDLE=${IDLE_CONNS:-10000}
@@ -36,13 +38,7 @@ start_server() {
 	esac
 	/usr/bin/time -o "$tmp/time" -f '%U %S %M' "${cmd[@]}" >"$tmp/fifo" 2>"$tmp/err" &
 	time_pid=$!
-	port=
-	for _ in $(seq 100); do
-		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/err")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
-	[ -n "$port" ] || { cat "$tmp/err" >&2; exit 1; }
+	port=$(listening_port "$tmp/err")
 	server_pid=$(pgrep -P "$time_pid")
 }
 
