@@ -13,6 +13,12 @@
 #   - ack latency p50 and p99 at 10,000 messages/s for SECS seconds.
 # Prints a markdown section (also written to bench/out/acks.md).
 #   bench/acks.sh [N] [SECS] [RUNS]      (defaults: 1000000, 10, 3)
+#   ACKS_BROKER=kafka bench/acks.sh      the same on a real Apache Kafka of its
+#                                        own (bench/kafka-acks.sh), into
+#                                        bench/out/kafka-acks.md
+# PARTS (64; 8 on Kafka, as in kafka-produce.sh): the topic's partitions in
+# the throughput runs (the test broker keeps 5 MB a partition); LAT_PARTS ("4 32"): the layouts of the
+# latency runs with Kafka acks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.bash
@@ -23,28 +29,52 @@ RUNS=${3:-3}
 for b in bin/wsrecv bin/kprod bench/bin/wsload tests/bin/mockbroker; do
 	[ -x "$b" ] || { echo "acks.sh: $b missing: run make all testtools" >&2; exit 2; }
 done
+KAFKA=$([ "${ACKS_BROKER:-test}" = kafka ] && echo 1 || echo 0)
+PARTS=${PARTS:-$([ "$KAFKA" = 1 ] && echo 8 || echo 64)}
+LAT_PARTS=${LAT_PARTS:-4 32}
 tmp=$(mktemp -d)
-pids=()     # the test broker
-run_pids=() # the run's wsrecv and kprod
+run_pids=() # the run's test broker, wsrecv and kprod
 cleanup() {
-	for p in "${run_pids[@]}" "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${run_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	[ "$KAFKA" = 0 ] || kafka_bench_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+if [ "$KAFKA" = 1 ]; then
+	# shellcheck source=bench/kafka.bash
+	. bench/kafka.bash
+	kafka_bench_start
+	BROKER_NAME="a single-node Apache Kafka $KAFKA_VERSION of its own (tests/kafka/cluster)"
+	OUT=bench/out/kafka-acks.md
+else
+	BROKER_NAME="the test broker, a fresh one each run"
+	OUT=bench/out/acks.md
+fi
 
-mkfifo "$tmp/ctl"
-tests/bin/mockbroker -c "$tmp/ctl" >"$tmp/broker" 2>/dev/null &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$tmp/broker" ] && break; sleep 0.05; done
-B=$(head -n 1 "$tmp/broker")
+# Starts what a run produces to: a fresh topic of $1 partitions on the
+# Kafka, or a test broker of its own (one that kept every earlier run's
+# records answers more slowly). Sets B and topic.
+run_broker() {
+	topic="acks$RANDOM$RANDOM"
+	if [ "$KAFKA" = 1 ]; then
+		tests/bin/mktopic -b "$B" "$topic" "$1"
+		return
+	fi
+	rm -f "$tmp/broker"
+	tests/bin/mockbroker -t "$topic:$1" >"$tmp/broker" 2>/dev/null &
+	run_pids=($!)
+	for _ in $(seq 100); do [ -s "$tmp/broker" ] && break; sleep 0.05; done
+	B=$(head -n 1 "$tmp/broker")
+	[ -n "$B" ] || { echo "acks.sh: the test broker did not start" >&2; return 1; }
+}
 
-# One run: mode $1 (write or kafka), $2 connections, wsload options $3;
-# prints wsload's summary line.
+# One run: mode $1 (write or kafka), $2 connections, $3 partitions,
+# wsload options $4; prints wsload's summary line.
 run_one() {
-	local mode=$1 conns=$2 opts=$3 topic="acks$RANDOM$RANDOM" ws_opts=() kp_opts=()
-	# Partitions enough that the test broker's 5 MB a partition holds a run.
-	echo "topic $topic 64" >"$tmp/ctl" && sleep 0.2
+	local mode=$1 conns=$2 parts=$3 opts=$4 ws_opts=() kp_opts=()
+	run_pids=()
+	run_broker "$parts"
 	rm -f "$tmp/ws2k" "$tmp/reports" "$tmp/ws.err"
 	mkfifo "$tmp/ws2k" "$tmp/reports"
 	if [ "$mode" = kafka ]; then
@@ -55,52 +85,95 @@ run_one() {
 	local ws=$!
 	bin/kprod -q -b "$B" -t "$topic" "${kp_opts[@]}" <"$tmp/ws2k" &
 	local kp=$!
-	run_pids=("$ws" "$kp")
+	run_pids+=("$ws" "$kp")
 	local port
 	port=$(listening_port "$tmp/ws.err")
 	# shellcheck disable=SC2086
 	bench/bin/wsload -A -c "$conns" -s 100 -p "$port" $opts
 	kill -TERM "$ws" 2>/dev/null || true
 	wait "$ws" "$kp" 2>/dev/null || true
+	[ "$KAFKA" = 1 ] || { kill -TERM "${run_pids[0]}" 2>/dev/null || true; wait "${run_pids[0]}" 2>/dev/null || true; }
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 
-declare -A RATE P50 P99
-for mode in write kafka; do
+# The modes alternate within each round, so that the machine's other load
+# falls on both alike.
+first_lat=${LAT_PARTS%% *}
+for i in $(seq "$RUNS"); do
 	for conns in 1 100; do
-		: >"$tmp/tput" && : >"$tmp/lat"
-		for i in $(seq "$RUNS"); do
+		for mode in write kafka; do
 			echo "acks: $mode acks, $conns connections, run $i of $RUNS..." >&2
-			run_one "$mode" "$conns" "-n $N" >>"$tmp/tput"
-			run_one "$mode" "$conns" "-n $((10000 * SECS)) -r 10000" >>"$tmp/lat"
+			run_one "$mode" "$conns" "$PARTS" "-n $N" >>"$tmp/tput.$mode.$conns"
+			# Write acks do not wait on Kafka: one layout is enough.
+			for parts in $([ "$mode" = kafka ] && echo "$LAT_PARTS" || echo "$first_lat"); do
+				run_one "$mode" "$conns" "$parts" "-n $((10000 * SECS)) -r 10000 -w 1" \
+					>>"$tmp/lat.$mode.$conns.$parts"
+			done
 		done
-		RATE[$mode,$conns]=$(field rate <"$tmp/tput" | median)
-		P50[$mode,$conns]=$(field ack_p50_ms <"$tmp/lat" | median)
-		P99[$mode,$conns]=$(field ack_p99_ms <"$tmp/lat" | median)
+	done
+done
+declare -A RATE P50 P99
+for conns in 1 100; do
+	for mode in write kafka; do
+		RATE[$mode,$conns]=$(field rate <"$tmp/tput.$mode.$conns" | median)
+	done
+	for f in "$tmp"/lat.*."$conns".*; do
+		k=${f#"$tmp"/lat.}
+		P50[$k]=$(field ack_p50_ms <"$f" | median)
+		P99[$k]=$(field ack_p99_ms <"$f" | median)
 	done
 done
 
 {
-	echo "## Acknowledgements from Kafka: what they cost"
+	if [ "$KAFKA" = 1 ]; then
+		echo "## Acknowledgements from Kafka: what they cost, on Apache Kafka $KAFKA_VERSION"
+	else
+		echo "## Acknowledgements from Kafka: what they cost"
+	fi
 	echo
 	echo "The front door as \`wsrecv --ack | kprod\` (write acks: a message is acknowledged once"
 	echo "written into the pipe to kprod) against \`wsrecv --ack --ack-from R | kprod --reports R\`"
 	echo "(Kafka acks: acknowledged once Kafka stored it, acks=all), every other setting at its"
-	echo "default (kprod's linger.ms 5), on the test broker. \`bench/bin/wsload -A\` sends"
+	echo "default (kprod's linger.ms 5), on $BROKER_NAME. \`bench/bin/wsload -A\` sends"
 	echo "100-byte messages and times each from its send to the ack covering it. Throughput:"
-	echo "$N messages as fast as acks allow, the clock stopping at the last ack. Latency:"
-	echo "10,000 messages/s for $SECS s. Medians of $RUNS runs."
+	echo "$N messages as fast as acks allow, the clock stopping at the last ack, to a"
+	echo "$PARTS-partition topic. Latency: 10,000 messages/s for $SECS s, to topics of ${LAT_PARTS// / and }"
+	echo "partitions; the messages of the first second (the producer's start) are acknowledged"
+	echo "but not timed. Medians of $RUNS runs, the two modes alternating."
 	echo
-	echo "| connections | write acks, msgs/s | Kafka acks, msgs/s | Kafka / write | write acks p50 / p99 | Kafka acks p50 / p99 at 10,000/s |"
-	echo "|---:|---:|---:|---:|---:|---:|"
+	head="| connections | write acks, msgs/s | Kafka acks, msgs/s | Kafka / write | write acks p50 / p99 |"
+	rule="|---:|---:|---:|---:|---:|"
+	for parts in $LAT_PARTS; do
+		head+=" Kafka acks p50 / p99, $parts partitions |"
+		rule+="---:|"
+	done
+	echo "$head"
+	echo "$rule"
 	for conns in 1 100; do
 		w=${RATE[write,$conns]} k=${RATE[kafka,$conns]}
-		printf '| %d | %.0f | %.0f | %sx | %s / %s ms | %s / %s ms |\n' "$conns" "$w" "$k" \
-			"$(awk -v k="$k" -v w="$w" 'BEGIN { printf "%.2f", k / w }')" "${P50[write,$conns]}" \
-			"${P99[write,$conns]}" "${P50[kafka,$conns]}" "${P99[kafka,$conns]}"
+		line=$(printf '| %d | %.0f | %.0f | %sx | %s / %s ms |' "$conns" "$w" "$k" \
+			"$(awk -v k="$k" -v w="$w" 'BEGIN { printf "%.2f", k / w }')" \
+			"${P50[write.$conns.$first_lat]}" "${P99[write.$conns.$first_lat]}")
+		for parts in $LAT_PARTS; do
+			line+=" ${P50[kafka.$conns.$parts]} / ${P99[kafka.$conns.$parts]} ms |"
+		done
+		echo "$line"
 	done
 	echo
-	echo "Command: \`bench/acks.sh $N $SECS $RUNS\`."
-} | tee bench/out/acks.md
+	echo "Kafka acks, p50 / p99 of each run (the medians above hide how runs differ):"
+	echo
+	for parts in $LAT_PARTS; do
+		for conns in 1 100; do
+			echo "- $parts partitions, $conns connection(s):" \
+				"$(sed -n 's/.* ack_p50_ms=\([0-9.]*\) ack_p99_ms=\([0-9.]*\).*/\1 \/ \2 ms/p' "$tmp/lat.kafka.$conns.$parts" | paste -sd ';' | sed 's/;/; /g')"
+		done
+	done
+	echo
+	if [ "$KAFKA" = 1 ]; then
+		echo "Command: \`ACKS_BROKER=kafka bench/acks.sh $N $SECS $RUNS\` (bench/kafka-acks.sh)."
+	else
+		echo "Command: \`bench/acks.sh $N $SECS $RUNS\`."
+	fi
+} | tee "$OUT"

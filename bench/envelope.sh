@@ -61,6 +61,7 @@ kcat -b "$B" -P -t src -K '\t' <"$tmp/keyed"
 # The inputs of the producer runs: the same records as kcons writes them.
 "$KCONS" -b "$B" -e -q src >"$tmp/lines"
 "$KCONS" -b "$B" -e -q -J src >"$tmp/envelopes"
+"$KCONS" -b "$B" -e -q -K '\t' src >"$tmp/keyed"
 M=$(wc -l <"$tmp/lines")
 [ "$M" -eq "$N" ] || { echo "bench/envelope.sh: the broker kept $M of $N records" >&2; N=$M; }
 # The browser's records: movie/actor JSON, keyed by actor.
@@ -85,6 +86,10 @@ measure() {
 P_LINE="$KPROD -b $B -t \$T < lines"
 P_JSON="$KPROD -b $B -J -t \$T < envelopes"
 P_KCAT="kcat -P -b $B -t \$T -X partitioner=murmur2_random -X acks=all -X enable.idempotence=true < lines"
+# With the keys the envelopes carry, records spread over all the partitions
+# as they do with -J (the envelopes name them), not in sticky batches.
+P_KLINE="$KPROD -b $B -t \$T -K '\\t' < keyed"
+P_KKCAT="kcat -P -b $B -t \$T -K '\\t' -X partitioner=murmur2_random -X acks=all -X enable.idempotence=true < keyed"
 C_LINE="$KCONS -b $B -e src"
 C_JSON="$KCONS -b $B -e -J src"
 C_KCAT="kcat -b $B -C -e -q -t src"
@@ -93,11 +98,12 @@ K_JQ="jq -R -c --unbuffered '{key: (try (fromjson | .actor | if type == \"string
 K_NONE="$KPROD -b $B -t \$T < movies"
 
 for r in $(seq "$RUNS"); do
-	for name in p_line p_json p_kcat k_none k_field k_jq; do
+	for name in p_line p_json p_kcat p_kline p_kkcat k_none k_field k_jq; do
 		t="${name}_$r"
 		broker_cmd "topic $t $PARTS"
 		case $name in
 		p_line) cmd=$P_LINE ;; p_json) cmd=$P_JSON ;; p_kcat) cmd=$P_KCAT ;;
+		p_kline) cmd=$P_KLINE ;; p_kkcat) cmd=$P_KKCAT ;;
 		k_none) cmd=$K_NONE ;; k_field) cmd=$K_FIELD ;; k_jq) cmd=$K_JQ ;;
 		esac
 		measure "$name" "$t" "cd '$tmp' && ${cmd//\$T/$t}"
@@ -128,21 +134,28 @@ mkdir -p bench/out
 	echo "## The JSON envelope against the line modes"
 	echo
 	echo "$N records of about 100 bytes (kcat -P with keys into a $PARTS-partition topic), as"
-	echo "kcons writes them: values a line, or -J envelopes of about 200 bytes"
-	echo "(topic, partition, offset, tstype, ts, broker, key, payload); every producer run"
-	echo "to a fresh $PARTS-partition topic, counts checked; median of $RUNS runs, test broker, $(nproc) cores."
+	echo "kcons writes them: values a line, keys and values a line (\`-K '\\t'\`), or -J envelopes"
+	echo "of about 200 bytes (topic, partition, offset, tstype, ts, broker, key, payload); every"
+	echo "producer run to a fresh $PARTS-partition topic, counts checked; median of $RUNS runs,"
+	echo "test broker, $(nproc) cores. Records without keys go out in sticky batches to one"
+	echo "partition at a time; with keys, or with the partition an envelope names, they spread"
+	echo "over all $PARTS, which costs the producer and the broker more: compare -J with keyed lines."
 	echo
 	echo "| | msgs/s | CPU s per million |"
 	echo "|---|---:|---:|"
 	row "kprod (lines)" p_line
 	row "kprod -J (envelopes)" p_json
 	row "kcat -P (lines)" p_kcat
+	row "kprod -K (keyed lines)" p_kline
+	row "kcat -P -K (keyed lines)" p_kkcat
 	row "kcons (lines)" c_line
 	row "kcons -J (envelopes)" c_json
 	row "kcat -C (lines)" c_kcat
 	echo
-	echo "- kprod -J: $(ratio cpu p_json p_line)x the CPU per message of kprod's line mode (goal: at most 1.5x),"
-	echo "  $(ratio rate p_json p_kcat)x kcat -P's messages/s (goal: ahead, above 1)."
+	echo "- kprod -J: $(ratio cpu p_json p_kline)x the CPU per message of kprod's keyed line mode,"
+	echo "  $(ratio cpu p_json p_line)x that of unkeyed lines (goal: at most 1.5x);"
+	echo "  $(ratio rate p_json p_kkcat)x the messages/s of kcat -P on the same keyed records,"
+	echo "  $(ratio rate p_json p_kcat)x on unkeyed lines (goal: ahead, above 1)."
 	echo "- kcons -J: $(ratio cpu c_json c_line)x the CPU per message of kcons's line mode,"
 	echo "  $(ratio rate c_json c_kcat)x kcat -C's messages/s."
 	echo
@@ -157,11 +170,11 @@ mkdir -p bench/out
 	echo
 	echo "- --key-field: $(ratio cpu k_field k_none)x the CPU of no key; jq: $(ratio cpu k_jq k_field)x the CPU of --key-field."
 	echo
-	echo "Commands (\$T a fresh topic; lines and envelopes are kcons's and kcons -J's output;"
+	echo "Commands (\$T a fresh topic; lines, keyed and envelopes are kcons's output;"
 	echo "the consumers write into a pipe to wc -l, which checks the count and is not timed):"
 	echo
 	echo '```'
-	for c in "$P_LINE" "$P_JSON" "$P_KCAT" "$C_LINE" "$C_JSON" "$C_KCAT" "$K_NONE" "$K_FIELD" "$K_JQ"; do
+	for c in "$P_LINE" "$P_JSON" "$P_KCAT" "$P_KLINE" "$P_KKCAT" "$C_LINE" "$C_JSON" "$C_KCAT" "$K_NONE" "$K_FIELD" "$K_JQ"; do
 		c=${c//$B/BROKER}
 		c=${c//$KPROD/kprod}
 		echo "${c//$KCONS/kcons}"

@@ -5,13 +5,16 @@
  * the server has read every message when wsload ends). With -i it only
  * holds the connections open, answering pings, for memory measurements.
  *
- *   wsload [-c conns] [-n messages] [-s size] [-a addr] [-p port] [-P path] [-i secs]
+ *   wsload [-A] [-c conns] [-n messages] [-s size] [-a addr] [-p port] [-P path] [-i secs]
+ *          [-r rate] [-w secs]
  *
  * Messages are "c<conn>-<seq>" padded with '.' to size bytes; messages
  * are spread evenly over the connections. With -A (a server run with
  * --ack) it reads the acks, times each message from its send to the ack
  * that covers it, and closes a connection only once all of its messages
- * are acknowledged. Prints one summary line. */
+ * are acknowledged; with -w SECS the messages sent in the first SECS
+ * seconds (a producer's start-up) are acknowledged but not timed. Prints
+ * one summary line. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <err.h>
@@ -61,6 +64,8 @@ struct load {
         bool acks;        /* -A */
         uint64_t *lat_ns; /* -A: each message's ack latency */
         uint64_t nlat;
+        uint64_t nacked;            /* -A: timed or not */
+        unsigned long long warm_ns; /* -w: messages sent before this are not timed */
         double t_last_ack;
 };
 
@@ -208,8 +213,9 @@ static void on_ack(struct load *L, struct conn *c, const unsigned char *p, size_
         if (upto > c->sent)
                 errx(1, "conn %d: ack %llu of %llu sent", c->id, (unsigned long long)upto,
                      (unsigned long long)c->sent);
-        for (; c->acked < upto; c->acked++)
-                L->lat_ns[L->nlat++] = t - c->sent_ns[c->acked];
+        for (; c->acked < upto; c->acked++, L->nacked++)
+                if (c->sent_ns[c->acked] >= L->warm_ns)
+                        L->lat_ns[L->nlat++] = t - c->sent_ns[c->acked];
         L->t_last_ack = now_s();
         if (c->acked == c->target && c->st == OPEN) {
                 refill(L, c); /* the close */
@@ -349,7 +355,7 @@ static void usage(void)
 {
         fprintf(stderr, "usage: wsload [-A] [-c conns] [-n messages] [-s size] [-a addr] [-p port] "
                         "[-P path] [-i secs]\n"
-                        "              [-r rate]\n");
+                        "              [-r rate] [-w secs]\n");
         exit(2);
 }
 
@@ -359,9 +365,9 @@ int main(int argc, char **argv)
         const char *addr = "127.0.0.1";
         int port = 8443, c;
         long long messages = 1000000;
-        double idle_secs = 0;
+        double idle_secs = 0, warm_secs = 0;
         L.nconns = 1;
-        while ((c = getopt(argc, argv, "Ac:n:s:a:p:P:i:r:")) != -1) {
+        while ((c = getopt(argc, argv, "Ac:n:s:a:p:P:i:r:w:")) != -1) {
                 switch (c) {
                 case 'A':
                         L.acks = true;
@@ -391,11 +397,15 @@ int main(int argc, char **argv)
                 case 'r':
                         L.rate = atof(optarg);
                         break;
+                case 'w':
+                        warm_secs = atof(optarg);
+                        break;
                 default:
                         usage();
                 }
         }
-        if (L.nconns < 1 || messages < 0 || L.size < 1 || L.size > 60000 || port < 1 || L.rate < 0)
+        if (L.nconns < 1 || messages < 0 || L.size < 1 || L.size > 60000 || port < 1 ||
+            L.rate < 0 || warm_secs < 0)
                 usage();
 
         struct rlimit rl;
@@ -436,6 +446,7 @@ int main(int argc, char **argv)
 
         double t0 = now_s(), t_open = 0, t_idle_end = 0;
         L.t_start = t0;
+        L.warm_ns = now_ns() + (unsigned long long)(warm_secs * 1e9);
         struct epoll_event evs[256];
         while (L.done < L.nconns) {
                 while (L.next_to_connect < L.nconns && L.connecting < MAX_CONNECTING)
@@ -484,8 +495,8 @@ int main(int argc, char **argv)
                 qsort(L.lat_ns, L.nlat, sizeof(*L.lat_ns), cmp_u64);
                 printf("conns=%d messages=%llu acked=%llu size=%zu seconds=%.3f rate=%.0f "
                        "ack_p50_ms=%.2f ack_p99_ms=%.2f ack_max_ms=%.2f\n",
-                       L.nconns, (unsigned long long)L.sent_total, (unsigned long long)L.nlat,
-                       L.size, asecs, asecs > 0 ? (double)L.nlat / asecs : 0.0,
+                       L.nconns, (unsigned long long)L.sent_total, (unsigned long long)L.nacked,
+                       L.size, asecs, asecs > 0 ? (double)L.nacked / asecs : 0.0,
                        pct_ms(L.lat_ns, L.nlat, 50), pct_ms(L.lat_ns, L.nlat, 99),
                        L.nlat ? (double)L.lat_ns[L.nlat - 1] / 1e6 : 0.0);
                 for (int i = 0; i < L.nconns; i++)
@@ -493,5 +504,5 @@ int main(int argc, char **argv)
                 free(L.lat_ns);
         }
         free(L.conns);
-        return L.acks && L.nlat != L.sent_total ? 1 : 0;
+        return L.acks && L.nacked != L.sent_total ? 1 : 0;
 }
