@@ -165,9 +165,9 @@ int main(int argc, char **argv)
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
                 LLVMFuzzerTestOneInput((const uint8_t *)cases[i], strlen(cases[i]));
-        static const char *tokens[] = {"settled ", "failed ", "down", "up", "records ", " ",
-                                       "0",        "9",       "a",    "F",  "\n",       "\x01",
-                                       "\xff",     "18446744073709551615"};
+        static const char *tokens[] = {
+            "settled ", "failed ", "down", "up", "records ", " ",    "0",
+            "9",        "a",       "F",    "\n", "\x01",     "\xff", "18446744073709551615"};
         printf("report_fuzz: seed %u\n", seed);
         fflush(stdout);
         srand(seed);
