@@ -17,8 +17,8 @@
 #                                        own (bench/kafka-acks.sh), into
 #                                        bench/out/kafka-acks.md
 # PARTS (64; 8 on Kafka, as in kafka-produce.sh): the topic's partitions in
-# the throughput runs (the test broker keeps 5 MB a partition); LAT_PARTS ("4 32"): the layouts of the
-# latency runs with Kafka acks.
+# the throughput runs (the test broker keeps 5 MB a partition). LAT_PARTS
+# ("4 32"): the topic layouts of the latency runs with Kafka acks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.bash
