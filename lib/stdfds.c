@@ -1,8 +1,9 @@
-/* stdfds: keep descriptors 0-2 from being reused. */
+/* stdfds: keep descriptors 0-2 from being reused; whole lines on stderr. */
 #include "stdfds.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 int stdfds_guard(void)
@@ -22,5 +23,10 @@ int stdfds_guard(void)
                 }
                 closed |= 1 << fd;
         }
+        /* warnx() writes its prefix and its message apart on an unbuffered
+         * stderr: two tools of one pipeline sharing a terminal or a log
+         * would cut into each other's lines. */
+        if (setvbuf(stderr, NULL, _IOLBF, 0) != 0)
+                return -1;
         return closed;
 }
