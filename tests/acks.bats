@@ -302,18 +302,22 @@ check_orderly_stop() {
 	check_orderly_stop
 }
 
-@test "a second SIGTERM to ws-to-kafka quits at once: nothing held is acked, kprod writes it to --failed, exits 3 (no broker)" {
+@test "a second SIGTERM to ws-to-kafka quits at once: nothing held is acked, kprod writes it to --failed, exits 1" {
 	needs_mock
 	local t
 	t=$(new_topic 1)
 	FD_OPTS=(--failed "$BATS_TEST_TMPDIR/failed")
 	front_door_start "$t" --ack
+	# kprod has reached the broker (else it would exit 3: no broker ever
+	# reached) before the broker goes away.
+	run wsclient "ws://127.0.0.1:$FD_PORT/" --prefix first --count 1 --acks
+	assert_output "acked 1"
 	broker_cmd "down all"
 	wsclient "ws://127.0.0.1:$FD_PORT/" --count 500 --size 100 --acks \
 		--sent-file "$BATS_TEST_TMPDIR/sent" >"$BATS_TEST_TMPDIR/client" &
 	CLIENT=$!
 	wait_for_file "$BATS_TEST_TMPDIR/sent" 30
-	PORT=$FD_PORT wait_healthz '.messages == 500'
+	PORT=$FD_PORT wait_healthz '.messages == 501'
 	kill -TERM "$FD_PID"
 	# The first stop reached both stages; the second goes once kprod says
 	# it is reading to the end, and after the quarter second in which a
@@ -327,7 +331,7 @@ check_orderly_stop() {
 	assert_failure 1
 	FD_PID=
 	run tail -n 1 "$BATS_TEST_TMPDIR/front.err"
-	assert_output "ws-to-kafka: stopped (wsrecv 1, kprod 3)"
+	assert_output "ws-to-kafka: stopped (wsrecv 1, kprod 1)"
 	wait "$CLIENT" || true
 	run head -n 1 "$BATS_TEST_TMPDIR/client"
 	assert_output "acked 0"

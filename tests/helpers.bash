@@ -140,9 +140,9 @@ wait_for_file() {
 	return 1
 }
 
-# Prints a TCP port that is free right now on 127.0.0.1.
+# Prints a TCP port that is free right now on 127.0.0.1 (tests/free-port).
 free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$ROOT/tests/free-port"
 }
 
 # Waits until something accepts connections on 127.0.0.1:$1 (a server

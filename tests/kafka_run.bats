@@ -26,6 +26,8 @@ start_make_kafka() {
 		kill -0 "$MAKE_PID" 2>/dev/null || break
 		sleep 0.1
 	done
+	# On a failure, what make kafka said shows with the test's output.
+	grep -q '^bootstrap: ' "$BATS_TEST_TMPDIR/out" || cat "$BATS_TEST_TMPDIR/err" >&2
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output --regexp '^bootstrap: 127\.0\.0\.1:[0-9]+$'
 	B=${output#bootstrap: }

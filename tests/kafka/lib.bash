@@ -35,9 +35,10 @@ kafka_java() {
 		-Dlog4j2.configurationFile="$KAFKA_HOME/log4j2-tools.properties" -cp "$cp" "$@"
 }
 
-# Prints a TCP port that is free right now on 127.0.0.1.
+# Prints a TCP port that is free right now on 127.0.0.1, other than the
+# ports given (tests/free-port).
 kafka_free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$(dirname "${BASH_SOURCE[0]}")/../free-port" "$@"
 }
 
 # True when something listens on 127.0.0.1:$1.
@@ -45,10 +46,15 @@ kafka_port_taken() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# Prints a new cluster id: 16 random bytes in URL-safe base64, as Kafka's Uuid.
+# Prints a new cluster id: 16 random bytes in URL-safe base64, as Kafka's
+# Uuid, which draws again when the text starts with '-' (a command line
+# would take it for an option: kafka-storage format --cluster-id -x...).
 kafka_new_id() {
-	head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
-	echo
+	local id=-
+	while [ "${id#-}" != "$id" ]; do
+		id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+	done
+	echo "$id"
 }
 
 # Writes the configuration of a cluster of $2 nodes in folder $1 and formats
@@ -62,14 +68,15 @@ kafka_cluster_init() {
 	local cp
 	cp=$(kafka_classpath) || return 1
 	mkdir -p "$dir" || return 1
-	local i voters= cport ports=()
+	local i voters= cport ports=() cports=()
 	for i in $(seq 1 "$n"); do
 		if [ "$i" = 1 ] && [ "$port" != 0 ]; then
 			ports[i]=$port
 		else
-			ports[i]=$(kafka_free_port) || return 1
+			ports[i]=$(kafka_free_port "${ports[@]}" "${cports[@]}") || return 1
 		fi
-		cport=$(kafka_free_port) || return 1
+		cport=$(kafka_free_port "${ports[@]}" "${cports[@]}") || return 1
+		cports+=("$cport")
 		voters="$voters${voters:+,}$i@127.0.0.1:$cport"
 		mkdir -p "$dir/$i/logs"
 		echo "${ports[i]} $cport" >"$dir/$i/ports"
