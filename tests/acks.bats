@@ -214,12 +214,18 @@ healthz() {
 	assert_equal "$WS_STATUS" 0
 	assert_equal "$KP_STATUS" 0
 	wait "$client" || true
-	# Connection 1 was acked for what reached Kafka (all of it was written
-	# before the signal), then closed with 1001.
+	# Connection 1 sent everything before the signal, but wsrecv may not
+	# have taken it all yet (the pipe to kprod fills on a slower broker):
+	# it was acked for exactly what it took, every one of which is in
+	# Kafka, then closed with 1001.
 	run cat "$BATS_TEST_TMPDIR/client"
-	assert_output $'acked 4000\nclose 1001 server shutting down'
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 1 'close 1001 server shutting down'
+	[[ ${lines[0]} =~ ^acked\ ([0-9]+)$ ]]
+	local acked=${BASH_REMATCH[1]}
+	((acked > 0))
 	run sh -c "timeout 30 kcat -b '$BROKERS' -C -t '$t' -e -q | grep -c '^m-1-'"
-	assert_output 4000
+	assert_output "$acked"
 	# The others were stopped being read at the signal: what each got into
 	# Kafka is its first messages, each once, none torn.
 	timeout 30 kcat -b "$BROKERS" -C -t "$t" -e -q | cut -d. -f1 | sort -t- -k2,2n -k3,3n >"$BATS_TEST_TMPDIR/topic"
