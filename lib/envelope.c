@@ -9,8 +9,8 @@
 #include "framing.h"
 #include "jsonread.h"
 
-/* Appends the decimal form of v. */
-static int put_int(struct outbuf *ob, int64_t v)
+/* Writes the decimal form of v at o; returns the end. */
+static char *write_int(char *o, int64_t v)
 {
         char tmp[24], *p = tmp + sizeof(tmp);
         uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -20,85 +20,125 @@ static int put_int(struct outbuf *ob, int64_t v)
         } while (u);
         if (v < 0)
                 *--p = '-';
-        return outbuf_put(ob, p, (size_t)(tmp + sizeof(tmp) - p));
+        size_t n = (size_t)(tmp + sizeof(tmp) - p);
+        memcpy(o, p, n);
+        return o + n;
 }
 
-/* Appends a literal field separator and name: ,"name": */
-static int put_name(struct outbuf *ob, bool first, const char *name)
+/* Writes the n bytes of a literal at o; returns the end. */
+static char *write_lit(char *o, const char *lit, size_t n)
 {
-        int rc = first ? 0 : outbuf_putc(ob, ',');
-        rc |= outbuf_putc(ob, '"');
-        rc |= outbuf_put(ob, name, strlen(name));
-        return rc | outbuf_put(ob, "\":", 2);
+        memcpy(o, lit, n);
+        return o + n;
 }
+#define WRITE_LIT(o, lit) write_lit(o, lit, sizeof(lit) - 1)
 
-/* Appends bytes as a quoted base64 string. */
-static int put_b64(struct outbuf *ob, const void *s, size_t n)
+/* Writes a quoted string, as text or base64. */
+static char *write_string(char *o, bool text, const void *s, size_t n)
 {
-        return outbuf_putc(ob, '"') | base64_put(ob, s, n) | outbuf_putc(ob, '"');
+        if (text)
+                return json_write_string(o, s, n);
+        *o++ = '"';
+        o = base64_write(o, s, n);
+        *o++ = '"';
+        return o;
 }
 
-/* Appends the headers array, as text or (any bytes not UTF-8) base64. */
-static int put_headers(struct outbuf *ob, bool first, const struct env_header *h, size_t n)
+/* Adds b to *a, saturating at (size_t)-1 (too big to reserve). */
+static void room_add(size_t *a, size_t b)
+{
+        *a = b > (size_t)-1 - *a ? (size_t)-1 : *a + b;
+}
+
+size_t envelope_room(const struct envelope *e)
+{
+        size_t room = 256; /* names, numbers and punctuation */
+        room_add(&room, json_field_room(5, e->topic ? e->topiclen : 0));
+        room_add(&room, json_field_room(3, e->key ? e->keylen : 0));
+        room_add(&room, json_field_room(7, e->payload ? e->len : 0));
+        for (size_t i = 0; i < e->nheaders; i++) {
+                room_add(&room, json_string_room(e->headers[i].namelen));
+                room_add(&room, json_string_room(e->headers[i].value ? e->headers[i].len : 0));
+                room_add(&room, 8); /* two commas, "null" */
+        }
+        return room;
+}
+
+/* Writes the headers field, as text or (any bytes not UTF-8) base64. */
+static char *write_headers(char *o, const struct env_header *h, size_t n)
 {
         bool text = true;
         for (size_t i = 0; text && i < n; i++)
                 text = utf8_valid(h[i].name, h[i].namelen) &&
                        (!h[i].value || utf8_valid(h[i].value, h[i].len));
-        int rc = put_name(ob, first, text ? "headers" : "headers_b64");
-        rc |= outbuf_putc(ob, '[');
+        o = text ? WRITE_LIT(o, "\"headers\":[") : WRITE_LIT(o, "\"headers_b64\":[");
         for (size_t i = 0; i < n; i++) {
                 if (i)
-                        rc |= outbuf_putc(ob, ',');
-                rc |= text ? json_put_string(ob, h[i].name, h[i].namelen)
-                           : put_b64(ob, h[i].name, h[i].namelen);
-                rc |= outbuf_putc(ob, ',');
-                if (!h[i].value)
-                        rc |= outbuf_put(ob, "null", 4);
-                else
-                        rc |= text ? json_put_string(ob, h[i].value, h[i].len)
-                                   : put_b64(ob, h[i].value, h[i].len);
+                        *o++ = ',';
+                o = write_string(o, text, h[i].name, h[i].namelen);
+                *o++ = ',';
+                o = h[i].value ? write_string(o, text, h[i].value, h[i].len) : WRITE_LIT(o, "null");
         }
-        return rc | outbuf_putc(ob, ']');
+        *o++ = ']';
+        return o;
 }
 
 int envelope_put(struct outbuf *ob, const struct envelope *e)
 {
-        static const char *const tstypes[] = {"", "create", "logappend", "unknown"};
-        int rc = outbuf_putc(ob, '{');
-        bool first = true;
+        /* One reservation for the whole record, then plain stores: this
+         * runs for every record kcons -J and wsrecv -J write. */
+        size_t room = envelope_room(e);
+        char *start = room == (size_t)-1 ? NULL : outbuf_reserve(ob, room);
+        if (!start)
+                return -1;
+        char *o = start;
+        *o++ = '{';
         if (e->topic) {
-                rc |= json_put_field(ob, "topic", e->topic, e->topiclen);
-                first = false;
+                o = json_write_field(o, "topic", 5, e->topic, e->topiclen);
+                *o++ = ',';
         }
         if (e->partition >= 0) {
-                rc |= put_name(ob, first, "partition") | put_int(ob, e->partition);
-                first = false;
+                o = WRITE_LIT(o, "\"partition\":");
+                o = write_int(o, e->partition);
+                *o++ = ',';
         }
         if (e->offset >= 0) {
-                rc |= put_name(ob, first, "offset") | put_int(ob, e->offset);
-                first = false;
+                o = WRITE_LIT(o, "\"offset\":");
+                o = write_int(o, e->offset);
+                *o++ = ',';
+        }
+        switch (e->tstype) {
+        case ENV_TS_NONE:
+                break;
+        case ENV_TS_CREATE:
+                o = WRITE_LIT(o, "\"tstype\":\"create\",\"ts\":");
+                break;
+        case ENV_TS_LOGAPPEND:
+                o = WRITE_LIT(o, "\"tstype\":\"logappend\",\"ts\":");
+                break;
+        case ENV_TS_UNKNOWN:
+                o = WRITE_LIT(o, "\"tstype\":\"unknown\",\"ts\":");
+                break;
         }
         if (e->tstype != ENV_TS_NONE) {
-                rc |= put_name(ob, first, "tstype") | outbuf_putc(ob, '"');
-                rc |= outbuf_put(ob, tstypes[e->tstype], strlen(tstypes[e->tstype]));
-                rc |= outbuf_putc(ob, '"') | put_name(ob, false, "ts") | put_int(ob, e->ts);
-                first = false;
+                o = write_int(o, e->ts);
+                *o++ = ',';
         }
         if (e->broker >= 0) {
-                rc |= put_name(ob, first, "broker") | put_int(ob, e->broker);
-                first = false;
+                o = WRITE_LIT(o, "\"broker\":");
+                o = write_int(o, e->broker);
+                *o++ = ',';
         }
         if (e->nheaders) {
-                rc |= put_headers(ob, first, e->headers, e->nheaders);
-                first = false;
+                o = write_headers(o, e->headers, e->nheaders);
+                *o++ = ',';
         }
-        if (!first)
-                rc |= outbuf_putc(ob, ',');
-        rc |= json_put_field(ob, "key", e->key, e->keylen);
-        rc |= outbuf_putc(ob, ',');
-        rc |= json_put_field(ob, "payload", e->payload, e->len);
-        return rc | outbuf_putc(ob, '}');
+        o = json_write_field(o, "key", 3, e->key, e->keylen);
+        *o++ = ',';
+        o = json_write_field(o, "payload", 7, e->payload, e->len);
+        *o++ = '}';
+        ob->len += (size_t)(o - start);
+        return 0;
 }
 
 void env_reader_init(struct env_reader *r)

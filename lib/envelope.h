@@ -55,6 +55,10 @@ struct envelope {
 /* Appends e as one JSON object, without a line end. Returns 0, or -1 when
  * memory ran out. */
 int envelope_put(struct outbuf *ob, const struct envelope *e);
+/* The most envelope_put writes for e, which it reserves at once: it
+ * depends only on which fields are there and their lengths. (size_t)-1
+ * when that does not fit a size_t. */
+size_t envelope_room(const struct envelope *e);
 
 /* What the reader needs between records: room for decoded bytes and
  * headers, grown to the largest record seen. */

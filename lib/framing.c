@@ -55,9 +55,12 @@ bool utf8_valid(const void *s, size_t n)
 }
 
 /* Length of the run at p of bytes a JSON string holds as they are (no
- * quote, backslash or control byte), at most n; eight at a time. */
-static size_t unescaped_run(const unsigned char *p, size_t n)
+ * quote, backslash or control byte), at most n; eight at a time. With
+ * ascii, bytes above 0x7F end the run too: such a run is also valid UTF-8,
+ * so one pass both checks and copies the usual text. */
+static size_t unescaped_run(const unsigned char *p, size_t n, bool ascii)
 {
+        uint64_t high = ascii ? 0x8080808080808080ULL : 0;
         size_t i = 0;
         for (; i + 8 <= n; i += 8) {
                 uint64_t w;
@@ -65,28 +68,27 @@ static size_t unescaped_run(const unsigned char *p, size_t n)
                 uint64_t q = w ^ 0x2222222222222222ULL, bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
                 uint64_t hit = (w - 0x2020202020202020ULL) | (q - 0x0101010101010101ULL) |
                                (bs - 0x0101010101010101ULL);
-                if (hit & ~w & 0x8080808080808080ULL)
+                if (((hit & ~w) | (w & high)) & 0x8080808080808080ULL)
                         break;
         }
-        while (i < n && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+        while (i < n && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\' && !(ascii && p[i] >= 0x80))
                 i++;
         return i;
 }
 
-int json_put_string(struct outbuf *ob, const void *s, size_t n)
+size_t json_string_room(size_t n)
+{
+        /* Worst case every byte becomes \u00XX. */
+        return n > ((size_t)-1 - 2) / 6 ? (size_t)-1 : n * 6 + 2;
+}
+
+/* Writes the escaped form of the n bytes at p (valid UTF-8), unquoted. */
+static char *escape(char *o, const unsigned char *p, size_t n)
 {
         static const char hex[] = "0123456789abcdef";
-        const unsigned char *p = s, *end = p + n;
-        /* Worst case every byte becomes \u00XX: reserve once, not per byte. */
-        if (n > ((size_t)-1 - 2) / 6)
-                return -1;
-        char *o = outbuf_reserve(ob, n * 6 + 2);
-        if (!o)
-                return -1;
-        char *start = o;
-        *o++ = '"';
+        const unsigned char *end = p + n;
         while (p < end) {
-                size_t run = unescaped_run(p, (size_t)(end - p));
+                size_t run = unescaped_run(p, (size_t)(end - p), false);
                 memcpy(o, p, run);
                 o += run;
                 p += run;
@@ -124,20 +126,32 @@ int json_put_string(struct outbuf *ob, const void *s, size_t n)
                         *o++ = hex[c & 15];
                 }
         }
+        return o;
+}
+
+char *json_write_string(char *o, const void *s, size_t n)
+{
         *o++ = '"';
-        ob->len += (size_t)(o - start);
+        o = escape(o, s, n);
+        *o++ = '"';
+        return o;
+}
+
+int json_put_string(struct outbuf *ob, const void *s, size_t n)
+{
+        size_t room = json_string_room(n);
+        char *o = room == (size_t)-1 ? NULL : outbuf_reserve(ob, room);
+        if (!o)
+                return -1;
+        ob->len += (size_t)(json_write_string(o, s, n) - o);
         return 0;
 }
 
-int base64_put(struct outbuf *ob, const void *s, size_t n)
+char *base64_write(char *o, const void *s, size_t n)
 {
         static const char tab[] =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         const unsigned char *p = s;
-        size_t outlen = (n + 2) / 3 * 4;
-        char *o = outbuf_reserve(ob, outlen);
-        if (!o)
-                return -1;
         size_t i = 0;
         for (; i + 3 <= n; i += 3) {
                 uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
@@ -155,7 +169,17 @@ int base64_put(struct outbuf *ob, const void *s, size_t n)
                 *o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
                 *o++ = '=';
         }
-        ob->len += outlen;
+        return o;
+}
+
+int base64_put(struct outbuf *ob, const void *s, size_t n)
+{
+        if (n > (size_t)-1 / 2)
+                return -1;
+        char *o = outbuf_reserve(ob, (n + 2) / 3 * 4);
+        if (!o)
+                return -1;
+        ob->len += (size_t)(base64_write(o, s, n) - o);
         return 0;
 }
 
@@ -203,17 +227,47 @@ long base64_decode(const char *s, size_t n, unsigned char *out)
         return len;
 }
 
+size_t json_field_room(size_t namelen, size_t n)
+{
+        /* "name_b64":  and the value's own room, which covers its base64
+         * (at most 4 bytes for every 3, plus 2 quotes) and "null". */
+        size_t v = json_string_room(n);
+        return v > (size_t)-1 - namelen - 16 ? (size_t)-1 : v + namelen + 16;
+}
+
+char *json_write_field(char *o, const char *name, size_t namelen, const void *s, size_t n)
+{
+        *o++ = '"';
+        memcpy(o, name, namelen);
+        o += namelen;
+        if (!s) {
+                memcpy(o, "\":null", 6);
+                return o + 6;
+        }
+        /* The usual text (printable ASCII) is checked and copied in one pass. */
+        size_t plain = unescaped_run(s, n, true);
+        if (plain == n || utf8_valid((const char *)s + plain, n - plain)) {
+                memcpy(o, "\":\"", 3);
+                o += 3;
+                memcpy(o, s, plain);
+                o = escape(o + plain, (const unsigned char *)s + plain, n - plain);
+                *o++ = '"';
+                return o;
+        }
+        memcpy(o, "_b64\":\"", 7);
+        o = base64_write(o + 7, s, n);
+        *o++ = '"';
+        return o;
+}
+
 int json_put_field(struct outbuf *ob, const char *name, const void *s, size_t n)
 {
-        int rc = outbuf_putc(ob, '"');
-        rc |= outbuf_put(ob, name, strlen(name));
-        if (!s)
-                return rc | outbuf_put(ob, "\":null", 6);
-        if (utf8_valid(s, n))
-                return rc | outbuf_put(ob, "\":", 2) | json_put_string(ob, s, n);
-        rc |= outbuf_put(ob, "_b64\":\"", 7);
-        rc |= base64_put(ob, s, n);
-        return rc | outbuf_putc(ob, '"');
+        size_t namelen = strlen(name), room = json_field_room(namelen, n);
+        char *o = room == (size_t)-1 ? NULL : outbuf_reserve(ob, room);
+        if (!o)
+                return -1;
+        ob->len += (size_t)(json_write_field(o, name, namelen, s, n) - o);
+        return 0;
 }
 
 int record_put(struct outbuf *ob, const void *s, size_t n, const char *delim, size_t delimlen)

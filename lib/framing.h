@@ -22,6 +22,15 @@ int base64_put(struct outbuf *ob, const void *s, size_t n);
 /* Appends "name":"text" when s is valid UTF-8, "name_b64":"..." when it is
  * not, and "name":null when s is NULL. No leading or trailing comma. */
 int json_put_field(struct outbuf *ob, const char *name, const void *s, size_t n);
+
+/* The same, written at o, for a writer that reserves room for a whole
+ * record at once; each returns the end of what it wrote. The rooms are
+ * the most they write, or (size_t)-1 when that does not fit a size_t. */
+size_t json_string_room(size_t n);
+size_t json_field_room(size_t namelen, size_t n);
+char *json_write_string(char *o, const void *s, size_t n);
+char *base64_write(char *o, const void *s, size_t n);
+char *json_write_field(char *o, const char *name, size_t namelen, const void *s, size_t n);
 /* Appends a record: the n bytes of s and then the delimiter. */
 int record_put(struct outbuf *ob, const void *s, size_t n, const char *delim, size_t delimlen);
 /* Decodes base64 text into out (at least 3 * n / 4 bytes). Returns the

@@ -28,8 +28,29 @@ int record_meta(struct conn *c)
 size_t record_bound(const struct conf *conf)
 {
         size_t m = conf->max_message;
-        if (conf->json) /* a text byte escapes to at most 6 (\u00XX); headers: the path */
-                return 6 * m + 6 * HEAD_MAX + 1024;
+        if (conf->json) {
+                /* What envelope_put reserves for put_json's largest record:
+                 * a message of m bytes, the longest peer and path. */
+                static const char any;
+                const struct env_header h[] = {
+                    {"conn", 4, &any, 20},
+                    {"seq", 3, &any, 20},
+                    {"peer", 4, &any, sizeof(((struct conn *)0)->peer)},
+                    {"path", 4, &any, HEAD_MAX},
+                };
+                const struct envelope e = {
+                    .partition = -1,
+                    .offset = -1,
+                    .tstype = ENV_TS_CREATE,
+                    .broker = -1,
+                    .headers = h,
+                    .nheaders = sizeof(h) / sizeof(h[0]),
+                    .payload = &any,
+                    .len = m,
+                };
+                size_t room = envelope_room(&e);
+                return room == (size_t)-1 ? room : room + 1; /* and the delimiter */
+        }
         if (conf->binary == BINARY_BASE64)
                 return (m + 2) / 3 * 4 + 1;
         return m + 1;
