@@ -13,8 +13,8 @@
  * --ack) it reads the acks, times each message from its send to the ack
  * that covers it, and closes a connection only once all of its messages
  * are acknowledged; with -w SECS the messages sent in the first SECS
- * seconds (a producer's start-up) are acknowledged but not timed. Prints
- * one summary line. */
+ * seconds (a producer's start-up) are acknowledged but not timed, only
+ * their longest wait is reported (warm_max_ms). Prints one summary line. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <err.h>
@@ -66,6 +66,7 @@ struct load {
         uint64_t nlat;
         uint64_t nacked;            /* -A: timed or not */
         unsigned long long warm_ns; /* -w: messages sent before this are not timed */
+        uint64_t warm_max_ns;       /* -w: the longest wait of those */
         double t_last_ack;
 };
 
@@ -213,9 +214,13 @@ static void on_ack(struct load *L, struct conn *c, const unsigned char *p, size_
         if (upto > c->sent)
                 errx(1, "conn %d: ack %llu of %llu sent", c->id, (unsigned long long)upto,
                      (unsigned long long)c->sent);
-        for (; c->acked < upto; c->acked++, L->nacked++)
+        for (; c->acked < upto; c->acked++, L->nacked++) {
+                uint64_t lat = t - c->sent_ns[c->acked];
                 if (c->sent_ns[c->acked] >= L->warm_ns)
-                        L->lat_ns[L->nlat++] = t - c->sent_ns[c->acked];
+                        L->lat_ns[L->nlat++] = lat;
+                else if (lat > L->warm_max_ns)
+                        L->warm_max_ns = lat;
+        }
         L->t_last_ack = now_s();
         if (c->acked == c->target && c->st == OPEN) {
                 refill(L, c); /* the close */
@@ -494,11 +499,12 @@ int main(int argc, char **argv)
                 double asecs = L.t_last_ack - t0;
                 qsort(L.lat_ns, L.nlat, sizeof(*L.lat_ns), cmp_u64);
                 printf("conns=%d messages=%llu acked=%llu size=%zu seconds=%.3f rate=%.0f "
-                       "ack_p50_ms=%.2f ack_p99_ms=%.2f ack_max_ms=%.2f\n",
+                       "ack_p50_ms=%.2f ack_p99_ms=%.2f ack_max_ms=%.2f warm_max_ms=%.2f\n",
                        L.nconns, (unsigned long long)L.sent_total, (unsigned long long)L.nacked,
                        L.size, asecs, asecs > 0 ? (double)L.nacked / asecs : 0.0,
                        pct_ms(L.lat_ns, L.nlat, 50), pct_ms(L.lat_ns, L.nlat, 99),
-                       L.nlat ? (double)L.lat_ns[L.nlat - 1] / 1e6 : 0.0);
+                       L.nlat ? (double)L.lat_ns[L.nlat - 1] / 1e6 : 0.0,
+                       (double)L.warm_max_ns / 1e6);
                 for (int i = 0; i < L.nconns; i++)
                         free(L.conns[i].sent_ns);
                 free(L.lat_ns);
