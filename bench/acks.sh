@@ -11,9 +11,9 @@
 #   - messages acknowledged per second, sending as fast as acks allow
 #     (N messages of 100 bytes; the clock stops at the last ack);
 #   - ack latency p50 and p99 at 10,000 messages/s for SECS seconds, the
-#     first WARM seconds (3) acknowledged but not timed: the pipeline's
-#     first traffic waits longer (librdkafka's and the broker's start on the
-#     topic), so they are reported apart, as their longest wait.
+#     first WARM seconds (3) acknowledged but not timed: a new pipeline's
+#     first traffic waits longer (up to a few hundred ms on Apache Kafka; its
+#     cause is not found), so they are reported apart, as their longest wait.
 # Prints a markdown section (also written to bench/out/acks.md).
 #   bench/acks.sh [N] [SECS] [RUNS]      (defaults: 1000000, 10, 3)
 #   ACKS_BROKER=kafka bench/acks.sh      the same on a real Apache Kafka of its
