@@ -181,6 +181,23 @@ chromium_until() {
 	assert_output later
 }
 
+@test "a refused client that lingers after its 431 or 408 leaves wsrecv answering and stopping on SIGTERM" {
+	wsrecv_start --idle 2
+	local cookie
+	cookie=$(head -c 17000 /dev/zero | tr '\0' c)
+	# Open past a housekeeping tick (200 ms) after the answer, inside the
+	# 1 s linger: the scan of pending connections once spun forever here.
+	run bash -c "printf 'GET / HTTP/1.1\r\nHost: x\r\nCookie: a=$cookie\r\n\r\n' | timeout 20 '$PY' '$CLIENTS/linger.py' $PORT 0.6"
+	assert_output "HTTP/1.1 431 Request Header Fields Too Large"
+	run bash -c "printf 'GET / HTTP/1.1\r\nHost: x\r\n' | timeout 20 '$PY' '$CLIENTS/linger.py' $PORT 0.6"
+	assert_output "HTTP/1.1 408 Request Timeout"
+	run timeout 2 curl -sS "http://127.0.0.1:$PORT/healthz"
+	assert_success
+	assert_equal "$(echo "$output" | jq .rejected)" 2
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+}
+
 @test "handshakes: 431 for oversized headers, 400 for a bad key, no Connection: Upgrade, POST, HTTP/1.0 or h2c, 426 with the version, 408 when late" {
 	wsrecv_start --idle 2
 	local cookie

@@ -194,16 +194,17 @@ void gate_expire(struct server *srv)
         int64_t now = clock_mono_ms();
         lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->gate.conns))
         {
+                /* No `continue` in this loop: the macro advances the
+                 * iterator at its end, so skipping there spins forever. */
                 struct pending *p = lws_container_of(d, struct pending, link);
                 if (p->deadline > now) {
                         if (!p->answered)
                                 break;
-                        continue;
-                }
-                if (p->answered || p->len == 0)
+                } else if (p->answered || p->len == 0) {
                         drop(srv, p, true); /* a bare TCP connection gets no answer */
-                else
+                } else {
                         answer(srv, p, 408, "Request Timeout", "request head not received in time");
+                }
         }
         lws_end_foreach_dll_safe(d, d1);
 }
