@@ -213,7 +213,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
                 if (k + 1 == argc)
                         errx(EXIT_USAGE, "--: no command given after it");
                 o->job = given + k + 1; /* argv[argc] is NULL: so is the command's end */
-                end = argc - (argc - k - 1); /* less the command's words */
+                int njob = argc - (k + 1);
+                end = argc - njob; /* getopt left the command's words last, in order */
         }
         o->words = given;
         for (int i = optind; i < end; i++)
