@@ -46,12 +46,13 @@ static int mark(struct run *r, size_t part, int64_t next)
         return 0;
 }
 
-/* The messages whose bytes are all written: their partitions' next
- * offsets move past them, to be stored. */
-static void written_upto(struct run *r)
+/* The messages whose bytes the reader has all read: their partitions'
+ * next offsets move past them, to be stored. */
+static void taken_upto(struct run *r)
 {
+        uint64_t taken = sink_taken(&r->out);
         size_t i = 0;
-        while (i < r->nmarks && r->marks[i].end <= r->out.written) {
+        while (i < r->nmarks && r->marks[i].end <= taken) {
                 struct part *p = &r->parts.v[r->marks[i].part];
                 p->next_offset = r->marks[i].next;
                 p->dirty = true;
@@ -59,30 +60,45 @@ static void written_upto(struct run *r)
         }
         if (!i)
                 return;
-        r->written += (int64_t)i;
+        r->taken += (int64_t)i;
         r->nmarks -= i;
         memmove(r->marks, r->marks + i, r->nmarks * sizeof(*r->marks));
 }
 
-/* A write waiting for a slow reader gives up at a stop signal. */
+int64_t consume_written(const struct run *r)
+{
+        int64_t n = r->taken;
+        for (size_t i = 0; i < r->nmarks && r->marks[i].end <= r->out.written; i++)
+                n++;
+        return n;
+}
+
+/* True when the job (--) has exited: nothing more is written to it. */
+static bool job_gone(struct run *r)
+{
+        return r->job && job_poll(r->job);
+}
+
+/* A write waiting for a slow reader gives up at a stop signal, or when the
+ * job that reads it has exited. */
 static bool stopping(void *arg)
 {
-        (void)arg;
-        return signals_stop_count() > 0;
+        return signals_stop_count() > 0 || job_gone(arg);
 }
 
 /* Writes the buffer, waiting for a slow reader until a stop signal; stores
- * the offsets of the messages written, and of those only. Returns 0 when
- * everything is written, 1 when a signal cut the wait short, -1 when the
- * reader went away or a write failed. */
+ * the offsets of the messages the reader took, and of those only (with a
+ * job, they wait for its exit status). Returns 0 when everything is
+ * written, 1 when a signal cut the wait short, -1 when the reader went
+ * away or a write failed. */
 static int flush_and_store(struct run *r)
 {
-        int rc = r->out_closed ? -1 : sink_drain(&r->out, stopping, NULL);
-        written_upto(r);
-        if (r->o->group)
-                store_written(r);
-        else
+        int rc = r->out_closed ? -1 : sink_drain(&r->out, stopping, r);
+        taken_upto(r);
+        if (!r->o->group)
                 parts_drop_dirty(&r->parts);
+        else if (!r->job)
+                store_written(r);
         if (rc < 0 && !r->out_closed) {
                 if (r->out.error) {
                         errno = r->out.error;
@@ -108,7 +124,7 @@ static void finish_part(struct run *r, struct part *p)
 
 static bool count_reached(const struct run *r)
 {
-        return r->o->max_count >= 0 && r->written + (int64_t)r->nmarks >= r->o->max_count;
+        return r->o->max_count >= 0 && r->taken + (int64_t)r->nmarks >= r->o->max_count;
 }
 
 /* True when the run's end condition (-c, -e, --until-now, e@) is met. */
@@ -238,6 +254,51 @@ static void commit_stored(struct run *r)
         rd_kafka_queue_destroy(cq);
 }
 
+/* Stops fetching every partition assigned: a job's input has ended. */
+static void pause_assigned(struct run *r)
+{
+        rd_kafka_topic_partition_list_t *list = NULL;
+        if (rd_kafka_assignment(r->rk, &list) == RD_KAFKA_RESP_ERR_NO_ERROR && list) {
+                rd_kafka_pause_partitions(r->rk, list);
+                rd_kafka_topic_partition_list_destroy(list);
+        }
+}
+
+/* The end of the -- form: ends the job's input, waits for the job (serving
+ * the consumer meanwhile, so that the group keeps it), and commits what the
+ * job read only when it exited 0. Returns the exit status: the job's when it
+ * failed, else kcons's own. */
+static int finish_job(struct run *r)
+{
+        struct job *j = r->job;
+        sink_discard(&r->out); /* never written: never taken */
+        r->out_closed = true;
+        job_end_input(j);
+        pause_assigned(r);
+        while (!job_poll(j)) {
+                /* A second stop quits: the job is asked to, and nothing is
+                 * committed. */
+                if (signals_stop_count() >= 2)
+                        job_terminate(j);
+                rd_kafka_message_t *m = rd_kafka_consume_queue(r->q, 100);
+                if (m) /* a partition assigned meanwhile: not given to the job */
+                        rd_kafka_message_destroy(m);
+        }
+        taken_upto(r); /* exact: kcons holds the read end the job left */
+        int st = job_status(j);
+        if (st == 0 && !j->signalled && r->o->group) {
+                store_written(r);
+                commit_stored(r);
+        } else {
+                parts_drop_dirty(&r->parts);
+                if (r->o->group && r->o->verbosity >= 1)
+                        warnx("%s: exit status %d: nothing committed; the next run reads "
+                              "again all it was given",
+                              r->o->job[0], st);
+        }
+        return st ? st : r->status;
+}
+
 /* -o N with -g: the starts outside a partition's offsets, moved inside. */
 static rd_kafka_resp_err_t clamp_starts(struct run *r, rd_kafka_topic_partition_list_t *parts)
 {
@@ -293,7 +354,9 @@ void consume_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         /* Revoked (or an error): write what is buffered and commit it while
          * the partitions are still ours. */
         flush_and_store(r);
-        if (!rd_kafka_assignment_lost(rk))
+        /* A job's offsets wait for its exit status: its partitions' next
+         * owner reads again what it was given. */
+        if (!r->job && !rd_kafka_assignment_lost(rk))
                 rd_kafka_commit(rk, NULL, 0);
         for (int i = 0; i < parts->cnt; i++) {
                 struct part *p =
@@ -342,7 +405,8 @@ int consume_run(struct run *r)
                 return EXIT_FAIL;
         }
         rd_kafka_queue_t *q = r->q;
-        while (r->status == EXIT_OK && !r->out_closed && signals_stop_count() == 0) {
+        while (r->status == EXIT_OK && !r->out_closed && signals_stop_count() == 0 &&
+               !job_gone(r)) {
                 ssize_t n = rd_kafka_consume_batch_queue(q, 0, msgs, BATCH);
                 if (n == 0) {
                         /* Nothing waiting: show what we have, then block a
@@ -372,12 +436,21 @@ int consume_run(struct run *r)
                 if (finished(r))
                         break;
         }
-        if (flush_and_store(r) > 0 && r->o->verbosity >= 1)
-                warnx("stopped with %zu messages not written: the reader took nothing more; "
+        int rc = flush_and_store(r);
+        free(msgs);
+        if (r->job)
+                return finish_job(r);
+        if (rc > 0 && r->o->verbosity >= 1)
+                warnx("stopped with %zu messages not taken: the reader took nothing more; "
                       "their offsets are not stored",
                       r->nmarks);
+        /* At the end, what still sits in the pipe is not taken yet: wait
+         * for the reader to read it (or to go, or a stop). */
+        if (rc == 0 && r->o->group && !r->out_closed) {
+                sink_wait_taken(&r->out, stopping, r);
+                flush_and_store(r);
+        }
         if (r->o->group && signals_stop_count() < 2)
                 commit_stored(r);
-        free(msgs);
         return r->status;
 }

@@ -9,12 +9,14 @@
 
 #include "exits.h"
 #include "format.h"
+#include "job.h"
 #include "opts.h"
 #include "parts.h"
 #include "sink.h"
 
-/* A message in the output buffer: where its bytes end, and the offset to
- * store for its partition once they are written. */
+/* A message not yet known to be taken by the reader (in the output buffer,
+ * or written and still in the pipe): where its bytes end, and the offset
+ * to store for its partition once the reader has read them all. */
 struct mark {
         uint64_t end; /* output offset just past the message */
         int64_t next; /* its offset + 1 */
@@ -29,12 +31,13 @@ struct run {
         struct formatter fmt;
         struct sink out; /* stdout */
         struct parts parts;
-        struct mark *marks; /* the messages in the output buffer, in order */
+        struct job *job;    /* -- COMMAND: what stdout is for, or NULL */
+        struct mark *marks; /* the messages not yet taken, in order */
         size_t nmarks, capmarks;
         bool assigned_once; /* a first assignment happened */
         bool out_closed;    /* the reader of stdout went away */
         int status;         /* exit status so far */
-        int64_t written;    /* messages whose bytes reached stdout */
+        int64_t taken;      /* messages whose bytes the reader has read */
         int64_t ambiguous;  /* messages containing the output delimiter */
         /* From the error callback (librdkafka's thread-free poll path). */
         bool running; /* past start-up: report transient errors */
@@ -44,14 +47,17 @@ struct run {
 };
 
 /* Runs until the end condition, a signal, a closed stdout or an error;
- * then writes what is buffered, stores and commits it. Returns the exit
- * status. */
+ * then writes what is buffered, stores and commits what the reader took.
+ * With a job (--), ends its input, waits for it, and commits only when it
+ * exited 0. Returns the exit status. */
 int consume_run(struct run *r);
 /* The rebalance callback for -g (opaque: the struct run). */
 void consume_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t *parts, void *opaque);
 /* Looks up the --until-now end offset of each partition not yet known.
  * Returns 0 or -1 (message printed). */
+/* Messages whose bytes reached stdout (taken or not). */
+int64_t consume_written(const struct run *r);
 int consume_read_ends(struct run *r, const rd_kafka_topic_partition_list_t *parts);
 
 #endif

@@ -5,6 +5,7 @@
  * Parse and check the options, install the signal handlers, open the
  * consumer, run the loop, write and commit what was read, close. */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "consume.h"
 #include "format.h"
 #include "framing.h"
+#include "job.h"
 #include "kconf.h"
 #include "number.h"
 #include "offsets.h"
@@ -30,7 +32,7 @@ static void usage(FILE *f)
 {
         fputs("usage: kcons [-0eJLquVvZ] [--until-now] [-b brokers] [-c count] [-D delim]\n"
               "             [-d contexts] [-F file] [-f format] [-g group] [-K delim] [-o offset]\n"
-              "             [-p partition] [-X prop=value] topic ...\n",
+              "             [-p partition] [-X prop=value] topic ... [-- command [arg ...]]\n",
               f);
 }
 
@@ -62,9 +64,12 @@ static void help(void)
               "  -X prop=value   a librdkafka property; -X list shows them all\n"
               "  -Z              write null keys and values as NULL\n"
               "  --until-now     stop at the end offsets read at start\n"
+              "  -- command ...  run command on the messages; with -g commit only\n"
+              "                  when it exits 0, and what it read\n"
               "  -h, --help      the synopsis; --help also this list\n"
               "\n"
-              "Exit status: 0 done, 1 cluster or output error, 2 usage, 3 no broker reachable.\n"
+              "Exit status: 0 done, 1 cluster or output error, 2 usage, 3 no broker reachable;\n"
+              "with -- a command that failed gives its status (128+N: killed by signal N).\n"
               "The manual: man kcons (man/kcons.1 in the source).\n",
               stdout);
 }
@@ -86,12 +91,20 @@ static void parse_args(int argc, char **argv, struct opts *o)
         o->confs = calloc((size_t)argc, sizeof(*o->confs));
         if (!o->topics || !o->confs)
                 err(EXIT_FAIL, "calloc");
+        /* getopt moves the topics before "--" past it: the original order
+         * tells which words follow the "--" and make the command. */
+        char **given = malloc(((size_t)argc + 1) * sizeof(*given));
+        if (!given)
+                err(EXIT_FAIL, "malloc");
+        memcpy(given, argv, ((size_t)argc + 1) * sizeof(*given));
         const char *brokers = NULL;
         bool delim_given = false;
         long long v;
         int c;
+        const char *last_arg = NULL;
         while ((c = getopt_long(argc, argv, "0b:c:CD:d:eF:f:G:g:hJK:Lo:p:qt:uVvX:Z", longopts,
                                 NULL)) != -1) {
+                last_arg = optarg;
                 switch (c) {
                 case '0':
                         o->delim[0] = '\0';
@@ -190,10 +203,25 @@ static void parse_args(int argc, char **argv, struct opts *o)
                         usage(stderr);
                         exit(EXIT_USAGE);
                 }
+                optarg = NULL; /* so that last_arg is only an option's argument */
         }
-        for (int i = optind; i < argc; i++)
+        int end = argc; /* the topics end here, the command starts after "--" */
+        if (optind > 1 && strcmp(argv[optind - 1], "--") == 0 && argv[optind - 1] != last_arg) {
+                int k = 1;
+                while (given[k] != argv[optind - 1])
+                        k++;
+                if (k + 1 == argc)
+                        errx(EXIT_USAGE, "--: no command given after it");
+                o->job = given + k + 1; /* argv[argc] is NULL: so is the command's end */
+                int njob = argc - (k + 1);
+                end = argc - njob; /* getopt left the command's words last, in order */
+        }
+        o->words = given;
+        for (int i = optind; i < end; i++)
                 o->topics[o->ntopics++] = argv[i];
         if (o->list) {
+                if (o->job)
+                        errx(EXIT_USAGE, "-L lists the cluster's metadata: no command to run");
                 if (o->group || o->mode != OUT_VALUE || delim_given || o->keydelimlen)
                         errx(EXIT_USAGE, "-L lists the cluster's metadata: not with -g, -J, -f, "
                                          "-D, -0 or -K");
@@ -229,8 +257,8 @@ static void summary(const struct run *r, double secs)
         fprintf(stderr,
                 "kcons: %" PRId64 " messages, %" PRId64 " bytes from %zu partitions in %.3f s "
                 "(%.0f msgs/s); %" PRId64 " contained the output delimiter\n",
-                r->written, (int64_t)r->out.written, nparts, secs,
-                secs > 0 ? (double)r->written / secs : 0.0, r->ambiguous);
+                consume_written(r), (int64_t)r->out.written, nparts, secs,
+                secs > 0 ? (double)consume_written(r) / secs : 0.0, r->ambiguous);
 }
 
 int main(int argc, char **argv)
@@ -250,12 +278,31 @@ int main(int argc, char **argv)
                 errx(EXIT_USAGE, "%s", why);
         if (signals_install() < 0)
                 err(EXIT_FAIL, "sigaction");
-        if (sink_open(&r.out, STDOUT_FILENO, 1u << 21) < 0)
+        /* With a job, stdout is the job's: kcons writes only to its stdin. */
+        if (!o.job && sink_open(&r.out, STDOUT_FILENO, 1u << 21) < 0)
                 err(EXIT_FAIL, "stdout");
+        if (!o.job && o.group)
+                sink_track_reader(&r.out, -1);
         parts_init(&r.parts);
 
         double t0 = (double)clock_mono_ms() / 1000;
         int status = o.list ? client_list(&r) : client_open(&r);
+        struct job job;
+        if (status == EXIT_OK && o.job) {
+                /* Started once the cluster answers: a job given nothing
+                 * because no broker was reached would look like success. */
+                int e = job_start(&job, o.job);
+                if (e) {
+                        errno = e;
+                        warn("%s", o.job[0]);
+                        status = e == ENOENT ? EXIT_NOCMD : EXIT_CANTRUN;
+                } else if (sink_open(&r.out, job.wfd, 1u << 21) < 0) {
+                        err(EXIT_FAIL, "the job's stdin");
+                } else {
+                        sink_track_reader(&r.out, job.rfd);
+                        r.job = &job;
+                }
+        }
         if (status == EXIT_OK && !o.list)
                 status = consume_run(&r);
         client_close(&r);
@@ -263,10 +310,14 @@ int main(int argc, char **argv)
                 summary(&r, (double)clock_mono_ms() / 1000 - t0);
 
         parts_free(&r.parts);
-        sink_close(&r.out);
+        if (r.job)
+                job_free(r.job);
+        if (!o.job || r.job)
+                sink_close(&r.out);
         free(r.marks);
         format_free(&r.fmt);
         free(o.topics);
         free(o.confs);
+        free(o.words);
         return status;
 }

@@ -45,6 +45,8 @@ struct opts {
         const char *debug;      /* -d CONTEXTS */
         struct conf_arg *confs; /* -X and -F */
         int nconfs;
+        char **job;   /* -- COMMAND ARGS...: run it on the stream, or NULL */
+        char **words; /* the command line as given, which job points into */
 };
 
 #endif

@@ -141,6 +141,10 @@ long outbuf_write_some(struct outbuf *ob)
                          * decides whether to stop or to go on. */
                         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                                 break;
+                        /* Bytes written before the error did reach the fd:
+                         * count them; the next write meets the error again. */
+                        if (total > 0)
+                                break;
                         return -1;
                 }
                 ob->off += (size_t)w;

@@ -46,7 +46,8 @@ size_t outbuf_pending(const struct outbuf *ob);
 int outbuf_flush(struct outbuf *ob);
 /* Writes what the fd takes now (for non-blocking fds, or until a signal
  * interrupts a blocking write). Returns bytes written, 0 if it would block
- * (or was interrupted), or -1 on error (errno set). */
+ * (or was interrupted), or -1 on error (errno set). An error after some
+ * bytes were written returns their count: the next call meets it again. */
 long outbuf_write_some(struct outbuf *ob);
 
 #endif
