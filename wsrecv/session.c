@@ -98,8 +98,8 @@ void conn_close(struct conn *c, int code, const char *reason)
         lws_callback_on_writable(c->wsi);
 }
 
-/* Refuses what c sent: counts it and closes with code. */
-static int refuse(struct conn *c, int code, const char *why)
+/* Refuses what c sent (or is sending): counts it and closes with code. */
+void conn_refuse(struct conn *c, int code, const char *why)
 {
         struct server *srv = c->srv;
         srv->n.rejected++;
@@ -107,6 +107,12 @@ static int refuse(struct conn *c, int code, const char *why)
                 fprintf(stderr, "wsrecv: conn %llu from %s: closed with %d: %s\n",
                         (unsigned long long)c->id, c->peer, code, why);
         conn_close(c, code, why);
+}
+
+/* conn_refuse, for a callback that then goes on: returns 0. */
+static int refuse(struct conn *c, int code, const char *why)
+{
+        conn_refuse(c, code, why);
         return 0;
 }
 
