@@ -109,6 +109,55 @@ chromium_until() {
 	assert_output "200 0"
 }
 
+# Runs stallers.py (15 connections, each a first fragment of 100 bytes and
+# no end; options $@) beside probe.py sending 10-byte messages every 0.5 s,
+# each of which must be acked within 2 s (it waited for the stallers to
+# leave before: --idle 300). Leaves the stallers' lines in $BATS_TEST_TMPDIR/stall.
+stallers_and_probe() {
+	local count=$1
+	shift
+	timeout 60 "$PY" "$CLIENTS/stallers.py" "$PORT" 15 "$@" >"$BATS_TEST_TMPDIR/stall" &
+	local stallers=$!
+	wait_lines "$BATS_TEST_TMPDIR/stall" 1 20
+	assert_equal "$(head -1 "$BATS_TEST_TMPDIR/stall")" "open 15"
+	wait_healthz '.connections == 15 and .buffered > 0' 10
+	run timeout 60 "$PY" "$CLIENTS/probe.py" "ws://127.0.0.1:$PORT/" "$count" --every 0.5 --limit 2
+	echo "# $output" >&3
+	assert_success
+	assert_output --regexp "^acked $count, slowest [0-9]+ ms\$"
+	wait "$stallers"
+}
+
+@test "15 stallers holding a first fragment each do not stop others: 10-byte messages are acked within 2 s; the 7 oldest are closed with 1008 once others wait 10 s for their reservations" {
+	wsrecv_start --ack -v
+	# The default 16M budget keeps 8M for messages in pieces: 7 reservations
+	# of the longest record (1M), so 8 stallers wait for one. 24 probes span
+	# 12 s, past the 10 s after which the 7 oldest give theirs up.
+	stallers_and_probe 24 --hold 15
+	run tail -n +2 "$BATS_TEST_TMPDIR/stall"
+	assert_output "$(seq 1 7 | sed 's/$/ 1008/'; seq 8 15 | sed 's/$/ open/')"
+	run timeout 5 curl -s "http://127.0.0.1:$PORT/healthz"
+	assert_equal "$(jq -c '[.rejected, .paused]' <<<"$output")" '[7,false]'
+	grep -q 'closed with 1008: message not complete within 10s while others wait for buffer' "$ERR"
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	run cat "$OUT"
+	assert_output "$(seq -f 'probe-%04g' 1 24)"
+}
+
+@test "15 stallers trickling a byte a second and answering pings lose their reservations too (--idle 5 --ping 4): others are acked within 2 s" {
+	wsrecv_start --ack --idle 5 --ping 4
+	# Each byte keeps a trickler from being idle; the time a message may
+	# hold its reservation while others wait is --idle when under 10 s.
+	stallers_and_probe 14 --hold 8 --trickle
+	run tail -n +2 "$BATS_TEST_TMPDIR/stall"
+	assert_output "$(seq 1 7 | sed 's/$/ 1008/'; seq 8 15 | sed 's/$/ open/')"
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	run cat "$OUT"
+	assert_output "$(seq -f 'probe-%04g' 1 14)"
+}
+
 @test "a message over --max-message, whole or fragmented, from a default client: 1009, nothing written or acknowledged" {
 	wsrecv_start --ack -J --max-message 1K
 	local ok big
