@@ -86,6 +86,10 @@ chromium_until() {
 	wait_healthz ".connections == 200 and .buffered > $((15 << 20))" 60
 	local buffered
 	buffered=$(timeout 5 curl -s "http://127.0.0.1:$PORT/healthz" | jq .buffered)
+	# /healthz says why nobody is read.
+	run timeout 5 curl -s "http://127.0.0.1:$PORT/healthz"
+	assert_equal "$(jq -r .paused <<<"$output")" \
+		"output is slower than the clients: --max-buffer is full"
 	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$WS_PID/status")
 	echo "# stalled: VmHWM ${base} kB at start, ${hwm} kB holding ${buffered} bytes" >&3
 	# 16 MiB of messages, plus at most 4 MiB for lws's per-connection buffers
@@ -282,9 +286,9 @@ stallers_and_probe() {
 @test "HEAD /healthz answers like GET without a body; other methods get 405" {
 	wsrecv_start
 	run rawhttp "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n" -H Content-Type -H Content-Length
-	assert_output $'HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: 80'
+	assert_output $'HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: 95'
 	run rawhttp "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" -H Content-Length
-	assert_output $'HTTP/1.1 200 OK\nContent-Length: 80\n{"connections":0,"messages":0,"bytes":0,"rejected":0,"buffered":0,"ready":true}'
+	assert_output $'HTTP/1.1 200 OK\nContent-Length: 95\n{"connections":0,"messages":0,"bytes":0,"rejected":0,"buffered":0,"ready":true,"paused":false}'
 	run rawhttp "DELETE /healthz HTTP/1.1\r\nHost: x\r\n\r\n" -H Allow
 	assert_output $'HTTP/1.1 405 Method Not Allowed\nAllow: GET, HEAD\nuse GET or HEAD'
 }

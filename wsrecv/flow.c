@@ -2,18 +2,18 @@
  * messages: records not yet written, messages being assembled, and the
  * list of records awaiting acks, for all connections together.
  *
- * The budget has two halves. Records (and acks, and first pieces waiting
- * for a ticket) take one: a message that arrives whole in one piece (up to
+ * Records (and acks, and first pieces waiting for a ticket) take what
+ * the tickets leave: a message that arrives whole in one piece (up to
  * 2 KiB, lws's read size) goes straight into the output, and once records
  * reach the high mark every connection stops being read (TCP pushes back
- * on the clients) until they fall to the low mark. Only the output
- * draining moves that half, so a slow reader is the only thing that stops
- * everyone.
+ * on the clients) until they fall to half of it. The high mark leaves room
+ * for the tickets granted (at least one), so only the output draining
+ * moves it: a slow reader is the only thing that stops everyone.
  *
- * Messages that arrive in pieces take the other half: each needs a ticket
- * first, a reservation of the most its record can take, so that any
- * number of clients sending long messages cannot hold more than that half
- * between them, nor stop anyone sending short ones. A connection without
+ * Messages that arrive in pieces need a ticket first, a reservation of the
+ * most its record can take, and tickets take at most half the budget
+ * together, so that any number of clients sending long messages cannot
+ * hold more than that between them, nor stop anyone sending short ones. A connection without
  * a ticket keeps its first piece and waits, unread, oldest first. Ticket
  * holders go on reading while everyone else waits, so their messages
  * always finish; a finished message moves from the tickets' half into the
@@ -47,8 +47,6 @@ void flow_init(struct flow *f, const struct conf *conf)
 {
         *f = (struct flow){.budget = conf->max_buffer, .ticket = record_bound(conf)};
         f->pieces = f->budget / 2;
-        f->high = f->budget - f->pieces - SLACK;
-        f->low = f->high / 2;
         f->secs = conf->idle && conf->idle < TICKET_SECS ? conf->idle : TICKET_SECS;
 }
 
@@ -58,10 +56,18 @@ size_t flow_held(const struct server *srv)
         return sink_pending(&srv->out) + f->reserved + f->parked + acks_bytes(&srv->acks);
 }
 
-/* What the records' half holds: all but the tickets. */
+/* What records hold: all but the tickets. */
 static size_t records_held(const struct server *srv)
 {
         return flow_held(srv) - srv->flow.reserved;
+}
+
+/* Where records stop everyone being read: the budget less the tickets
+ * (room for one at least) and the slack. At least a ticket's worth, as
+ * tickets take at most half of a budget of two tickets and two slacks. */
+static size_t records_high(const struct flow *f)
+{
+        return f->budget - SLACK - (f->reserved > f->ticket ? f->reserved : f->ticket);
 }
 
 /* Stops or resumes reading every connection, as paused_all says. */
@@ -78,7 +84,7 @@ static void update_all(struct server *srv)
 void flow_check(struct server *srv)
 {
         struct flow *f = &srv->flow;
-        if (f->paused_all || records_held(srv) < f->high)
+        if (f->paused_all || records_held(srv) < records_high(f))
                 return;
         f->paused_all = true;
         update_all(srv);
@@ -128,7 +134,7 @@ void flow_relieve(struct server *srv)
         if (srv->draining)
                 return;
         grant(srv);
-        if (f->paused_all && records_held(srv) <= f->low) {
+        if (f->paused_all && records_held(srv) <= records_high(f) / 2) {
                 f->paused_all = false;
                 update_all(srv);
         }
@@ -193,6 +199,6 @@ const char *flow_paused(const struct server *srv)
         if (srv->draining)
                 return "stopping";
         if (srv->flow.paused_all)
-                return "output is slower than the clients: records fill half of --max-buffer";
+                return "output is slower than the clients: --max-buffer is full";
         return NULL;
 }
