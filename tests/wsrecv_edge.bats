@@ -234,6 +234,28 @@ stallers_and_probe() {
 	assert_output later
 }
 
+@test "unfinished request heads hold at most half of --max-buffer: of 200 heads of 16,000 bytes the 166 oldest get 503, the newest 34 408 when late; a real client gets in" {
+	ulimit -n 4096
+	# --max-buffer 1M: 512K for heads beyond their first 1K, 34 heads of 16K.
+	wsrecv_start --max-buffer 1M --max-message 64K --idle 5 -v
+	"$PY" "$CLIENTS/halfopen.py" "$PORT" 200 --head-bytes 16000 --hold 20 --answers \
+		>"$BATS_TEST_TMPDIR/half" &
+	local half=$!
+	wait_lines "$BATS_TEST_TMPDIR/half" 1 20
+	run timeout 5 "$PY" "$CLIENTS/wsclient.py" "ws://127.0.0.1:$PORT/" --text real
+	assert_success
+	wait "$half"
+	run cat "$BATS_TEST_TMPDIR/half"
+	assert_output "$(printf 'open 200\nclosed 200\n'; seq 1 166 | sed 's/$/ 503/'; seq 167 200 | sed 's/$/ 408/')"
+	assert_equal "$(grep -c ': 503 too many unfinished request heads$' "$ERR")" 166
+	run timeout 5 curl -s "http://127.0.0.1:$PORT/healthz"
+	assert_equal "$(jq .rejected <<<"$output")" 200
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	run cat "$OUT"
+	assert_output real
+}
+
 @test "a refused client that lingers after its 431 or 408 leaves wsrecv answering and stopping on SIGTERM" {
 	wsrecv_start --idle 2
 	local cookie

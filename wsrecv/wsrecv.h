@@ -99,13 +99,12 @@ struct session {
 /* The memory budget (--max-buffer): what wsrecv holds of messages. */
 struct flow {
         size_t budget;            /* --max-buffer */
-        size_t high, low;         /* records: stop reading everyone at high, resume at low */
         size_t pieces;            /* the most tickets may reserve together */
         size_t ticket;            /* reserved for a message arriving in pieces */
         size_t reserved;          /* tickets granted */
         size_t parked;            /* first pieces waiting for a ticket */
         unsigned secs;            /* a ticket's time while others wait for one */
-        bool paused_all;          /* records reached high */
+        bool paused_all;          /* records reached the high mark */
         lws_dll2_owner_t waiting; /* connections waiting for a ticket, oldest first */
         lws_dll2_owner_t holders; /* connections holding one, oldest grant first */
 };
@@ -145,6 +144,8 @@ struct gate {
         struct lws *watch;
         lws_dll2_owner_t conns; /* oldest first */
         size_t n;
+        size_t bytes;     /* their head buffers */
+        size_t max_bytes; /* the most those may take */
 };
 
 /* Everything one running server has; one per process, passed around. */
