@@ -181,15 +181,17 @@ void flow_expire(struct server *srv)
 {
         struct flow *f = &srv->flow;
         int64_t now = clock_mono_ms();
-        char why[100];
-        snprintf(why, sizeof(why), "message not complete within %us while others wait for buffer",
-                 f->secs);
         while (f->waiting.count && f->holders.count) {
                 struct conn *c =
                     lws_container_of(lws_dll2_get_head(&f->holders), struct conn, wait_link);
                 if (now - c->ticket_ms < (int64_t)f->secs * 1000)
                         return;
+                char why[100];
+                snprintf(why, sizeof(why),
+                         "message not complete within %us while others wait for buffer", f->secs);
                 conn_refuse(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, why);
+                if (c->ticket)
+                        return; /* not released (cannot happen): never spin */
         }
 }
 
