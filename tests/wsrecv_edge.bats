@@ -162,6 +162,25 @@ stallers_and_probe() {
 	assert_output "$(seq -f 'probe-%04g' 1 14)"
 }
 
+@test "messages waiting for a reservation hold at most an eighth of --max-buffer: beyond it a message in pieces gets 1013 at once; others are acked within 2 s" {
+	ulimit -n 4096
+	# --max-buffer 1M --max-message 64K: 7 reservations of 64K+1 in the
+	# tickets' half; first pieces of 2,000 bytes waiting may take 128K: 65.
+	wsrecv_start --ack --max-buffer 1M --max-message 64K
+	timeout 60 "$PY" "$CLIENTS/stallers.py" "$PORT" 80 --first 2000 --hold 6 >"$BATS_TEST_TMPDIR/stall" &
+	local stallers=$!
+	wait_lines "$BATS_TEST_TMPDIR/stall" 1 30
+	run timeout 60 "$PY" "$CLIENTS/probe.py" "ws://127.0.0.1:$PORT/" 6 --every 0.5 --limit 2
+	assert_success
+	wait "$stallers"
+	run tail -n +2 "$BATS_TEST_TMPDIR/stall"
+	assert_output "$(seq 1 72 | sed 's/$/ open/'; seq 73 80 | sed 's/$/ 1013/')"
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	run cat "$OUT"
+	assert_output "$(seq -f 'probe-%04g' 1 6)"
+}
+
 @test "a message over --max-message, whole or fragmented, from a default client: 1009, nothing written or acknowledged" {
 	wsrecv_start --ack -J --max-message 1K
 	local ok big

@@ -14,7 +14,9 @@
  * most its record can take, and tickets take at most half the budget
  * together, so that any number of clients sending long messages cannot
  * hold more than that between them, nor stop anyone sending short ones. A connection without
- * a ticket keeps its first piece and waits, unread, oldest first. Ticket
+ * a ticket keeps its first piece and waits, unread, oldest first (while
+ * those waiting hold an eighth of the budget, one more is refused with
+ * 1013 instead: try again later). Ticket
  * holders go on reading while everyone else waits, so their messages
  * always finish; a finished message moves from the tickets' half into the
  * records', and a ticket is granted only while everything held together
@@ -33,6 +35,9 @@
 /* Room kept for the small messages that arrive in the read that crossed
  * the high mark, and for the read of each connection paused mid-read. */
 #define SLACK (64 * 1024)
+/* The most first pieces waiting for a ticket may hold: a share of the
+ * budget, so that clients waiting never fill the records' room. */
+#define PARKED_SHARE 8
 /* How long a message in pieces may hold its ticket while another
  * connection waits for one (or --idle, when shorter). */
 #define TICKET_SECS 10
@@ -140,16 +145,21 @@ void flow_relieve(struct server *srv)
         }
 }
 
-void flow_ticket(struct server *srv, struct conn *c)
+/* A ticket for c, whose first piece has len bytes, or a place among those
+ * waiting; -1 when the waiting already hold their share (c is refused). */
+int flow_ticket(struct server *srv, struct conn *c, size_t len)
 {
         struct flow *f = &srv->flow;
         if (!f->waiting.count && ticket_fits(srv, 0)) {
                 hold(srv, c);
-                return;
+                return 0;
         }
+        if (f->parked + len > f->budget / PARKED_SHARE)
+                return -1;
         c->waiting = true;
         lws_dll2_add_tail(&c->wait_link, &f->waiting);
         conn_update_rx(c);
+        return 0;
 }
 
 /* Forgets c's message in pieces, finished or dropped, and its ticket. */

@@ -184,7 +184,10 @@ static int receive(struct conn *c, const void *in, size_t len)
                         goto done;
                 }
                 c->in_msg = true;
-                flow_ticket(srv, c); /* or wait for one, holding this piece */
+                /* A ticket, or wait for one holding this piece. */
+                if (flow_ticket(srv, c, len) < 0)
+                        return refuse(c, CLOSE_TRY_AGAIN_LATER,
+                                      "too many messages waiting for buffer; try again later");
         }
         if (c->msg_len + len > max)
                 return refuse(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,

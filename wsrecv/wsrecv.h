@@ -218,7 +218,7 @@ void flow_init(struct flow *f, const struct conf *conf);
 size_t flow_held(const struct server *srv);
 void flow_check(struct server *srv);
 void flow_relieve(struct server *srv);
-void flow_ticket(struct server *srv, struct conn *c);
+int flow_ticket(struct server *srv, struct conn *c, size_t len);
 void flow_release(struct server *srv, struct conn *c);
 void flow_expire(struct server *srv);
 const char *flow_paused(const struct server *srv);

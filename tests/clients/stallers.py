@@ -8,9 +8,10 @@ connection in the order opened, "I CODE" with the close code the server
 sent (or "I eof" when it hung up without one, "I open" when it is still
 open).
 
-With --idle the connections send nothing at all after the handshake.
+With --idle the connections send nothing at all after the handshake;
+--first B makes the first fragment B bytes long.
 
-  stallers.py PORT N [--hold SECS] [--trickle | --idle]
+  stallers.py PORT N [--hold SECS] [--trickle | --idle] [--first B]
 """
 import argparse
 import base64
@@ -31,7 +32,7 @@ def frame(op, fin, payload):
 
 
 class Conn:
-    def __init__(self, port, idle):
+    def __init__(self, port, idle, first):
         self.sock = socket.create_connection(("127.0.0.1", port))
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
@@ -47,7 +48,7 @@ class Conn:
         if head.split(b" ")[1] != b"101":
             raise EOFError(head.split(b"\r\n")[0].decode())
         if not idle:
-            self.sock.sendall(frame(0x1, False, b"s" * 100))
+            self.sock.sendall(frame(0x1, False, b"s" * first))
         self.sock.setblocking(False)
         self.buf = b""
         self.state = "open"
@@ -96,8 +97,9 @@ def main():
     p.add_argument("--hold", type=float, default=30)
     p.add_argument("--trickle", action="store_true")
     p.add_argument("--idle", action="store_true")
+    p.add_argument("--first", type=int, default=100)
     a = p.parse_args()
-    conns = [Conn(a.port, a.idle) for _ in range(a.n)]
+    conns = [Conn(a.port, a.idle, a.first) for _ in range(a.n)]
     print(f"open {a.n}", flush=True)
     sel = selectors.DefaultSelector()
     for c in conns:
