@@ -13,17 +13,17 @@
  * Messages that arrive in pieces need a ticket first, a reservation of the
  * most its record can take, and tickets take at most half the budget
  * together, so that any number of clients sending long messages cannot
- * hold more than that between them, nor stop anyone sending short ones. A connection without
- * a ticket keeps its first piece and waits, unread, oldest first (while
- * those waiting hold an eighth of the budget, one more is refused with
- * 1013 instead: try again later). Ticket
- * holders go on reading while everyone else waits, so their messages
- * always finish; a finished message moves from the tickets' half into the
- * records', and a ticket is granted only while everything held together
- * stays within the budget. While a connection waits for a ticket, a
- * message that has held its ticket for longer than `secs` is refused
- * (1008), oldest grant first: a client that holds a reservation without
- * finishing gives it up to those waiting.
+ * hold more than that between them, nor stop anyone sending short ones.
+ * A connection without a ticket keeps its first piece and waits, unread,
+ * oldest first; while those waiting hold an eighth of the budget, one more
+ * is refused with 1013 instead (try again later). Ticket holders go on
+ * reading while everyone else waits, so their messages always finish; a
+ * finished message turns from a ticket into a record, and a ticket is
+ * granted only while everything held together stays within the budget.
+ * While a connection waits for a ticket, a message that has held its
+ * ticket for longer than `secs` is refused (1008), oldest grant first: a
+ * client that holds a reservation without finishing gives it up to those
+ * waiting.
  *
  * The budget is never exceeded by more than one read (2 KiB, 12 KiB as -J
  * text), plus what lws itself keeps per connection. */
