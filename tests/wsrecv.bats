@@ -411,7 +411,7 @@ teardown() {
 	run timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/missing.txt"
 	assert_output 404
 	run timeout 5 curl -sS "http://127.0.0.1:$PORT/healthz"
-	assert_equal "$(echo "$output" | jq -c .)" '{"connections":0,"messages":0,"bytes":0,"rejected":0,"buffered":0,"ready":true}'
+	assert_equal "$(echo "$output" | jq -c .)" '{"connections":0,"messages":0,"bytes":0,"rejected":0,"buffered":0,"ready":true,"paused":false}'
 	run wsclient "ws://127.0.0.1:$PORT/" --text still-websocket
 	assert_success
 	wsrecv_stop
@@ -431,7 +431,7 @@ teardown() {
 	run timeout 5 curl -sS -i "http://127.0.0.1:$PORT/healthz"
 	assert_line --partial "content-type: application/json"
 	assert_equal "$(echo "$output" | tail -n 1 | jq -c .)" \
-		'{"connections":1,"messages":3,"bytes":12,"rejected":1,"buffered":0,"ready":true}'
+		'{"connections":1,"messages":3,"bytes":12,"rejected":1,"buffered":0,"ready":true,"paused":false}'
 	wsrecv_stop
 	wait
 }

@@ -86,6 +86,10 @@ chromium_until() {
 	wait_healthz ".connections == 200 and .buffered > $((15 << 20))" 60
 	local buffered
 	buffered=$(timeout 5 curl -s "http://127.0.0.1:$PORT/healthz" | jq .buffered)
+	# /healthz says why nobody is read.
+	run timeout 5 curl -s "http://127.0.0.1:$PORT/healthz"
+	assert_equal "$(jq -r .paused <<<"$output")" \
+		"output is slower than the clients: --max-buffer is full"
 	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$WS_PID/status")
 	echo "# stalled: VmHWM ${base} kB at start, ${hwm} kB holding ${buffered} bytes" >&3
 	# 16 MiB of messages, plus at most 4 MiB for lws's per-connection buffers
@@ -107,6 +111,74 @@ chromium_until() {
 		n = gsub(c, "", body); if (length($0) != 1000000 || body != "") bad++ }
 		END { print NR, bad + 0 }' "$BATS_TEST_TMPDIR/lines"
 	assert_output "200 0"
+}
+
+# Runs stallers.py (15 connections, each a first fragment of 100 bytes and
+# no end; options $@) beside probe.py sending 10-byte messages every 0.5 s,
+# each of which must be acked within 2 s (it waited for the stallers to
+# leave before: --idle 300). Leaves the stallers' lines in $BATS_TEST_TMPDIR/stall.
+stallers_and_probe() {
+	local count=$1
+	shift
+	timeout 60 "$PY" "$CLIENTS/stallers.py" "$PORT" 15 "$@" >"$BATS_TEST_TMPDIR/stall" &
+	local stallers=$!
+	wait_lines "$BATS_TEST_TMPDIR/stall" 1 20
+	assert_equal "$(head -1 "$BATS_TEST_TMPDIR/stall")" "open 15"
+	wait_healthz '.connections == 15 and .buffered > 0' 10
+	run timeout 60 "$PY" "$CLIENTS/probe.py" "ws://127.0.0.1:$PORT/" "$count" --every 0.5 --limit 2
+	echo "# $output" >&3
+	assert_success
+	assert_output --regexp "^acked $count, slowest [0-9]+ ms\$"
+	wait "$stallers"
+}
+
+@test "15 stallers holding a first fragment each do not stop others: 10-byte messages are acked within 2 s; the 7 oldest are closed with 1008 once others wait 10 s for their reservations" {
+	wsrecv_start --ack -v
+	# The default 16M budget keeps 8M for messages in pieces: 7 reservations
+	# of the longest record (1M), so 8 stallers wait for one. 24 probes span
+	# 12 s, past the 10 s after which the 7 oldest give theirs up.
+	stallers_and_probe 24 --hold 15
+	run tail -n +2 "$BATS_TEST_TMPDIR/stall"
+	assert_output "$(seq 1 7 | sed 's/$/ 1008/'; seq 8 15 | sed 's/$/ open/')"
+	run timeout 5 curl -s "http://127.0.0.1:$PORT/healthz"
+	assert_equal "$(jq -c '[.rejected, .paused]' <<<"$output")" '[7,false]'
+	grep -q 'closed with 1008: message not complete within 10s while others wait for buffer' "$ERR"
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	run cat "$OUT"
+	assert_output "$(seq -f 'probe-%04g' 1 24)"
+}
+
+@test "15 stallers trickling a byte a second and answering pings lose their reservations too (--idle 5 --ping 4): others are acked within 2 s" {
+	wsrecv_start --ack --idle 5 --ping 4
+	# Each byte keeps a trickler from being idle; the time a message may
+	# hold its reservation while others wait is --idle when under 10 s.
+	stallers_and_probe 14 --hold 8 --trickle
+	run tail -n +2 "$BATS_TEST_TMPDIR/stall"
+	assert_output "$(seq 1 7 | sed 's/$/ 1008/'; seq 8 15 | sed 's/$/ open/')"
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	run cat "$OUT"
+	assert_output "$(seq -f 'probe-%04g' 1 14)"
+}
+
+@test "messages waiting for a reservation hold at most an eighth of --max-buffer: beyond it a message in pieces gets 1013 at once; others are acked within 2 s" {
+	ulimit -n 4096
+	# --max-buffer 1M --max-message 64K: 7 reservations of 64K+1 in the
+	# tickets' half; first pieces of 2,000 bytes waiting may take 128K: 65.
+	wsrecv_start --ack --max-buffer 1M --max-message 64K
+	timeout 60 "$PY" "$CLIENTS/stallers.py" "$PORT" 80 --first 2000 --hold 6 >"$BATS_TEST_TMPDIR/stall" &
+	local stallers=$!
+	wait_lines "$BATS_TEST_TMPDIR/stall" 1 30
+	run timeout 60 "$PY" "$CLIENTS/probe.py" "ws://127.0.0.1:$PORT/" 6 --every 0.5 --limit 2
+	assert_success
+	wait "$stallers"
+	run tail -n +2 "$BATS_TEST_TMPDIR/stall"
+	assert_output "$(seq 1 72 | sed 's/$/ open/'; seq 73 80 | sed 's/$/ 1013/')"
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	run cat "$OUT"
+	assert_output "$(seq -f 'probe-%04g' 1 6)"
 }
 
 @test "a message over --max-message, whole or fragmented, from a default client: 1009, nothing written or acknowledged" {
@@ -181,6 +253,28 @@ chromium_until() {
 	assert_output later
 }
 
+@test "unfinished request heads hold at most half of --max-buffer: of 200 heads of 16,000 bytes the 166 oldest get 503, the newest 34 408 when late; a real client gets in" {
+	ulimit -n 4096
+	# --max-buffer 1M: 512K for heads beyond their first 1K, 34 heads of 16K.
+	wsrecv_start --max-buffer 1M --max-message 64K --idle 5 -v
+	"$PY" "$CLIENTS/halfopen.py" "$PORT" 200 --head-bytes 16000 --hold 20 --answers \
+		>"$BATS_TEST_TMPDIR/half" &
+	local half=$!
+	wait_lines "$BATS_TEST_TMPDIR/half" 1 20
+	run timeout 5 "$PY" "$CLIENTS/wsclient.py" "ws://127.0.0.1:$PORT/" --text real
+	assert_success
+	wait "$half"
+	run cat "$BATS_TEST_TMPDIR/half"
+	assert_output "$(printf 'open 200\nclosed 200\n'; seq 1 166 | sed 's/$/ 503/'; seq 167 200 | sed 's/$/ 408/')"
+	assert_equal "$(grep -c ': 503 too many unfinished request heads$' "$ERR")" 166
+	run timeout 5 curl -s "http://127.0.0.1:$PORT/healthz"
+	assert_equal "$(jq .rejected <<<"$output")" 200
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	run cat "$OUT"
+	assert_output real
+}
+
 @test "a refused client that lingers after its 431 or 408 leaves wsrecv answering and stopping on SIGTERM" {
 	wsrecv_start --idle 2
 	local cookie
@@ -233,9 +327,9 @@ chromium_until() {
 @test "HEAD /healthz answers like GET without a body; other methods get 405" {
 	wsrecv_start
 	run rawhttp "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n" -H Content-Type -H Content-Length
-	assert_output $'HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: 80'
+	assert_output $'HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: 95'
 	run rawhttp "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" -H Content-Length
-	assert_output $'HTTP/1.1 200 OK\nContent-Length: 80\n{"connections":0,"messages":0,"bytes":0,"rejected":0,"buffered":0,"ready":true}'
+	assert_output $'HTTP/1.1 200 OK\nContent-Length: 95\n{"connections":0,"messages":0,"bytes":0,"rejected":0,"buffered":0,"ready":true,"paused":false}'
 	run rawhttp "DELETE /healthz HTTP/1.1\r\nHost: x\r\n\r\n" -H Allow
 	assert_output $'HTTP/1.1 405 Method Not Allowed\nAllow: GET, HEAD\nuse GET or HEAD'
 }

@@ -7,6 +7,14 @@
  * that does not arrive in time 408. All the gate's sockets sit in one
  * epoll set, which lws watches as one descriptor.
  *
+ * Each head is read into a buffer of FIRST_BUF bytes, which most heads
+ * fit (--max-conns bounds those); what heads take beyond their first
+ * buffer is at most max_bytes between them (half of --max-buffer, beside
+ * it): a head that needs more room than is left takes it from the oldest
+ * unfinished heads, which are answered 503. Clients that finish their head
+ * at once are never the oldest; those that send one slowly to hold memory
+ * are.
+ *
  * TLS connections cannot be read before lws decrypts them; they go to lws
  * at once (see listen.c). */
 #include <errno.h>
@@ -19,6 +27,8 @@
 
 #include "wsrecv.h"
 
+/* The buffer every head starts with. */
+#define FIRST_BUF 1024
 /* How long an answered client may take to go away. */
 #define LINGER_MS 1000
 
@@ -34,6 +44,7 @@ struct pending {
 int gate_open(struct server *srv)
 {
         struct gate *g = &srv->gate;
+        g->max_bytes = srv->conf->max_buffer / 2;
         g->epfd = epoll_create1(EPOLL_CLOEXEC);
         if (g->epfd < 0)
                 return -1;
@@ -46,10 +57,17 @@ int gate_open(struct server *srv)
         return 0;
 }
 
+/* What a head buffer of cap bytes counts toward max_bytes. */
+static size_t counted(size_t cap)
+{
+        return cap > FIRST_BUF ? cap - FIRST_BUF : 0;
+}
+
 /* Closes a pending connection and forgets it. */
 static void drop(struct server *srv, struct pending *p, bool close_fd)
 {
         struct gate *g = &srv->gate;
+        g->bytes -= counted(p->cap);
         if (g->epfd >= 0)
                 epoll_ctl(g->epfd, EPOLL_CTL_DEL, p->fd, NULL);
         if (close_fd) {
@@ -104,9 +122,27 @@ static void answer(struct server *srv, struct pending *p, unsigned code, const c
         }
         p->answered = true;
         p->deadline = clock_mono_ms() + LINGER_MS;
+        srv->gate.bytes -= counted(p->cap);
         free(p->buf);
         p->buf = NULL;
         p->len = p->cap = 0;
+}
+
+/* Answers the oldest unfinished heads other than p with 503 until need
+ * more bytes fit in max_bytes. Returns false when they still do not (p
+ * itself is then the oldest). */
+static bool make_room(struct server *srv, struct pending *p, size_t need)
+{
+        struct gate *g = &srv->gate;
+        struct lws_dll2 *d = lws_dll2_get_head(&g->conns);
+        while (g->bytes + need > g->max_bytes && d) {
+                struct pending *o = lws_container_of(d, struct pending, link);
+                d = d->next; /* before answer(), which may drop o */
+                if (o != p && !o->answered && counted(o->cap))
+                        answer(srv, o, 503, "Service Unavailable",
+                               "too many unfinished request heads");
+        }
+        return g->bytes + need <= g->max_bytes;
 }
 
 /* The end of the request head: the blank line after the headers. */
@@ -132,14 +168,21 @@ static void serve(struct server *srv, struct pending *p)
                 size_t room = sizeof(junk);
                 if (!p->answered) {
                         if (p->len == p->cap) {
-                                size_t cap = p->cap ? p->cap * 2 : 1024;
+                                size_t cap = p->cap ? p->cap * 2 : FIRST_BUF;
                                 if (cap > HEAD_MAX + 1)
                                         cap = HEAD_MAX + 1;
+                                size_t more = counted(cap) - counted(p->cap);
+                                if (!make_room(srv, p, more)) {
+                                        answer(srv, p, 503, "Service Unavailable",
+                                               "too many unfinished request heads");
+                                        return;
+                                }
                                 char *b = realloc(p->buf, cap);
                                 if (!b) {
                                         drop(srv, p, true);
                                         return;
                                 }
+                                srv->gate.bytes += more;
                                 p->buf = b;
                                 p->cap = cap;
                         }

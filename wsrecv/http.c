@@ -202,6 +202,10 @@ static int healthz_body(struct server *srv, struct session *ss, bool *ready)
                 rc |= outbuf_putc(&ob, ',');
                 rc |= json_put_field(&ob, "reason", reason, strlen(reason));
         }
+        const char *paused = flow_paused(srv);
+        rc |= outbuf_putc(&ob, ',');
+        rc |= paused ? json_put_field(&ob, "paused", paused, strlen(paused))
+                     : outbuf_put(&ob, "\"paused\":false", 14);
         rc |= outbuf_put(&ob, "}\n", 2);
         if (rc) {
                 outbuf_free(&ob);

@@ -98,8 +98,8 @@ void conn_close(struct conn *c, int code, const char *reason)
         lws_callback_on_writable(c->wsi);
 }
 
-/* Refuses what c sent: counts it and closes with code. */
-static int refuse(struct conn *c, int code, const char *why)
+/* Refuses what c sent (or is sending): counts it and closes with code. */
+void conn_refuse(struct conn *c, int code, const char *why)
 {
         struct server *srv = c->srv;
         srv->n.rejected++;
@@ -107,6 +107,12 @@ static int refuse(struct conn *c, int code, const char *why)
                 fprintf(stderr, "wsrecv: conn %llu from %s: closed with %d: %s\n",
                         (unsigned long long)c->id, c->peer, code, why);
         conn_close(c, code, why);
+}
+
+/* conn_refuse, for a callback that then goes on: returns 0. */
+static int refuse(struct conn *c, int code, const char *why)
+{
+        conn_refuse(c, code, why);
         return 0;
 }
 
@@ -178,7 +184,10 @@ static int receive(struct conn *c, const void *in, size_t len)
                         goto done;
                 }
                 c->in_msg = true;
-                flow_ticket(srv, c); /* or wait for one, holding this piece */
+                /* A ticket, or wait for one holding this piece. */
+                if (flow_ticket(srv, c, len) < 0)
+                        return refuse(c, CLOSE_TRY_AGAIN_LATER,
+                                      "too many messages waiting for buffer; try again later");
         }
         if (c->msg_len + len > max)
                 return refuse(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,

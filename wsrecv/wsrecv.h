@@ -63,7 +63,7 @@ struct conn {
         struct lws *wsi; /* NULL once closed */
         struct server *srv;
         lws_dll2_t link;      /* in srv->conns while open */
-        lws_dll2_t wait_link; /* in flow.waiting while waiting for a ticket */
+        lws_dll2_t wait_link; /* in flow.waiting, or flow.holders while holding a ticket */
         uint64_t id;
         uint64_t seq;       /* messages of this connection written so far */
         uint64_t ack_due;   /* highest seq known stored (or written) */
@@ -76,6 +76,7 @@ struct conn {
         size_t msg_len, msg_cap;
         bool in_msg, msg_binary;
         bool ticket;      /* holds a reservation for a message in pieces */
+        int64_t ticket_ms; /* monotonic time it was granted */
         bool waiting;     /* in flow.waiting */
         bool paused;      /* reading is stopped (lws rx flow control) */
         bool peer_closed; /* the client sent its close frame */
@@ -98,12 +99,14 @@ struct session {
 /* The memory budget (--max-buffer): what wsrecv holds of messages. */
 struct flow {
         size_t budget;            /* --max-buffer */
-        size_t high, low;         /* stop reading everyone at high, resume at low */
+        size_t pieces;            /* the most tickets may reserve together */
         size_t ticket;            /* reserved for a message arriving in pieces */
         size_t reserved;          /* tickets granted */
         size_t parked;            /* first pieces waiting for a ticket */
-        bool paused_all;          /* held reached high */
+        unsigned secs;            /* a ticket's time while others wait for one */
+        bool paused_all;          /* records reached the high mark */
         lws_dll2_owner_t waiting; /* connections waiting for a ticket, oldest first */
+        lws_dll2_owner_t holders; /* connections holding one, oldest grant first */
 };
 
 /* One run of records of one connection awaiting their ack. */
@@ -141,6 +144,8 @@ struct gate {
         struct lws *watch;
         lws_dll2_owner_t conns; /* oldest first */
         size_t n;
+        size_t bytes;     /* their head buffers */
+        size_t max_bytes; /* the most those may take */
 };
 
 /* Everything one running server has; one per process, passed around. */
@@ -195,6 +200,7 @@ void gate_close(struct server *srv);
 int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
                      void *in, size_t len);
 void conn_close(struct conn *c, int code, const char *reason);
+void conn_refuse(struct conn *c, int code, const char *why);
 void conn_update_rx(struct conn *c);
 void conn_unref(struct conn *c);
 bool conn_idle(struct conn *c, int64_t now);
@@ -212,8 +218,10 @@ void flow_init(struct flow *f, const struct conf *conf);
 size_t flow_held(const struct server *srv);
 void flow_check(struct server *srv);
 void flow_relieve(struct server *srv);
-void flow_ticket(struct server *srv, struct conn *c);
+int flow_ticket(struct server *srv, struct conn *c, size_t len);
 void flow_release(struct server *srv, struct conn *c);
+void flow_expire(struct server *srv);
+const char *flow_paused(const struct server *srv);
 
 /* output.c */
 int output_open(struct server *srv);
