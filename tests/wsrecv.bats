@@ -462,6 +462,8 @@ teardown() {
 	run wsclient "ws://127.0.0.1:$PORT/" --count 20000 --size 100
 	assert_success
 	kill -TERM "$WS_PID"
+	# A second signal counts once wsrecv has taken the first (it says so).
+	wait_line_matching "$ERR" '^wsrecv: stopping' 10
 	sleep 0.5
 	# Still waiting for the reader with the records it holds.
 	kill -0 "$WS_PID"
