@@ -382,7 +382,8 @@ teardown() {
 	OUT=$BATS_TEST_TMPDIR/out2
 	wsrecv -p "$port" --reuseport >"$OUT" 2>"$BATS_TEST_TMPDIR/err2" 3>&- &
 	local pid2=$!
-	sleep 0.5
+	# Clients sent before it listens would all reach the first.
+	wait_line_matching "$BATS_TEST_TMPDIR/err2" '^wsrecv: listening on ' 10
 	run wsclient "ws://127.0.0.1:$port/" --conns 40 --count 5
 	assert_success
 	kill -TERM "$pid2"
