@@ -89,6 +89,7 @@ struct run {
         uint64_t recno;    /* number of the last record seen, from 1 */
         bool in_part;      /* reading a record too long for the buffer */
         uint64_t part_len; /* its length so far */
+        bool told_stop;    /* the first stop was announced on stderr */
 };
 
 static void usage(FILE *fp)
@@ -346,10 +347,42 @@ static bool stop_waiting(void)
                (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) && !(p.revents & POLLIN));
 }
 
-/* Called while waiting: progress lines, and the reports so far. */
+/* True when reading input stops: at a second signal, or at the first when
+ * the input is a terminal (nobody will end it); and after a fatal error.
+ * Otherwise a first signal lets kprod read to the end of its input, which
+ * the program writing it (told to stop too) closes after its last record. */
+static bool stop_reading(const struct run *x)
+{
+        int stops = signals_stop_count();
+        return stops >= 2 || (stops == 1 && x->stdin_tty) || x->p.fatal;
+}
+
+/* Says once that a first stop arrived, whether kprod is still reading or
+ * already waiting for deliveries: its writer, stopped by the same signal,
+ * may close the input before kprod sees the signal, and whoever sent it
+ * must still learn that it counted and that a second one quits. */
+static void tell_stop(struct run *x)
+{
+        if (x->told_stop || signals_stop_count() != 1 || x->o->quiet)
+                return;
+        long inflight = producer_inflight(&x->p);
+        if (!x->r.eof && !stop_reading(x))
+                warnx("stopping: reading standard input to its end (a second signal "
+                      "stops now)");
+        else if (inflight > 0)
+                warnx("stopping: waiting for the delivery of %ld records (a second signal "
+                      "stops now)",
+                      inflight);
+        else
+                return; /* nothing to wait for: kprod ends at once */
+        x->told_stop = true;
+}
+
+/* Called while waiting: the stop, progress lines, and the reports so far. */
 static void tick(void *arg)
 {
         struct run *x = arg;
+        tell_stop(x);
         progress_tick(&x->pg, &x->c, producer_inflight(&x->p));
         reports_flush(&x->rep);
 }
@@ -454,27 +487,12 @@ static void fail_rest(struct run *x, const char *why)
         }
 }
 
-/* True when reading input stops: at a second signal, or at the first when
- * the input is a terminal (nobody will end it); and after a fatal error.
- * Otherwise a first signal lets kprod read to the end of its input, which
- * the program writing it (told to stop too) closes after its last record. */
-static bool stop_reading(const struct run *x)
-{
-        int stops = signals_stop_count();
-        return stops >= 2 || (stops == 1 && x->stdin_tty) || x->p.fatal;
-}
-
 /* Reads stdin and produces until end of input, a stop signal or an error.
  * Returns false on a read error. */
 static bool produce_input(struct run *x)
 {
-        bool told = false;
         while (!x->r.eof && !stop_reading(x)) {
-                if (signals_stop_count() == 1 && !told && !x->o->quiet) {
-                        warnx("stopping: reading standard input to its end (a second signal "
-                              "stops now)");
-                        told = true;
-                }
+                tell_stop(x);
                 /* Delivery reports wake the loop too: acks wait on them. */
                 struct pollfd pfd[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
                                         {.fd = producer_wake_fd(&x->p), .events = POLLIN}};

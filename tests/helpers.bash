@@ -184,12 +184,13 @@ wait_line_matching() {
 # session of its own with SIGINT handled as in a terminal's job (a
 # background job of a script starts with it ignored); its log goes to
 # $BATS_TEST_TMPDIR/front.err. Sets FD_PORT and FD_PID (also the id of its
-# session and process group).
+# session and process group). Its folder (FIFOs, --failed) is made in the
+# test's, which goes with the test even when teardown kills it.
 front_door_start() {
 	local topic=$1
 	shift
 	FD_PORT=$(free_port)
-	env --default-signal=INT setsid "$ROOT/pipelines/ws-to-kafka" -t "$topic" -b "$BROKERS" \
+	env --default-signal=INT TMPDIR="$BATS_TEST_TMPDIR" setsid "$ROOT/pipelines/ws-to-kafka" -t "$topic" -b "$BROKERS" \
 		${FD_OPTS[@]+"${FD_OPTS[@]}"} -- -p "$FD_PORT" "$@" 2>"$BATS_TEST_TMPDIR/front.err" 3>&- &
 	FD_PID=$!
 	wait_port "$FD_PORT" || { cat "$BATS_TEST_TMPDIR/front.err" >&2; return 1; }

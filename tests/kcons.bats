@@ -255,21 +255,30 @@ produce_in_three_times() {
 	t=$(new_topic 2)
 	seq 1 1000 | produce "$t"
 	dir=$BATS_TEST_TMPDIR
-	# A producer that keeps writing for a few seconds.
-	(for i in $(seq 1001 1040); do echo "$i"; sleep 0.1; done | produce "$t" -T >/dev/null) 3>&- &
+	# A producer that keeps writing, ten records a second, until told to
+	# stop (after a minute at most: kcons would have timed out by then).
+	(for i in $(seq 1001 1600); do
+		[ -e "$dir/stop" ] && break
+		echo "$i"
+		sleep 0.1
+	done | timeout 70 kcat -b "$BROKERS" -P -t "$t" -T >/dev/null) 3>&- &
 	prod=$!
-	sleep 0.3
+	# Writing already: the topic holds more than the first thousand.
+	for _ in $(seq 100); do
+		[ "$(timeout 10 kcat -b "$BROKERS" -C -t "$t" -e -q | wc -l)" -gt 1000 ] && break
+		sleep 0.1
+	done
 	timeout 10 kcons -b "$BROKERS" --until-now "$t" >"$dir/out"
 	status=$?
 	alive=0
 	kill -0 "$prod" 2>/dev/null && alive=1
-	kill "$prod" 2>/dev/null || true
-	wait "$prod" 2>/dev/null || true
+	touch "$dir/stop"
+	wait "$prod" || true
 	assert_equal "$status" 0
 	assert_equal "$alive" 1
 	# Every record present at start, nothing beyond what was there then.
 	n=$(wc -l <"$dir/out")
-	(( n >= 1000 && n < 1040 ))
+	(( n >= 1000 && n < 1600 ))
 	assert_equal "$(sort -n "$dir/out" | head -n 1000)" "$(seq 1 1000)"
 }
 

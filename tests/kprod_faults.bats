@@ -46,6 +46,18 @@ wait_count() {
 	return 1
 }
 
+# Waits (at most $3 seconds) until file $1 has at least $2 lines matching
+# the regex $4.
+wait_matches() {
+	local i
+	for i in $(seq $(($3 * 20))); do
+		[ "$(grep -cE -- "$4" "$1" 2>/dev/null)" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "wait_matches: $1 has fewer than $2 lines matching $4" >&2
+	return 1
+}
+
 # Waits (at most $1 seconds) for kprod to exit; sets KPROD_STATUS.
 wait_kprod() {
 	local i
@@ -136,6 +148,9 @@ wait_kprod() {
 	sleep 0.5
 	kill -0 "$KPROD_PID" # still retrying
 	kill -TERM "$KPROD_PID"
+	# A second signal counts once kprod has taken the first (it says so)
+	# and a quarter second has passed.
+	wait_line_matching "$ERR" '^kprod: stopping' 10
 	sleep 0.5
 	kill -0 "$KPROD_PID" # the first signal waits for the input's end and deliveries
 	kill -TERM "$KPROD_PID"
@@ -190,6 +205,7 @@ wait_kprod() {
 	printf 'whole\npart' >&4
 	wait_count "$t" 1
 	kill -TERM "$KPROD_PID"
+	wait_line_matching "$ERR" '^kprod: stopping' 10
 	sleep 0.3
 	kill -TERM "$KPROD_PID"
 	wait_kprod 15
@@ -240,13 +256,16 @@ wait_kprod() {
 	needs_mock
 	local t failed=$BATS_TEST_TMPDIR/failed
 	t=$(new_topic 1)
-	start_kprod -b "$BROKERS" -t "$t" --failed "$failed"
+	start_kprod -v -b "$BROKERS" -t "$t" --failed "$failed"
 	printf 'ok1\nok2\n' >&4
 	wait_count "$t" 2
 	broker_cmd "down all"
 	seq -f 'lost-%.0f' 1 50 >&4
-	sleep 0.3
+	# Its progress line: kprod has read all 52 (a second signal leaves what
+	# is still in the pipe unread).
+	wait_line_matching "$ERR" '^kprod: 52 records, ' 10
 	kill -TERM "$KPROD_PID"
+	wait_line_matching "$ERR" '^kprod: stopping' 10
 	sleep 0.3
 	kill -TERM "$KPROD_PID"
 	wait_kprod 7 # message.timeout.ms is 300 s: only the second signal ends it
@@ -254,4 +273,32 @@ wait_kprod() {
 	assert_equal "$(cat "$failed")" "$(seq -f 'lost-%.0f' 1 50)"
 	run grep '^kprod: record' "$ERR"
 	assert_output "kprod: records 3-52 not delivered: Local: Purged in queue"
+}
+
+@test "a stop that comes after the input ended is announced too: kprod says what it waits for, a second signal quits" {
+	needs_mock
+	local t failed=$BATS_TEST_TMPDIR/failed
+	t=$(new_topic 1)
+	start_kprod -v -b "$BROKERS" -t "$t" --failed "$failed"
+	printf 'ok1\n' >&4
+	wait_count "$t" 1
+	broker_cmd "down all"
+	seq -f 'held-%.0f' 1 20 >&4
+	# The writer ends the input before the stop reaches kprod, as wsrecv
+	# does when the same stop reaches it first (ws-to-kafka).
+	exec 4>&-
+	# Two progress lines after the last record: kprod has read to the end
+	# and is waiting for deliveries.
+	wait_matches "$ERR" 2 15 '^kprod: 21 records, .*, 20 in flight$'
+	kill -TERM "$KPROD_PID"
+	wait_line_matching "$ERR" '^kprod: stopping' 10
+	run grep '^kprod: stopping' "$ERR"
+	assert_output "kprod: stopping: waiting for the delivery of 20 records (a second signal stops now)"
+	sleep 0.3
+	kill -TERM "$KPROD_PID"
+	wait_kprod 10
+	assert_equal "$KPROD_STATUS" 1
+	assert_equal "$(cat "$failed")" "$(seq -f 'held-%.0f' 1 20)"
+	run grep '^kprod: record' "$ERR"
+	assert_output "kprod: records 2-21 not delivered: Local: Purged in queue"
 }

@@ -382,7 +382,8 @@ teardown() {
 	OUT=$BATS_TEST_TMPDIR/out2
 	wsrecv -p "$port" --reuseport >"$OUT" 2>"$BATS_TEST_TMPDIR/err2" 3>&- &
 	local pid2=$!
-	sleep 0.5
+	# Clients sent before it listens would all reach the first.
+	wait_line_matching "$BATS_TEST_TMPDIR/err2" '^wsrecv: listening on ' 10
 	run wsclient "ws://127.0.0.1:$port/" --conns 40 --count 5
 	assert_success
 	kill -TERM "$pid2"
@@ -462,6 +463,8 @@ teardown() {
 	run wsclient "ws://127.0.0.1:$PORT/" --count 20000 --size 100
 	assert_success
 	kill -TERM "$WS_PID"
+	# A second signal counts once wsrecv has taken the first (it says so).
+	wait_line_matching "$ERR" '^wsrecv: stopping' 10
 	sleep 0.5
 	# Still waiting for the reader with the records it holds.
 	kill -0 "$WS_PID"
