@@ -6,10 +6,15 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define FLUSH_AT (1024 * 1024)
+/* Records ended in the buffer before it is written: their ends tell, after
+ * a write that stopped part way, which of them are whole in the file. */
+#define ENDS_MAX 8192
 
 int failed_open(struct failed *f, const char *path, const char *delim, size_t dlen,
                 const char *kdelim, size_t kdlen)
@@ -23,12 +28,16 @@ int failed_open(struct failed *f, const char *path, const char *delim, size_t dl
         f->kdlen = kdlen;
         if (!path)
                 return 0;
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (fd < 0)
+        f->ends = malloc(ENDS_MAX * sizeof(*f->ends));
+        if (!f->ends)
                 return -1;
-        if (outbuf_init(&f->ob, fd, 64 * 1024) < 0) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (fd < 0 || outbuf_init(&f->ob, fd, 64 * 1024) < 0) {
                 int e = errno;
-                close(fd);
+                if (fd >= 0)
+                        close(fd);
+                free(f->ends);
+                f->ends = NULL;
                 errno = e;
                 return -1;
         }
@@ -60,41 +69,100 @@ static void name(struct failed *f, uint64_t recno, const char *why)
         snprintf(f->why, sizeof(f->why), "%s", why);
 }
 
-/* Writes the buffer out once it is large; remembers the first error. */
-static void maybe_flush(struct failed *f)
+/* Counts recno among the records whole in the file. */
+static void count_kept(struct failed *f, uint64_t recno)
 {
-        if (f->ob.oom && !f->werrno)
-                f->werrno = ENOMEM;
-        if (outbuf_pending(&f->ob) < FLUSH_AT || f->werrno)
+        if (!f->first_kept)
+                f->first_kept = recno;
+        f->kept++;
+}
+
+/* Counts recno among the records neither delivered nor kept. */
+static void count_lost(struct failed *f, uint64_t recno)
+{
+        if (!f->first_lost || recno < f->first_lost)
+                f->first_lost = recno;
+        f->lost++;
+}
+
+/* The file cannot be written (error e): keeps the records whole in it, cuts
+ * off the rest, counts what the buffer held as lost, and writes no more.
+ * Stopping, rather than trying each next record, leaves a file that is a
+ * prefix of the failed records, with no gaps to explain. */
+static void stop(struct failed *f, int e)
+{
+        size_t i = 0;
+        f->werrno = e;
+        while (i < f->nends && f->ends[i].end <= f->disk) {
+                f->whole = f->ends[i].end;
+                count_kept(f, f->ends[i++].recno);
+        }
+        for (; i < f->nends; i++)
+                count_lost(f, f->ends[i].recno);
+        f->nends = 0;
+        outbuf_discard(&f->ob);
+        /* A record written in part is cut back out; a pipe cannot be. */
+        if (f->disk > f->whole && ftruncate(f->ob.fd, (off_t)f->whole) < 0)
+                f->torn = true;
+}
+
+/* Writes the buffer out; on an error, stops. */
+static void flush_now(struct failed *f)
+{
+        size_t before = outbuf_pending(&f->ob);
+        int rc = outbuf_flush(&f->ob);
+        int e = errno;
+        f->disk += before - outbuf_pending(&f->ob);
+        if (rc < 0) {
+                stop(f, e);
                 return;
-        if (outbuf_flush(&f->ob) < 0)
-                f->werrno = errno;
+        }
+        for (size_t i = 0; i < f->nends; i++)
+                count_kept(f, f->ends[i].recno);
+        if (f->nends)
+                f->whole = f->ends[f->nends - 1].end;
+        f->nends = 0;
 }
 
 void failed_bytes(struct failed *f, const void *p, size_t n)
 {
         if (!f->path || f->werrno)
                 return;
-        outbuf_put(&f->ob, p, n);
-        maybe_flush(f);
+        if (outbuf_put(&f->ob, p, n) < 0) {
+                /* Memory ran out: what the buffer holds whole is written,
+                 * the record being added is not. */
+                outbuf_cut(&f->ob, outbuf_pending(&f->ob));
+                flush_now(f);
+                if (!f->werrno)
+                        stop(f, ENOMEM);
+                return;
+        }
+        f->put += n;
+        if (outbuf_pending(&f->ob) >= FLUSH_AT)
+                flush_now(f);
 }
 
 void failed_begin(struct failed *f)
 {
-        if (!f->path)
-                return;
-        off_t at = lseek(f->ob.fd, 0, SEEK_CUR);
-        f->begin = at < 0 ? -1 : at + (off_t)outbuf_pending(&f->ob);
+        f->begin = f->put;
 }
 
 void failed_cut(struct failed *f)
 {
-        if (!f->path || f->werrno || f->begin < 0)
+        if (!f->path || f->werrno)
+                return; /* stop() cut the file back already */
+        if (f->disk <= f->begin) { /* the piece is still in the buffer */
+                outbuf_cut(&f->ob, (size_t)(f->begin - f->disk));
+                f->put = f->begin;
                 return;
-        /* A file that cannot be cut (a pipe) keeps the piece; it has no
-         * delimiter after it. */
-        if (outbuf_flush(&f->ob) == 0 && ftruncate(f->ob.fd, f->begin) == 0)
-                lseek(f->ob.fd, f->begin, SEEK_SET);
+        }
+        outbuf_discard(&f->ob);
+        if (ftruncate(f->ob.fd, (off_t)f->begin) == 0 &&
+            lseek(f->ob.fd, (off_t)f->begin, SEEK_SET) >= 0)
+                f->disk = f->begin;
+        else
+                f->torn = true; /* a pipe keeps the piece; it has no delimiter */
+        f->put = f->disk;
 }
 
 void failed_end(struct failed *f, uint64_t recno, const char *why)
@@ -103,6 +171,16 @@ void failed_end(struct failed *f, uint64_t recno, const char *why)
         name(f, recno, why);
         if (f->rep)
                 reports_fail(f->rep, recno, why);
+        if (!f->path)
+                return;
+        if (f->werrno) {
+                count_lost(f, recno);
+                return;
+        }
+        f->ends[f->nends].end = f->put;
+        f->ends[f->nends].recno = recno;
+        if (++f->nends == ENDS_MAX)
+                flush_now(f);
 }
 
 void failed_record(struct failed *f, uint64_t recno, const char *why, const void *rec, size_t len)
@@ -126,8 +204,8 @@ int failed_flush(struct failed *f)
         name_pending(f);
         if (!f->path)
                 return 0;
-        if (!f->werrno && outbuf_flush(&f->ob) < 0)
-                f->werrno = errno;
+        if (!f->werrno)
+                flush_now(f);
         if (f->werrno) {
                 errno = f->werrno;
                 return -1;
@@ -138,10 +216,30 @@ int failed_flush(struct failed *f)
 int failed_close(struct failed *f)
 {
         int rc = failed_flush(f);
-        if (f->path) {
-                if (close(f->ob.fd) < 0 && rc == 0)
-                        rc = -1;
-                outbuf_free(&f->ob);
+        if (!f->path)
+                return rc;
+        /* Written is not kept until the disk has it (some file systems find
+         * a full disk only now). A pipe cannot sync. */
+        bool unsure = false;
+        struct stat st;
+        if (rc == 0 && fstat(f->ob.fd, &st) == 0 && S_ISREG(st.st_mode) && fsync(f->ob.fd) < 0) {
+                f->werrno = errno;
+                unsure = true;
         }
-        return rc;
+        if (close(f->ob.fd) < 0 && !f->werrno) {
+                f->werrno = errno;
+                unsure = true;
+        }
+        if (unsure && f->kept) { /* nothing in the file is known to be on the disk */
+                count_lost(f, f->first_kept);
+                f->lost += f->kept - 1;
+                f->kept = 0;
+        }
+        outbuf_free(&f->ob);
+        free(f->ends);
+        f->ends = NULL;
+        if (!f->werrno)
+                return 0;
+        errno = f->werrno;
+        return -1;
 }
