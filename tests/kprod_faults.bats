@@ -9,6 +9,9 @@ teardown_file() { broker_stop; }
 
 teardown() {
 	exec 4>&- 2>/dev/null || true
+	if [ -n "${SMALL_DISK:-}" ]; then
+		umount "$SMALL_DISK" || true
+	fi
 	if [ -n "${KPROD_PID:-}" ] && kill -0 "$KPROD_PID" 2>/dev/null; then
 		kill -KILL "$KPROD_PID" 2>/dev/null || true
 	fi
@@ -120,6 +123,58 @@ wait_kprod() {
 	[[ "$stderr" == *"kprod: 127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused"* ]]
 	[[ "$stderr" == *"kprod: records 1-3 not delivered: Local: Message timed out"* ]]
 	assert_equal "${stderr_lines[-1]}" "kprod: could not reach any broker of 127.0.0.1:1"
+}
+
+# Mounts a 64 KiB tmpfs on a new folder and prints its path (the full disk
+# --failed writes to); teardown unmounts it. Skips without root.
+small_disk() {
+	local d=$BATS_TEST_TMPDIR/small
+	mkdir "$d"
+	[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
+	mount -t tmpfs -o size=64k tmpfs "$d" || skip "cannot mount a tmpfs"
+	echo "$d"
+}
+
+# Prints the smallest record number whose line is not in file $1,
+# the lines being those of make_numbered.
+first_missing() {
+	cut -c1-5 "$1" | sed 's/^0*//' | sort -n | awk '
+		{ if ($1 != i + 1) exit; i = $1 }
+		END { print i + 1 }'
+}
+
+# Prints N records of 100 bytes, each its number in 5 digits then 95 zeros.
+make_numbered() {
+	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) printf "%05d%095d\n", i, 0 }'
+}
+
+@test "kprod --failed on a full disk holds only whole records, counts and names the rest, exit 4; fed back it stores no torn record" {
+	local in=$BATS_TEST_TMPDIR/in d whole lost size t
+	d=$(small_disk)
+	SMALL_DISK=$d
+	make_numbered 10000 >"$in"
+	run --separate-stderr timeout 60 kprod -b "127.0.0.1:$(free_port)" -t x \
+		-X message.timeout.ms=2000 --failed "$d/failed" <"$in"
+	assert_equal "$status" 4
+	# Whole records only: a multiple of 101 bytes, each line one of the input's, once.
+	size=$(stat -c %s "$d/failed")
+	assert_equal $((size % 101)) 0
+	whole=$((size / 101))
+	[ "$whole" -gt 100 ] # the disk held some
+	[ "$whole" -lt 10000 ]
+	assert_equal "$(grep -c -x -E '[0-9]{5}0{95}' "$d/failed")" "$whole"
+	assert_equal "$(sort -u "$d/failed" | wc -l)" "$whole"
+	assert_equal "$(sort "$in" "$d/failed" | uniq -d | wc -l)" "$whole"
+	lost=$((10000 - whole))
+	[[ "$stderr" == *"kprod: records 1-10000 not delivered: Local: Message timed out"* ]]
+	[[ "$stderr" == *"kprod: $d/failed: $lost records neither delivered nor kept (the first: record $(first_missing "$d/failed")); the file holds $whole whole records: No space left on device"* ]]
+	# Fed back, the file stores exactly its records, none torn.
+	t=$(new_topic)
+	run timeout 60 kprod -b "$BROKERS" -t "$t" <"$d/failed"
+	assert_success
+	run consume "$t"
+	assert_equal "${#lines[@]}" "$whole"
+	assert_equal "$(printf '%s\n' "${lines[@]}" | sort)" "$(sort "$d/failed")"
 }
 
 @test "kprod names an unreachable broker within seconds and keeps retrying; a second signal quits" {
