@@ -125,16 +125,6 @@ wait_kprod() {
 	assert_equal "${stderr_lines[-1]}" "kprod: could not reach any broker of 127.0.0.1:1"
 }
 
-# Mounts a 64 KiB tmpfs on a new folder and prints its path (the full disk
-# --failed writes to); teardown unmounts it. Skips without root.
-small_disk() {
-	local d=$BATS_TEST_TMPDIR/small
-	mkdir "$d"
-	[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
-	mount -t tmpfs -o size=64k tmpfs "$d" || skip "cannot mount a tmpfs"
-	echo "$d"
-}
-
 # Prints the smallest record number whose line is not in file $1,
 # the lines being those of make_numbered.
 first_missing() {
