@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define FLUSH_AT (1024 * 1024)
@@ -31,11 +32,16 @@ int failed_open(struct failed *f, const char *path, const char *delim, size_t dl
         f->ends = malloc(ENDS_MAX * sizeof(*f->ends));
         if (!f->ends)
                 return -1;
+        if (outbuf_init(&f->side, -1, 4096) < 0) {
+                free(f->ends);
+                return -1;
+        }
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
         if (fd < 0 || outbuf_init(&f->ob, fd, 64 * 1024) < 0) {
                 int e = errno;
                 if (fd >= 0)
                         close(fd);
+                outbuf_free(&f->side);
                 free(f->ends);
                 f->ends = NULL;
                 errno = e;
@@ -124,7 +130,8 @@ static void flush_now(struct failed *f)
         f->nends = 0;
 }
 
-void failed_bytes(struct failed *f, const void *p, size_t n)
+/* Appends n bytes to the file's buffer; on an error, stops. */
+static void emit(struct failed *f, const void *p, size_t n)
 {
         if (!f->path || f->werrno)
                 return;
@@ -142,37 +149,9 @@ void failed_bytes(struct failed *f, const void *p, size_t n)
                 flush_now(f);
 }
 
-void failed_begin(struct failed *f)
+/* Notes that record recno ends at the last byte emitted. */
+static void add_end(struct failed *f, uint64_t recno)
 {
-        f->begin = f->put;
-}
-
-void failed_cut(struct failed *f)
-{
-        if (!f->path || f->werrno)
-                return; /* stop() cut the file back already */
-        if (f->disk <= f->begin) { /* the piece is still in the buffer */
-                outbuf_cut(&f->ob, (size_t)(f->begin - f->disk));
-                f->put = f->begin;
-                return;
-        }
-        outbuf_discard(&f->ob);
-        if (ftruncate(f->ob.fd, (off_t)f->begin) == 0 &&
-            lseek(f->ob.fd, (off_t)f->begin, SEEK_SET) >= 0)
-                f->disk = f->begin;
-        else
-                f->torn = true; /* a pipe keeps the piece; it has no delimiter */
-        f->put = f->disk;
-}
-
-void failed_end(struct failed *f, uint64_t recno, const char *why)
-{
-        failed_bytes(f, f->delim, f->dlen);
-        name(f, recno, why);
-        if (f->rep)
-                reports_fail(f->rep, recno, why);
-        if (!f->path)
-                return;
         if (f->werrno) {
                 count_lost(f, recno);
                 return;
@@ -183,24 +162,128 @@ void failed_end(struct failed *f, uint64_t recno, const char *why)
                 flush_now(f);
 }
 
+/* Moves the records that waited in side to the file, in order. */
+static void move_side(struct failed *f)
+{
+        size_t from = 0;
+        for (size_t i = 0; i < f->nsends; i++) {
+                size_t to = (size_t)f->sends[i].end;
+                emit(f, f->side.data + f->side.off + from, to - from);
+                add_end(f, f->sends[i].recno);
+                from = to;
+        }
+        f->nsends = 0;
+        outbuf_discard(&f->side);
+}
+
+/* One whole record of n pieces, then the delimiter: to the file, or to
+ * side while a record in pieces is open. */
+static void whole(struct failed *f, uint64_t recno, const char *why, const struct iovec *v, int n)
+{
+        name(f, recno, why);
+        if (f->rep)
+                reports_fail(f->rep, recno, why);
+        if (!f->path)
+                return;
+        if (!f->open) {
+                for (int i = 0; i < n; i++)
+                        emit(f, v[i].iov_base, v[i].iov_len);
+                emit(f, f->delim, f->dlen);
+                add_end(f, recno);
+                return;
+        }
+        size_t start = outbuf_pending(&f->side);
+        int rc = 0;
+        for (int i = 0; i < n; i++)
+                rc |= outbuf_put(&f->side, v[i].iov_base, v[i].iov_len);
+        rc |= outbuf_put(&f->side, f->delim, f->dlen);
+        if (rc == 0 && f->nsends == f->capsends) {
+                size_t cap = f->capsends ? 2 * f->capsends : 64;
+                struct failed_end *e = realloc(f->sends, cap * sizeof(*e));
+                if (e) {
+                        f->sends = e;
+                        f->capsends = cap;
+                } else {
+                        rc = -1;
+                }
+        }
+        if (rc < 0) { /* out of memory: this one is not kept */
+                outbuf_cut(&f->side, start);
+                count_lost(f, recno);
+                return;
+        }
+        f->sends[f->nsends].end = outbuf_pending(&f->side);
+        f->sends[f->nsends++].recno = recno;
+}
+
+void failed_bytes(struct failed *f, const void *p, size_t n)
+{
+        emit(f, p, n);
+}
+
+void failed_begin(struct failed *f)
+{
+        f->begin = f->put;
+        f->open = true;
+}
+
+void failed_cut(struct failed *f)
+{
+        f->open = false;
+        if (!f->path)
+                return;
+        if (f->werrno) { /* stop() cut the file back already */
+                move_side(f);
+                return;
+        }
+        if (f->disk <= f->begin) { /* the piece is still in the buffer */
+                outbuf_cut(&f->ob, (size_t)(f->begin - f->disk));
+                f->put = f->begin;
+        } else {
+                outbuf_discard(&f->ob);
+                if (ftruncate(f->ob.fd, (off_t)f->begin) == 0 &&
+                    lseek(f->ob.fd, (off_t)f->begin, SEEK_SET) >= 0)
+                        f->disk = f->begin;
+                else
+                        f->torn = true; /* a pipe keeps the piece; it has no delimiter */
+                f->put = f->disk;
+        }
+        move_side(f);
+}
+
+void failed_end(struct failed *f, uint64_t recno, const char *why)
+{
+        emit(f, f->delim, f->dlen);
+        name(f, recno, why);
+        if (f->rep)
+                reports_fail(f->rep, recno, why);
+        f->open = false;
+        if (!f->path)
+                return;
+        add_end(f, recno);
+        move_side(f);
+}
+
 void failed_record(struct failed *f, uint64_t recno, const char *why, const void *rec, size_t len)
 {
-        failed_bytes(f, rec, len);
-        failed_end(f, recno, why);
+        struct iovec v = {(void *)rec, len};
+        whole(f, recno, why, &v, 1);
 }
 
 void failed_message(struct failed *f, uint64_t recno, const char *why, const void *key, size_t klen,
                     bool had_kdelim, const void *val, size_t vlen)
 {
-        if (had_kdelim && f->kdelim) {
-                failed_bytes(f, key, klen);
-                failed_bytes(f, f->kdelim, f->kdlen);
-        }
-        failed_record(f, recno, why, val, vlen);
+        struct iovec v[3] = {{(void *)key, klen}, {(void *)f->kdelim, f->kdlen}, {(void *)val, vlen}};
+        if (had_kdelim && f->kdelim)
+                whole(f, recno, why, v, 3);
+        else
+                whole(f, recno, why, &v[2], 1);
 }
 
 int failed_flush(struct failed *f)
 {
+        if (f->open) /* never ended: not a record */
+                failed_cut(f);
         name_pending(f);
         if (!f->path)
                 return 0;
@@ -236,8 +319,11 @@ int failed_close(struct failed *f)
                 f->kept = 0;
         }
         outbuf_free(&f->ob);
+        outbuf_free(&f->side);
         free(f->ends);
+        free(f->sends);
         f->ends = NULL;
+        f->sends = NULL;
         if (!f->werrno)
                 return 0;
         errno = f->werrno;

@@ -10,7 +10,9 @@
  * At the first write error (a full disk, EIO) the file is cut back to the
  * end of its last whole record and nothing more is written to it: it keeps
  * a prefix of the failed records, in order, and every later one is lost.
- * Only a file that cannot be cut (a pipe) may keep a torn tail. */
+ * Only a file that cannot be cut (a pipe) may keep a torn tail. Records
+ * that fail while a record is being written in pieces wait in a buffer of
+ * their own, and follow it: they never land inside it. */
 #ifndef KPROD_FAILED_H
 #define KPROD_FAILED_H
 
@@ -50,6 +52,10 @@ struct failed {
         uint64_t lost;       /* records neither delivered nor kept in the file */
         uint64_t first_lost; /* the number of the first of them, or 0 */
         bool torn;           /* the file could not be cut back: it ends in a piece */
+        bool open;           /* a record is being written in pieces */
+        struct outbuf side;  /* whole records failed meanwhile, each with its delimiter */
+        struct failed_end *sends; /* their ends in side, and numbers */
+        size_t nsends, capsends;
 };
 
 /* Opens (creates, truncates) path, or prepares for stderr only when path

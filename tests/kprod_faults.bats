@@ -167,6 +167,25 @@ make_numbered() {
 	assert_equal "$(printf '%s\n' "${lines[@]}" | sort)" "$(sort "$d/failed")"
 }
 
+@test "records that fail while a record too large to send streams to --failed follow it there, never inside it" {
+	local d=$BATS_TEST_TMPDIR failed=$BATS_TEST_TMPDIR/failed
+	mkfifo "$d/reports"
+	timeout 60 cat "$d/reports" >"$d/reports.txt" &
+	start_kprod -b "127.0.0.1:$(free_port)" -t x -X message.timeout.ms=1000 \
+		-X message.max.bytes=1000 --reports "$d/reports" --failed "$failed"
+	printf 'a\nb\n' >&4
+	# 3 MB with no delimiter yet: streamed to --failed in pieces as it comes.
+	head -c 3000000 /dev/zero | tr '\0' x >&4
+	# a and b time out meanwhile and are reported failed.
+	wait_line_matching "$d/reports.txt" '^failed 2 Local: Message timed out$' 30
+	{ head -c 500 /dev/zero | tr '\0' y; printf '\nc\n'; } >&4
+	exec 4>&-
+	wait_kprod 30
+	assert_equal "$KPROD_STATUS" 3 # no broker reached: all are in --failed
+	run awk '{ print length($0), substr($0, 1, 1), substr($0, length($0)) }' "$failed"
+	assert_output "$(printf '3000500 x y\n1 a a\n1 b b\n1 c c')"
+}
+
 @test "kprod names an unreachable broker within seconds and keeps retrying; a second signal quits" {
 	local failed=$BATS_TEST_TMPDIR/failed
 	start_kprod -b 127.0.0.1:1 -t x --failed "$failed"
