@@ -4,6 +4,15 @@
  * by the delimiter, so that the file can be fed back to kprod. In any case
  * stderr names them by record number, consecutive numbers with the same
  * reason merged into one line ("records 5-9 not delivered: ..."). */
+/* Invariant: the file holds only whole records (bytes and delimiter), and
+ * every record ended here is counted exactly once, in kept (whole in the
+ * file, and synced at the close) or in lost (neither delivered nor kept).
+ * At the first write error (a full disk, EIO) the file is cut back to the
+ * end of its last whole record and nothing more is written to it: it keeps
+ * a prefix of the failed records, in order, and every later one is lost.
+ * Only a file that cannot be cut (a pipe) may keep a torn tail. Records
+ * that fail while a record is being written in pieces wait in a buffer of
+ * their own, and follow it: they never land inside it. */
 #ifndef KPROD_FAILED_H
 #define KPROD_FAILED_H
 
@@ -15,10 +24,15 @@
 #include "outbuf.h"
 #include "reports.h"
 
+/* The end of a record in the buffer, in file offsets, and its number. */
+struct failed_end {
+        uint64_t end, recno;
+};
+
 struct failed {
         const char *path; /* NULL: stderr only */
         struct outbuf ob;
-        int werrno; /* the first write error on path, or 0 */
+        int werrno; /* the first write error on path, or 0: then nothing more is written */
         const char *delim;
         size_t dlen;
         const char *kdelim; /* NULL without -K */
@@ -27,7 +41,21 @@ struct failed {
         uint64_t first, last;
         char why[256];
         struct reports *rep; /* --reports: each failure is reported there too */
-        off_t begin;         /* where the record being written in pieces begins */
+        uint64_t begin;      /* where the record being written in pieces begins */
+        uint64_t put;        /* file offset after the last byte buffered */
+        uint64_t disk;       /* file offset after the last byte written */
+        uint64_t whole;      /* file offset after the last whole record written */
+        struct failed_end *ends; /* the records ended in the buffer, oldest first */
+        size_t nends;
+        uint64_t kept;       /* records whole in the file */
+        uint64_t first_kept; /* the number of the first of them, or 0 */
+        uint64_t lost;       /* records neither delivered nor kept in the file */
+        uint64_t first_lost; /* the number of the first of them, or 0 */
+        bool torn;           /* the file could not be cut back: it ends in a piece */
+        bool open;           /* a record is being written in pieces */
+        struct outbuf side;  /* whole records failed meanwhile, each with its delimiter */
+        struct failed_end *sends; /* their ends in side, and numbers */
+        size_t nsends, capsends;
 };
 
 /* Opens (creates, truncates) path, or prepares for stderr only when path
@@ -49,9 +77,10 @@ void failed_bytes(struct failed *f, const void *p, size_t n);
 void failed_end(struct failed *f, uint64_t recno, const char *why);
 void failed_cut(struct failed *f);
 /* Names what is still pending and writes everything. Returns 0, or -1 when
- * a write to the file failed (errno set). */
+ * a write to the file failed (errno set; f->lost counts what it cost). */
 int failed_flush(struct failed *f);
-/* Flushes and closes. Returns 0 or -1 (errno set). */
+/* Flushes, syncs and closes. Returns 0, or -1 (errno set) when records
+ * were not kept: f->lost of them, the first f->first_lost. */
 int failed_close(struct failed *f);
 
 #endif

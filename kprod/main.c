@@ -128,7 +128,8 @@ static void help(void)
               "                  implies --keep-empty\n"
               "  -h, --help      the synopsis; --help also this list\n"
               "\n"
-              "Exit status: 0 all delivered, 1 some not, 2 usage, 3 no broker reachable.\n"
+              "Exit status: 0 all delivered, 1 some not, 2 usage, 3 no broker reachable,\n"
+              "4 some neither delivered nor kept in --failed, 5 a CreateTime 0 altered.\n"
               "The manual: man kprod (man/kprod.1 in the source).\n",
               stdout);
 }
@@ -594,8 +595,16 @@ int main(int argc, char **argv)
         bool reached = delivered > 0 || producer_reached(&x.p);
         if (inflight > 0)
                 warnx("%ld records still in flight when giving up: delivery unknown", inflight);
+        bool not_kept = false;
         if (failed_close(&x.f) < 0) {
-                warn("%s", o.failed_path);
+                not_kept = x.f.lost > 0;
+                if (not_kept)
+                        warn("%s: %" PRIu64 " records neither delivered nor kept (the first: "
+                             "record %" PRIu64 "); the file holds %" PRIu64 " whole records%s",
+                             o.failed_path, x.f.lost, x.f.first_lost, x.f.kept,
+                             x.f.torn ? " and a piece of one it could not cut off" : "");
+                else
+                        warn("%s", o.failed_path);
                 status = EXIT_FAIL;
         } else if (failed > 0 && o.failed_path) {
                 warnx("%" PRIu64 " records not delivered, written to %s", failed, o.failed_path);
@@ -607,6 +616,15 @@ int main(int argc, char **argv)
         if (x.c.dr_failed > 0 && !reached) {
                 warnx("could not reach any broker of %s", x.p.brokers);
                 status = EXIT_UNREACHABLE;
+        }
+        if (not_kept)
+                status = EXIT_NOT_KEPT;
+        if (x.c.ts_now > 0) {
+                warnx("%" PRIu64 " records with CreateTime 0 (the first: record %" PRIu64
+                      ") sent with the time of producing: librdkafka cannot send 0",
+                      x.c.ts_now, x.c.ts_now_first);
+                if (status == 0)
+                        status = EXIT_ALTERED;
         }
 
         reports_close(&x.rep);

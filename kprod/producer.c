@@ -358,6 +358,10 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
                 rd_kafka_error_t *e = rd_kafka_produceva(p->rk, vu, nvu);
                 if (!e) {
                         p->counts->produced++;
+                        /* librdkafka 2.0.2 takes a timestamp of 0 for "now"
+                         * (rd_kafka_msg_new0): counted, named at the end. */
+                        if (p->json && m.ts == 0 && !p->counts->ts_now++)
+                                p->counts->ts_now_first = recno;
                         hdrs = NULL; /* librdkafka's now; blk is freed after on_delivery */
                         blk = NULL;
                         break;

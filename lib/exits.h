@@ -9,6 +9,9 @@ enum {
                                  output error; wsrecv: the server or its output failed */
         EXIT_USAGE = 2,       /* bad options or configuration; nothing was done */
         EXIT_UNREACHABLE = 3, /* kprod, kcons: no broker could be reached at all */
+        EXIT_NOT_KEPT = 4,    /* kprod: records neither delivered nor kept in --failed */
+        EXIT_ALTERED = 5,     /* kprod: all delivered, but a CreateTime 0 sent as the time
+                                 of producing */
         EXIT_CANTRUN = 126,   /* kcons --: the command was found but cannot run */
         EXIT_NOCMD = 127,     /* kcons --: no such command (as a shell says) */
 };

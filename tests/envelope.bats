@@ -62,6 +62,31 @@ fill_source() {
 	assert_equal "$(kcat_view "$b")" "$(kcat_view "$a")"
 }
 
+@test "kprod -J cannot send CreateTime 0 (librdkafka sends 0 as now): it sends such records with the time of producing, counts them, names the first, exit 5" {
+	local a b before after
+	a=$(new_topic)
+	b=$(new_topic)
+	kafkapy send "$a" 0 zero-1 zero-2
+	kafkapy send "$a" 1500000000000 old
+	kafkapy send "$a" 0 zero-3
+	run timeout 20 kcat -b "$BROKERS" -C -t "$a" -o beginning -e -q -f '%T %s\n'
+	assert_output "$(printf '0 zero-1\n0 zero-2\n1500000000000 old\n0 zero-3')"
+	before=$(date +%s%3N)
+	run --separate-stderr bash -c "timeout 60 kcons -b '$BROKERS' -e -q -J '$a' | timeout 60 kprod -b '$BROKERS' -J -t '$b'"
+	after=$(date +%s%3N)
+	assert_equal "$status" 5
+	assert_equal "$stderr" "kprod: 3 records with CreateTime 0 (the first: record 1) sent with the time of producing: librdkafka cannot send 0"
+	run timeout 20 kcat -b "$BROKERS" -C -t "$b" -o beginning -e -q -f '%T %s\n'
+	assert_equal "${#lines[@]}" 4
+	assert_equal "${lines[2]}" "1500000000000 old"
+	local i ts
+	for i in 0 1 3; do
+		ts=${lines[i]%% *}
+		[ "$ts" -ge "$before" ] && [ "$ts" -le "$after" ]
+	done
+	assert_equal "$(printf '%s\n' "${lines[@]}" | cut -d' ' -f2)" "$(printf 'zero-1\nzero-2\nold\nzero-3')"
+}
+
 @test "kprod -J --by-key places records by key, as the murmur2 partitioner does, on a topic with other partitions" {
 	local a b ref
 	a=$(new_topic 3)

@@ -286,3 +286,14 @@ kafka_java() {
 is_own_kafka() {
 	[ "${KAFKA_OWN:-0}" = 1 ]
 }
+
+# Mounts a 64 KiB tmpfs on a new folder and prints its path: a full disk
+# to write to. The test sets SMALL_DISK to it; its suite's teardown
+# unmounts it (umount "$SMALL_DISK"). Skips without root.
+small_disk() {
+	local d=$BATS_TEST_TMPDIR/small
+	[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
+	mkdir "$d"
+	mount -t tmpfs -o size=64k tmpfs "$d" || skip "cannot mount a tmpfs"
+	echo "$d"
+}

@@ -9,6 +9,9 @@ teardown_file() { broker_stop; }
 
 teardown() {
 	exec 4>&- 2>/dev/null || true
+	if [ -n "${SMALL_DISK:-}" ]; then
+		umount "$SMALL_DISK" || true
+	fi
 	if [ -n "${KPROD_PID:-}" ] && kill -0 "$KPROD_PID" 2>/dev/null; then
 		kill -KILL "$KPROD_PID" 2>/dev/null || true
 	fi
@@ -132,6 +135,67 @@ wait_kprod() {
 	[[ "$stderr" == *"kprod: 127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused"* ]]
 	[[ "$stderr" == *"kprod: records 1-3 not delivered: Local: Message timed out"* ]]
 	assert_equal "${stderr_lines[-1]}" "kprod: could not reach any broker of 127.0.0.1:1"
+}
+
+# Prints the smallest record number whose line is not in file $1,
+# the lines being those of make_numbered.
+first_missing() {
+	cut -c1-5 "$1" | sed 's/^0*//' | sort -n | awk '
+		{ if ($1 != i + 1) exit; i = $1 }
+		END { print i + 1 }'
+}
+
+# Prints N records of 100 bytes, each its number in 5 digits then 95 zeros.
+make_numbered() {
+	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) printf "%05d%095d\n", i, 0 }'
+}
+
+@test "kprod --failed on a full disk holds only whole records, counts and names the rest, exit 4; fed back it stores no torn record" {
+	local in=$BATS_TEST_TMPDIR/in d whole lost size t
+	d=$(small_disk)
+	SMALL_DISK=$d
+	make_numbered 10000 >"$in"
+	run --separate-stderr timeout 60 kprod -b "127.0.0.1:$(free_port)" -t x \
+		-X message.timeout.ms=2000 --failed "$d/failed" <"$in"
+	assert_equal "$status" 4
+	# Whole records only: a multiple of 101 bytes, each line one of the input's, once.
+	size=$(stat -c %s "$d/failed")
+	assert_equal $((size % 101)) 0
+	whole=$((size / 101))
+	[ "$whole" -gt 100 ] # the disk held some
+	[ "$whole" -lt 10000 ]
+	assert_equal "$(grep -c -x -E '[0-9]{5}0{95}' "$d/failed")" "$whole"
+	assert_equal "$(sort -u "$d/failed" | wc -l)" "$whole"
+	assert_equal "$(sort "$in" "$d/failed" | uniq -d | wc -l)" "$whole"
+	lost=$((10000 - whole))
+	[[ "$stderr" == *"kprod: records 1-10000 not delivered: Local: Message timed out"* ]]
+	[[ "$stderr" == *"kprod: $d/failed: $lost records neither delivered nor kept (the first: record $(first_missing "$d/failed")); the file holds $whole whole records: No space left on device"* ]]
+	# Fed back, the file stores exactly its records, none torn.
+	t=$(new_topic)
+	run timeout 60 kprod -b "$BROKERS" -t "$t" <"$d/failed"
+	assert_success
+	run consume "$t"
+	assert_equal "${#lines[@]}" "$whole"
+	assert_equal "$(printf '%s\n' "${lines[@]}" | sort)" "$(sort "$d/failed")"
+}
+
+@test "records that fail while a record too large to send streams to --failed follow it there, never inside it" {
+	local d=$BATS_TEST_TMPDIR failed=$BATS_TEST_TMPDIR/failed
+	mkfifo "$d/reports"
+	timeout 60 cat "$d/reports" >"$d/reports.txt" &
+	start_kprod -b "127.0.0.1:$(free_port)" -t x -X message.timeout.ms=1000 \
+		-X message.max.bytes=1000 --reports "$d/reports" --failed "$failed"
+	printf 'a\nb\n' >&4
+	# 3 MB with no delimiter yet: streamed to --failed in pieces as it comes.
+	head -c 3000000 /dev/zero | tr '\0' x >&4
+	# a and b time out meanwhile and are reported failed.
+	wait_line_matching "$d/reports.txt" '^failed 2 Local: Message timed out$' 30
+	{ head -c 500 /dev/zero | tr '\0' y; printf '\nc\n'; } >&4
+	exec 4>&-
+	wait_kprod 30
+	assert_equal "$KPROD_STATUS" 3 # no broker reached: all are in --failed
+	run awk '{ print length($0), substr($0, 1, 1), substr($0, length($0)) }' "$failed"
+	assert_output "$(printf '3000500 x y\n1 a a\n1 b b\n1 c c')"
 }
 
 @test "kprod names an unreachable broker within seconds and keeps retrying; a second signal quits" {

@@ -4,6 +4,7 @@
 # scripts under cron's PATH, and a wrong broker address failing fast.
 
 load helpers
+load wsrecv_helpers
 bats_require_minimum_version 1.5.0
 
 setup_file() { broker_start; }
@@ -12,6 +13,8 @@ teardown_file() { broker_stop; }
 teardown() {
 	exec 4>&- 2>/dev/null || true
 	[ -n "${ROUTE_PID:-}" ] && kill -TERM "$ROUTE_PID" 2>/dev/null
+	[ -n "${FD_PID:-}" ] && front_door_kill "$FD_PID"
+	[ -z "${SMALL_DISK:-}" ] || umount "$SMALL_DISK" || true
 	return 0
 }
 
@@ -162,4 +165,40 @@ props_file() {
 	run timeout 60 "$ROOT/pipelines/kafka-copy" -b "$BROKERS" -s "$a" -d "$b" -k
 	assert_success
 	assert_equal "$(timeout 10 kcat -b "$BROKERS" -C -e -q -t "$b" -f '%s\n')" one
+}
+
+@test "ws-to-kafka --failed on a full disk deletes nothing: the undelivered records stay whole in its folder, named, exit 1" {
+	local t d kept
+	d=$(small_disk)
+	SMALL_DISK=$d
+	t=$(new_topic 1)
+	# Its folder in the test's, where the test can look.
+	export TMPDIR=$BATS_TEST_TMPDIR
+	# Every message too large for kprod to send: on any broker, each is
+	# undelivered and goes to --failed, 3.3 MB for a 64 KiB disk.
+	FD_OPTS=(--failed "$d/failed" -X message.max.bytes=1000)
+	front_door_start "$t"
+	run wsclient "ws://127.0.0.1:$FD_PORT/" --count 3000 --size 1100 --sent-file "$BATS_TEST_TMPDIR/sent"
+	assert_success
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/sent")" "sent 3000"
+	PORT=$FD_PORT wait_healthz '.messages == 3000'
+	kill -TERM "$FD_PID"
+	run timeout 60 tail --pid="$FD_PID" -f /dev/null
+	assert_success
+	run wait "$FD_PID"
+	assert_failure 1
+	FD_PID=
+	kept=$(echo "$BATS_TEST_TMPDIR"/ws-to-kafka.*/failed.1)
+	run grep '^ws-to-kafka: ' "$BATS_TEST_TMPDIR/front.err"
+	assert_line "ws-to-kafka: stopped (wsrecv 0, kprod 1)"
+	assert_line "ws-to-kafka: $d/failed: write error: No space left on device"
+	assert_line "ws-to-kafka: 3000 undelivered records are kept in $kept, not in $d/failed"
+	# All of them, whole, once; the full file was cut back to what it held.
+	run cut -d. -f1 "$kept"
+	assert_output "$(seq -f 'm-1-%.0f' 1 3000)"
+	assert_equal "$(grep -c -x -E 'm-1-[0-9]+\.+' "$kept")" 3000
+	assert_equal "$(wc -c <"$kept")" $((3000 * 1101))
+	assert_equal "$(stat -c %s "$d/failed")" 0
+	run timeout 20 kcat -b "$BROKERS" -C -t "$t" -e -q
+	assert_output ''
 }

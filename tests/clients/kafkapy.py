@@ -4,6 +4,9 @@ Python, installed by tests/deps under tests/.deps/python).
 
   kafkapy.py BROKERS fill TOPIC         produce the records below, built to hold
                                         every case a copy must keep; prints how many
+  kafkapy.py BROKERS send TOPIC TS VALUE...
+                                        produce each VALUE to partition 0 of TOPIC
+                                        with CreateTime TS (0 is sent as 0)
   kafkapy.py BROKERS dump TOPIC COUNT   print the first COUNT records of TOPIC,
                                         one line each: partition offset tstype ts
                                         key value [headers], by partition and
@@ -56,6 +59,14 @@ def fill(brokers, topic):
     print(n)
 
 
+def send(brokers, topic, ts, values):
+    p = KafkaProducer(bootstrap_servers=brokers, acks="all", linger_ms=0, api_version_auto_timeout_ms=20000)
+    for v in values:
+        p.send(topic, value=v.encode(), partition=0, timestamp_ms=ts).get(timeout=30)
+    p.flush()
+    p.close()
+
+
 def show(b):
     """Bytes as hex (a long value as its length and SHA-256), None for null."""
     if b is None:
@@ -90,6 +101,8 @@ def dump(brokers, topic, count):
 def main():
     if len(sys.argv) == 4 and sys.argv[2] == "fill":
         fill(sys.argv[1], sys.argv[3])
+    elif len(sys.argv) >= 6 and sys.argv[2] == "send":
+        send(sys.argv[1], sys.argv[3], int(sys.argv[4]), sys.argv[5:])
     elif len(sys.argv) == 5 and sys.argv[2] == "dump":
         dump(sys.argv[1], sys.argv[3], int(sys.argv[4]))
     else:
