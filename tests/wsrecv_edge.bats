@@ -307,3 +307,23 @@ chromium_until() {
 	run jq -rc "$JQ_WS_HEADERS"' | [$m.seq, $m.path, ($m.peer | test("^127\\.0\\.0\\.1:[0-9]+$")), .payload]' "$OUT"
 	assert_output '["1","/ingest",true,"hello"]'
 }
+
+@test "-J names the peer of every record, also of 300 clients that reset right after sending one message" {
+	wsrecv_start -J
+	run timeout 120 "$PY" "$CLIENTS/resetburst.py" "$PORT" 300 4
+	assert_output "101 300"
+	# A reset may cost a message read after it (the kernel drops what was
+	# unread): every record that is written names its peer.
+	wait_healthz '.connections == 0'
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	local n
+	n=$(wc -l <"$OUT")
+	[ "$n" -gt 0 ]
+	run jq -r "$JQ_WS_HEADERS"' | select(($m.peer | test("^127\\.0\\.0\\.1:[0-9]+$")) | not) | $m.peer' "$OUT"
+	assert_output ""
+	# Each record is one client's message, whole, once.
+	run sh -c "jq -r .payload '$OUT' | sort | uniq -d"
+	assert_output ""
+	assert_equal "$(jq -r .payload "$OUT" | grep -c '^reset-[0-9]*$')" "$n"
+}

@@ -136,9 +136,8 @@ int http_confirm_upgrade(struct lws *wsi, struct server *srv)
                 return 0;
         srv->n.rejected++;
         if (conf->log >= LOG_VERBOSE) {
-                char peer[56];
-                peer_name(lws_get_socket_fd(wsi), peer, sizeof(peer));
-                fprintf(stderr, "wsrecv: refused %s %s: %u %s\n", peer, uri, code, why);
+                fprintf(stderr, "wsrecv: refused %s %s: %u %s\n",
+                        listen_peer(srv, lws_get_socket_fd(wsi)), uri, code, why);
         }
         /* The connection closes after the answer: what follows a refused
          * handshake is not HTTP we want to read. */

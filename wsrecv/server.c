@@ -350,4 +350,5 @@ void server_destroy(struct server *srv)
         reports_close(srv);
         acks_free(&srv->acks);
         sink_close(&srv->out);
+        listen_free(srv);
 }

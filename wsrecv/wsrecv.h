@@ -20,6 +20,9 @@ enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
  * could not be stored, the client should send it again. */
 #define CLOSE_TRY_AGAIN_LATER 1013
 
+/* Room for a peer's name: "[v6 address]:port" and its NUL. */
+#define PEER_MAX 56
+
 /* The most a request head (request line and headers) may hold. */
 #define HEAD_MAX (16 * 1024)
 
@@ -85,7 +88,7 @@ struct conn {
         bool close_started;
         char *meta; /* -J: the request path, a header of every record */
         size_t meta_len;
-        char peer[56];
+        char peer[PEER_MAX];
 };
 
 /* lws's per-connection user data, for HTTP requests and WebSockets alike. */
@@ -143,6 +146,15 @@ struct gate {
         size_t n;
 };
 
+/* The peer of every client socket, by descriptor, named by listen.c when
+ * it accepted the socket: a client that resets at once (even before lws
+ * has called us about it) still has a name, which getpeername() would no
+ * longer give. An entry is valid while its descriptor is a client socket. */
+struct peers {
+        char (*name)[PEER_MAX];
+        size_t n; /* descriptors it has room for */
+};
+
 /* Everything one running server has; one per process, passed around. */
 struct server {
         const struct conf *conf;
@@ -152,6 +164,7 @@ struct server {
         bool listen_paused;   /* out of descriptors: accept again next tick */
         int listen_fd;
         char listen_name[64]; /* "127.0.0.1:8443" or "[::1]:8443" */
+        struct peers peers;
         struct sink out;
         struct lws *out_watch; /* raw-file wsi on a dup of stdout, or NULL */
         bool out_closed;       /* stdout was closed by us (drained) */
@@ -178,7 +191,8 @@ int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                     size_t len);
 
 /* listen.c */
-void peer_name(int fd, char *name, size_t len);
+const char *listen_peer(const struct server *srv, int fd);
+void listen_free(struct server *srv);
 int listen_open(const char *addr, int port, bool reuseport, char *name, size_t namelen, char *err,
                 size_t errlen);
 int listen_accept(struct server *srv);
