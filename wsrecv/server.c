@@ -13,8 +13,10 @@
 /* How many sockets beyond --max-conns are accepted, to answer them 503. */
 #define CONNS_SLACK 64
 
-/* lws's name for our raw descriptors: listener, stdout, gate, reports. */
-static const char FD_PROTOCOL[] = "wsrecv-fd";
+/* lws's name for our raw descriptors: listener, stdout, gate, reports. A
+ * name no client can offer as its subprotocol (a token has no space): lws
+ * would bind the connection to it. */
+static const char FD_PROTOCOL[] = "wsrecv fd";
 
 static const struct lws_protocols protocols[] = {
     /* WebSocket clients and plain HTTP; the first entry is also the
