@@ -217,17 +217,10 @@ int http_filter(struct lws *wsi, struct server *srv, const char *uri)
 }
 
 /* The /healthz body: counters, and whether this front door can take
- * messages now (not while stopping, nor while kprod reports that no broker
- * can be reached). Sets *ready. */
+ * messages now (ready.c). Sets *ready. */
 static int healthz_body(struct server *srv, struct session *ss, bool *ready)
 {
-        const char *reason = NULL;
-        if (srv->draining)
-                reason = "stopping";
-        else if (srv->conf->ack_from && srv->rep.eof)
-                reason = "kprod's delivery reports ended";
-        else if (srv->conf->ack_from && srv->rep.brokers_down)
-                reason = srv->rep.why;
+        const char *reason = ready_reason(srv);
         *ready = reason == NULL;
 
         /* lws_write() wants LWS_PRE bytes of room before the body. */

@@ -50,7 +50,7 @@ unsigned handshake_secs(const struct conf *conf)
 
 /* Runs every TICK_US: idle timeouts, keeping paused peers valid (their
  * pongs wait unread behind our flow control), handshakes that take too
- * long, accepting again after running out of descriptors, and noticing
+ * long, saying when acks stop or start flowing, accepting again after running out of descriptors, and noticing
  * that the reader of stdout went away while nothing was being written. */
 static void tick(lws_sorted_usec_list_t *sul)
 {
@@ -75,6 +75,7 @@ static void tick(lws_sorted_usec_list_t *sul)
         }
         lws_end_foreach_dll_safe(d, d1);
         gate_expire(srv);
+        ready_check(srv);
         if (srv->listen_paused && srv->listener) {
                 srv->listen_paused = false;
                 lws_rx_flow_control(srv->listener, 1);

@@ -46,6 +46,7 @@ struct conf {
         unsigned max_conns;
         unsigned idle; /* seconds, 0: never */
         unsigned ping; /* seconds, 0: never */
+        unsigned ack_wait; /* seconds an ack may be owed before not ready, 0: never */
         const char **origins;
         size_t norigins;
         char *token; /* from --token-file, or NULL */
@@ -115,6 +116,7 @@ struct ack_entry {
         uint64_t first_rec; /* record number of the run's first record */
         uint64_t last_seq;  /* the connection's seq of its last record */
         uint64_t end;       /* output offset just past its last record */
+        int64_t since;      /* monotonic ms when its first record was noted */
         uint32_t count;     /* records in the run */
 };
 
@@ -136,6 +138,12 @@ struct reports {
         char why[256];     /* kprod's words for that */
         bool agreed;       /* kprod splits records where wsrecv ends them */
         char broken[300];  /* why its reports cannot be trusted, or "" */
+};
+
+/* Readiness (ready.c): what /healthz and the log last said about it. */
+struct ready {
+        bool stalled;  /* an ack has been owed longer than --ack-wait */
+        char why[160]; /* the reason /healthz gives, when not ready */
 };
 
 /* Connections still reading their request head (plain ws:// and http://). */
@@ -171,6 +179,7 @@ struct server {
         struct flow flow;
         struct acks acks;
         struct reports rep;
+        struct ready ready;
         struct gate gate;
         struct counters n;
         uint64_t sockets;       /* client sockets open, handshakes included */
@@ -240,6 +249,7 @@ void acks_written(struct server *srv);
 void acks_settled(struct server *srv, uint64_t upto);
 void acks_failed(struct server *srv, uint64_t rec, const char *why);
 bool acks_pending(const struct server *srv);
+int64_t acks_oldest(const struct server *srv);
 size_t acks_bytes(const struct acks *a);
 void acks_free(struct acks *a);
 
@@ -247,6 +257,10 @@ void acks_free(struct acks *a);
 int reports_open(struct server *srv, char *err, size_t errlen);
 void reports_read(struct server *srv);
 void reports_close(struct server *srv);
+
+/* ready.c */
+const char *ready_reason(struct server *srv);
+void ready_check(struct server *srv);
 
 /* http.c */
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss, void *in,
