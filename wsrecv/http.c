@@ -1,8 +1,9 @@
 /* http: plain HTTP on the WebSocket port: the checks that accept or refuse
  * an upgrade (RFC 6455 handshake rules, subprotocol, path, origin, token,
- * --max-conns), GET and HEAD /healthz (counters and readiness as JSON), the --www
- * symlink check, and 426 for anything else when no --www folder is served
- * (lws serves --www files itself, through the mount server.c sets up). */
+ * --max-conns), GET and HEAD /healthz (counters and readiness, from
+ * ready.c, as JSON), the --www symlink check, and 426 for anything else
+ * when no --www folder is served (lws serves --www files itself, through
+ * the mount server.c sets up). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>

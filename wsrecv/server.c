@@ -50,8 +50,9 @@ unsigned handshake_secs(const struct conf *conf)
 
 /* Runs every TICK_US: idle timeouts, keeping paused peers valid (their
  * pongs wait unread behind our flow control), handshakes that take too
- * long, saying when acks stop or start flowing, accepting again after running out of descriptors, and noticing
- * that the reader of stdout went away while nothing was being written. */
+ * long, saying when acks stop or start flowing, accepting again after
+ * running out of descriptors, and noticing that the reader of stdout went
+ * away while nothing was being written. */
 static void tick(lws_sorted_usec_list_t *sul)
 {
         struct server *srv = lws_container_of(sul, struct server, tick);
