@@ -154,6 +154,79 @@ healthz() {
 	stop_pipeline
 }
 
+@test "/healthz answers 503 while kprod is stopped (SIGSTOP) under traffic, once an ack is owed past --ack-wait, and 200 when acks flow again" {
+	local t d=$BATS_TEST_TMPDIR
+	t=$(new_topic 2)
+	start_pipeline "$t" --ack-wait 2
+	run healthz
+	assert_output $'[true,null]\n200'
+	wsclient "ws://127.0.0.1:$PORT/" --prefix before --count 20000 --acks >"$d/client1" &
+	local client1=$!
+	wait_healthz '.messages >= 2000'
+	kill -STOP "$KP_PID"
+	local stopped=$SECONDS
+	# Sent while kprod is stopped: an ack owed whatever client 1 got.
+	wsclient "ws://127.0.0.1:$PORT/" --prefix during --count 100 --acks >"$d/client2" &
+	local client2=$!
+	local code=
+	for _ in $(seq 300); do
+		code=$(timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")
+		[ "$code" = 503 ] && break
+		sleep 0.1
+	done
+	assert_equal "$code" 503
+	# Within --ack-wait and slack for a busy machine.
+	(( SECONDS - stopped <= 12 ))
+	run timeout 5 curl -s "http://127.0.0.1:$PORT/healthz"
+	assert_equal "$(jq .ready <<<"$output")" false
+	[[ $(jq -r .reason <<<"$output") =~ ^no\ acknowledgement\ for\ [0-9]+\.[0-9]\ s:\ the\ oldest\ message\ not\ yet\ acknowledged\ has\ waited\ over\ --ack-wait\ 2$ ]]
+	# Nothing was acked meanwhile, so nothing is lost by waiting.
+	run cat "$d/client2"
+	assert_output ""
+	kill -CONT "$KP_PID"
+	wait_healthz '.ready == true' 30
+	run timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz"
+	assert_output 200
+	wait "$client1"
+	wait "$client2"
+	run cat "$d/client1" "$d/client2"
+	assert_output $'acked 20000\nacked 100'
+	run grep -c '^wsrecv: not ready: a message has waited over --ack-wait 2 s for its acknowledgement$' "$d/wsrecv.err"
+	assert_output 1
+	run grep -c '^wsrecv: ready again: acknowledgements flow$' "$d/wsrecv.err"
+	assert_output 1
+	stop_pipeline
+	assert_equal "$WS_STATUS" 0
+	assert_equal "$KP_STATUS" 0
+	# Every acked message is in Kafka, once.
+	timeout 30 kcat -b "$BROKERS" -C -t "$t" -e -q | sort >"$d/topic"
+	assert_equal "$(uniq -d "$d/topic" | wc -l)" 0
+	assert_equal "$(grep -c '^before-1-[0-9]*$' "$d/topic")" 20000
+	assert_equal "$(grep -c '^during-1-[0-9]*$' "$d/topic")" 100
+	assert_equal "$(wc -l <"$d/topic")" 20100
+}
+
+@test "--ack-wait 0 turns the check off: a stopped kprod keeps /healthz at 200" {
+	local t d=$BATS_TEST_TMPDIR
+	t=$(new_topic 1)
+	start_pipeline "$t" --ack-wait 0
+	kill -STOP "$KP_PID"
+	wsclient "ws://127.0.0.1:$PORT/" --prefix held --count 10 --acks >"$d/client" &
+	local client=$!
+	wait_healthz '.messages == 10'
+	# Past the 10 s default, with margin: still ready.
+	sleep 12
+	run healthz
+	assert_output $'[true,null]\n200'
+	kill -CONT "$KP_PID"
+	wait "$client"
+	run cat "$d/client"
+	assert_output "acked 10"
+	stop_pipeline
+	assert_equal "$WS_STATUS" 0
+	assert_equal "$KP_STATUS" 0
+}
+
 @test "a message Kafka does not store is never acked: the acks stop before it, 1013, it is in --failed" {
 	needs_mock
 	local t

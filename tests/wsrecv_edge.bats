@@ -324,6 +324,56 @@ stallers_and_probe() {
 	assert_equal "$(stat -c %s "$OUT")" 0
 }
 
+# Runs the checks of the subprotocol test below on a server started with
+# ARGS; SCHEME is ws or wss, RAW the rawhttp option for it ("" or --tls).
+subprotocol_checks() {
+	local scheme=$1 raw=$2
+	shift 2
+	wsrecv_start -v "$@"
+	# Python websockets and Node ws, at their defaults otherwise, offering
+	# only subprotocols wsrecv does not speak: 400, which both report.
+	run wsclient "$scheme://127.0.0.1:$PORT/" --insecure --subprotocol chat --subprotocol graphql-ws --text lost
+	assert_output "status 400"
+	NODE_TLS_REJECT_UNAUTHORIZED=0 run node_send "$scheme://127.0.0.1:$PORT/" 1 1 lost mqtt,v1.stomp
+	assert_equal "$status" 1
+	assert_line "conn 1: Unexpected server response: 400"
+	run rawhttp "GET / HTTP/1.1\r\nHost: x\r\n$UPGRADE${KEY}Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, graphql-ws, mqtt, v1.stomp\r\n\r\n" $raw
+	assert_output $'HTTP/1.1 400 Bad Request\nno subprotocol offered is spoken here (chat, graphql-ws, mqtt, v1.stomp): offer none, or wsrecv'
+	# A list lws cannot parse, or longer than its buffer, is answered too.
+	run rawhttp "GET / HTTP/1.1\r\nHost: x\r\n$UPGRADE${KEY}Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: 1.0\r\n\r\n" $raw
+	assert_output $'HTTP/1.1 400 Bad Request\nSec-WebSocket-Protocol is not a list of tokens: 1.0'
+	run rawhttp "GET / HTTP/1.1\r\nHost: x\r\n$UPGRADE${KEY}Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: $(head -c 200 /dev/zero | tr '\0' p)\r\n\r\n" $raw
+	assert_output $'HTTP/1.1 400 Bad Request\nSec-WebSocket-Protocol is over 126 bytes'
+	# "wsrecv" among others is chosen; the name of wsrecv's internal
+	# protocol is not one a client can offer (it once took messages and
+	# wrote none).
+	run wsclient "$scheme://127.0.0.1:$PORT/" --insecure --subprotocol chat --subprotocol wsrecv --text chosen
+	assert_output "subprotocol wsrecv"
+	NODE_TLS_REJECT_UNAUTHORIZED=0 run node_send "$scheme://127.0.0.1:$PORT/" 1 2 node wsrecv-fd,wsrecv
+	assert_success
+	assert_line "done 2"
+	run timeout 5 curl -sk "http${scheme#ws}://127.0.0.1:$PORT/healthz"
+	assert_equal "$(echo "$output" | jq -c '[.rejected, .messages]')" '[5,3]'
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	run cat "$OUT"
+	assert_output $'chosen\nnode-1-1\nnode-1-2'
+	run grep -c '^wsrecv: refused 127\.0\.0\.1:[0-9]* /: 400 ' "$ERR"
+	assert_output 5
+	run grep -c '^wsrecv: refused 127\.0\.0\.1:[0-9]* /: 400 no subprotocol offered is spoken here (mqtt,v1.stomp): offer none, or wsrecv$' "$ERR"
+	assert_output 1
+}
+
+@test "a handshake offering only subprotocols wsrecv does not speak gets 400 naming them, counted and logged with -v" {
+	subprotocol_checks ws ""
+}
+
+@test "over TLS too, a handshake offering only unknown subprotocols gets 400 naming them, counted and logged" {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+		-keyout "$BATS_TEST_TMPDIR/key.pem" -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
+	subprotocol_checks wss --tls --cert "$BATS_TEST_TMPDIR/cert.pem" --key "$BATS_TEST_TMPDIR/key.pem"
+}
+
 @test "HEAD /healthz answers like GET without a body; other methods get 405" {
 	wsrecv_start
 	run rawhttp "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n" -H Content-Type -H Content-Length
@@ -400,4 +450,24 @@ stallers_and_probe() {
 	wsrecv_stop
 	run jq -rc "$JQ_WS_HEADERS"' | [$m.seq, $m.path, ($m.peer | test("^127\\.0\\.0\\.1:[0-9]+$")), .payload]' "$OUT"
 	assert_output '["1","/ingest",true,"hello"]'
+}
+
+@test "-J names the peer of every record, also of 300 clients that reset right after sending one message" {
+	wsrecv_start -J
+	run timeout 120 "$PY" "$CLIENTS/resetburst.py" "$PORT" 300 4
+	assert_output "101 300"
+	# A reset may cost a message read after it (the kernel drops what was
+	# unread): every record that is written names its peer.
+	wait_healthz '.connections == 0'
+	wsrecv_stop
+	assert_equal "$WS_STATUS" 0
+	local n
+	n=$(wc -l <"$OUT")
+	[ "$n" -gt 0 ]
+	run jq -r "$JQ_WS_HEADERS"' | select(($m.peer | test("^127\\.0\\.0\\.1:[0-9]+$")) | not) | $m.peer' "$OUT"
+	assert_output ""
+	# Each record is one client's message, whole, once.
+	run sh -c "jq -r .payload '$OUT' | sort | uniq -d"
+	assert_output ""
+	assert_equal "$(jq -r .payload "$OUT" | grep -c '^reset-[0-9]*$')" "$n"
 }

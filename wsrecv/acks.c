@@ -6,7 +6,12 @@
  * byte count passes its end). With --ack-from, once kprod reports it
  * settled ("records 1..N are stored, or reported failed"). A record that
  * kprod reports failed caps that connection's acks just before it, and the
- * connection is closed with 1013 so that the client sends it again. */
+ * connection is closed with 1013 so that the client sends it again.
+ *
+ * Each entry keeps the time its first record was noted: the oldest entry's
+ * tells how long an ack has been owed (acks_oldest, for readiness). A run
+ * spans at most RUN_SPAN_MS, so that this time is never later than that of
+ * any record of the run, and never earlier by more than RUN_SPAN_MS. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +20,8 @@
 
 /* Records per entry at most: acks come at least this often. */
 #define RUN_MAX 64
+/* The longest time between a run's first record and its last. */
+#define RUN_SPAN_MS 100
 /* Entries an empty ring keeps of its memory. */
 #define RING_KEEP 4096
 
@@ -44,9 +51,10 @@ int acks_noted(struct server *srv, struct conn *c)
         struct acks *a = &srv->acks;
         uint64_t rec = a->next_rec++;
         uint64_t end = sink_appended(&srv->out);
+        int64_t now = clock_mono_ms(); /* a vDSO read, no syscall */
         if (a->n) {
                 struct ack_entry *last = at(a, a->n - 1);
-                if (last->c == c && last->count < RUN_MAX) {
+                if (last->c == c && last->count < RUN_MAX && now - last->since < RUN_SPAN_MS) {
                         last->count++;
                         last->last_seq = c->seq;
                         last->end = end;
@@ -55,7 +63,7 @@ int acks_noted(struct server *srv, struct conn *c)
         }
         if (a->n == a->cap && grow(a) < 0)
                 return -1;
-        *at(a, a->n++) = (struct ack_entry){c, rec, c->seq, end, 1};
+        *at(a, a->n++) = (struct ack_entry){c, rec, c->seq, end, now, 1};
         c->refs++;
         return 0;
 }
@@ -144,6 +152,13 @@ void acks_failed(struct server *srv, uint64_t rec, const char *why)
 bool acks_pending(const struct server *srv)
 {
         return srv->acks.n > 0;
+}
+
+/* When the oldest record still waiting for its ack was noted (monotonic
+ * ms, at most RUN_SPAN_MS early), or -1 when none waits. */
+int64_t acks_oldest(const struct server *srv)
+{
+        return srv->acks.n ? at(&srv->acks, 0)->since : -1;
 }
 
 size_t acks_bytes(const struct acks *a)

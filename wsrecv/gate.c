@@ -112,9 +112,8 @@ static void answer(struct server *srv, struct pending *p, unsigned code, const c
                          code, text, strlen(why) + 1, why);
         srv->n.rejected++;
         if (srv->conf->log >= LOG_VERBOSE) {
-                char peer[56];
-                peer_name(p->fd, peer, sizeof(peer));
-                fprintf(stderr, "wsrecv: refused %s: %u %s\n", peer, code, why);
+                fprintf(stderr, "wsrecv: refused %s: %u %s\n", listen_peer(srv, p->fd), code,
+                        why);
         }
         if (send(p->fd, buf, (size_t)n, MSG_NOSIGNAL) < 0 || shutdown(p->fd, SHUT_WR) < 0) {
                 drop(srv, p, true);

@@ -1,8 +1,9 @@
 /* http: plain HTTP on the WebSocket port: the checks that accept or refuse
- * an upgrade (RFC 6455 handshake rules, path, origin, token, --max-conns),
- * GET and HEAD /healthz (counters and readiness as JSON), the --www
- * symlink check, and 426 for anything else when no --www folder is served
- * (lws serves --www files itself, through the mount server.c sets up). */
+ * an upgrade (RFC 6455 handshake rules, subprotocol, path, origin, token,
+ * --max-conns), GET and HEAD /healthz (counters and readiness, from
+ * ready.c, as JSON), the --www symlink check, and 426 for anything else
+ * when no --www folder is served (lws serves --www files itself, through
+ * the mount server.c sets up). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,50 @@ static void header(struct lws *wsi, enum lws_token_indexes h, char *buf, int len
                 buf[0] = '\0';
 }
 
+/* The one subprotocol spoken here: the first entry of server.c's table. */
+static const char SUBPROTOCOL[] = "wsrecv";
+
+/* Checks Sec-WebSocket-Protocol as lws 4.1.6 will (lws_process_ws_upgrade,
+ * with the same tokenizer and buffer sizes): none named, or "wsrecv" among
+ * them, is taken. On any other list lws would hang up without a word, so
+ * we refuse it first, with a reason in why, and return false. */
+static bool subprotocol_ok(struct lws *wsi, char *why, size_t len)
+{
+        char buf[128], name[64];
+        int n = lws_hdr_copy(wsi, buf, sizeof(buf) - 1, WSI_TOKEN_PROTOCOL);
+        if (n < 0) {
+                snprintf(why, len, "Sec-WebSocket-Protocol is over %zu bytes", sizeof(buf) - 2);
+                return false;
+        }
+        if (n == 0)
+                return true; /* lws binds our first protocol: "wsrecv" */
+        struct lws_tokenize ts;
+        lws_tokenize_init(&ts, buf,
+                          LWS_TOKENIZE_F_COMMA_SEP_LIST | LWS_TOKENIZE_F_MINUS_NONTERM |
+                              LWS_TOKENIZE_F_DOT_NONTERM | LWS_TOKENIZE_F_RFC7230_DELIMS);
+        ts.len = (size_t)n;
+        lws_tokenize_elem e;
+        do {
+                e = lws_tokenize(&ts);
+                if (e == LWS_TOKZE_TOKEN) {
+                        if (lws_tokenize_cstr(&ts, name, sizeof(name))) {
+                                snprintf(why, len, "a subprotocol name over %zu bytes",
+                                         sizeof(name) - 1);
+                                return false;
+                        }
+                        if (!strcmp(name, SUBPROTOCOL))
+                                return true;
+                } else if (e != LWS_TOKZE_DELIMITER && e != LWS_TOKZE_ENDED) {
+                        snprintf(why, len, "Sec-WebSocket-Protocol is not a list of tokens: %.80s",
+                                 buf);
+                        return false;
+                }
+        } while (e > 0);
+        snprintf(why, len, "no subprotocol offered is spoken here (%.80s): offer none, or %s", buf,
+                 SUBPROTOCOL);
+        return false;
+}
+
 /* Decides whether an upgrade request may become a WebSocket connection:
  * returns 0 to accept, 1 after answering with an error, -1 to hang up. */
 int http_confirm_upgrade(struct lws *wsi, struct server *srv)
@@ -90,7 +135,7 @@ int http_confirm_upgrade(struct lws *wsi, struct server *srv)
         const struct conf *conf = srv->conf;
         const char *why = NULL, *text = NULL, *extra = NULL;
         unsigned code = 0;
-        char uri[1024], version[8], upgrade[32], connection[256], http[16];
+        char uri[1024], version[8], upgrade[32], connection[256], http[16], sub[160];
 
         header(wsi, WSI_TOKEN_GET_URI, uri, sizeof(uri));
         header(wsi, WSI_TOKEN_VERSION, version, sizeof(version));
@@ -115,6 +160,9 @@ int http_confirm_upgrade(struct lws *wsi, struct server *srv)
         } else if (!key_ok(wsi)) {
                 code = 400, text = "Bad Request";
                 why = "Sec-WebSocket-Key is missing or not 16 bytes of base64";
+        } else if (!subprotocol_ok(wsi, sub, sizeof(sub))) {
+                code = 400, text = "Bad Request";
+                why = sub;
         } else if (srv->draining) {
                 code = 503, text = "Service Unavailable";
                 why = "shutting down";
@@ -136,9 +184,8 @@ int http_confirm_upgrade(struct lws *wsi, struct server *srv)
                 return 0;
         srv->n.rejected++;
         if (conf->log >= LOG_VERBOSE) {
-                char peer[56];
-                peer_name(lws_get_socket_fd(wsi), peer, sizeof(peer));
-                fprintf(stderr, "wsrecv: refused %s %s: %u %s\n", peer, uri, code, why);
+                fprintf(stderr, "wsrecv: refused %s %s: %u %s\n",
+                        listen_peer(srv, lws_get_socket_fd(wsi)), uri, code, why);
         }
         /* The connection closes after the answer: what follows a refused
          * handshake is not HTTP we want to read. */
@@ -171,17 +218,10 @@ int http_filter(struct lws *wsi, struct server *srv, const char *uri)
 }
 
 /* The /healthz body: counters, and whether this front door can take
- * messages now (not while stopping, nor while kprod reports that no broker
- * can be reached). Sets *ready. */
+ * messages now (ready.c). Sets *ready. */
 static int healthz_body(struct server *srv, struct session *ss, bool *ready)
 {
-        const char *reason = NULL;
-        if (srv->draining)
-                reason = "stopping";
-        else if (srv->conf->ack_from && srv->rep.eof)
-                reason = "kprod's delivery reports ended";
-        else if (srv->conf->ack_from && srv->rep.brokers_down)
-                reason = srv->rep.why;
+        const char *reason = ready_reason(srv);
         *ready = reason == NULL;
 
         /* lws_write() wants LWS_PRE bytes of room before the body. */

@@ -1,5 +1,6 @@
 /* listen: our own listening socket (IPv4 or IPv6, SO_REUSEPORT on request),
- * whose connections are handed to libwebsockets one by one. lws 4.1.6 sets
+ * whose connections are handed to libwebsockets one by one, each peer's
+ * name noted as it is accepted (struct peers). lws 4.1.6 sets
  * SO_REUSEPORT only when it runs several service threads, and owning the
  * socket also lets a draining server stop accepting by closing it. */
 #define _GNU_SOURCE /* accept4 */
@@ -8,6 +9,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,16 +44,39 @@ static void sockaddr_name(const struct sockaddr_storage *ss, char *name, size_t 
         snprintf(name, len, "[%s]:%u", host, port);
 }
 
-/* Names the peer of a connected socket the way -J and the logs show it. */
-void peer_name(int fd, char *name, size_t len)
+/* Notes the name of the peer of the client socket fd, just accepted.
+ * Returns 0, or -1 when out of memory. */
+static int note_peer(struct server *srv, int fd, const struct sockaddr_storage *ss)
 {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
-                snprintf(name, len, "?");
-                return;
+        struct peers *p = &srv->peers;
+        if ((size_t)fd >= p->n) {
+                size_t n = p->n ? p->n : 1024;
+                while (n <= (size_t)fd)
+                        n *= 2;
+                char(*v)[PEER_MAX] = realloc(p->name, n * sizeof(*v));
+                if (!v)
+                        return -1;
+                p->name = v;
+                p->n = n;
         }
-        sockaddr_name(&ss, name, len);
+        sockaddr_name(ss, p->name[fd], PEER_MAX);
+        return 0;
+}
+
+/* The peer of client socket fd, as -J and the logs show it. */
+const char *listen_peer(const struct server *srv, int fd)
+{
+        if (fd < 0 || (size_t)fd >= srv->peers.n)
+                return "?";
+        return srv->peers.name[fd];
+}
+
+/* Forgets the peers' names (the server is gone). */
+void listen_free(struct server *srv)
+{
+        free(srv->peers.name);
+        srv->peers.name = NULL;
+        srv->peers.n = 0;
 }
 
 /* Opens a listening socket on addr:port. Returns the fd and writes the
@@ -138,7 +163,10 @@ int listen_accept(struct server *srv)
 {
         const struct conf *conf = srv->conf;
         for (int i = 0; i < ACCEPT_BATCH; i++) {
-                int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                struct sockaddr_storage ss;
+                socklen_t sl = sizeof(ss);
+                int fd = accept4(srv->listen_fd, (struct sockaddr *)&ss, &sl,
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) {
                         if (errno == EINTR || errno == ECONNABORTED)
                                 continue;
@@ -149,6 +177,10 @@ int listen_accept(struct server *srv)
                 }
                 if (srv->sockets >= (uint64_t)conf->max_conns + LISTEN_SLACK) {
                         srv->n.rejected++;
+                        close(fd);
+                        continue;
+                }
+                if (note_peer(srv, fd, &ss) < 0) {
                         close(fd);
                         continue;
                 }

@@ -29,16 +29,18 @@
 static void usage(FILE *f)
 {
         fputs("usage: wsrecv [-0Jqv] [-a addr] [-p port] [--ack] [--ack-from file]\n"
-              "              [--binary=mode] [--cert file --key file] [--idle secs]\n"
-              "              [--max-buffer bytes] [--max-conns n] [--max-message bytes]\n"
-              "              [--newline=mode] [--origin url] [--path path] [--ping secs]\n"
-              "              [--reuseport] [--token-file file] [--www dir]\n",
+              "              [--ack-wait secs] [--binary=mode] [--cert file --key file]\n"
+              "              [--idle secs] [--max-buffer bytes] [--max-conns n]\n"
+              "              [--max-message bytes] [--newline=mode] [--origin url]\n"
+              "              [--path path] [--ping secs] [--reuseport] [--token-file file]\n"
+              "              [--www dir]\n",
               f);
 }
 
 enum {
         OPT_ACK = 256,
         OPT_ACK_FROM,
+        OPT_ACK_WAIT,
         OPT_BINARY,
         OPT_CERT,
         OPT_KEY,
@@ -86,6 +88,7 @@ static void parse_args(int argc, char **argv, struct conf *conf, const char **to
         static const struct option longopts[] = {
             {"ack", no_argument, NULL, OPT_ACK},
             {"ack-from", required_argument, NULL, OPT_ACK_FROM},
+            {"ack-wait", required_argument, NULL, OPT_ACK_WAIT},
             {"binary", required_argument, NULL, OPT_BINARY},
             {"cert", required_argument, NULL, OPT_CERT},
             {"key", required_argument, NULL, OPT_KEY},
@@ -113,6 +116,7 @@ static void parse_args(int argc, char **argv, struct conf *conf, const char **to
             .max_conns = 10000,
             .idle = 300,
             .ping = 30,
+            .ack_wait = 10,
         };
         conf->origins = calloc((size_t)argc, sizeof(*conf->origins));
         if (!conf->origins)
@@ -146,6 +150,9 @@ static void parse_args(int argc, char **argv, struct conf *conf, const char **to
                         break;
                 case OPT_ACK_FROM:
                         conf->ack_from = optarg;
+                        break;
+                case OPT_ACK_WAIT:
+                        uint_arg("--ack-wait", optarg, 86400, &conf->ack_wait);
                         break;
                 case OPT_BINARY:
                         if (!strcmp(optarg, "refuse"))

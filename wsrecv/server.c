@@ -13,8 +13,10 @@
 /* How many sockets beyond --max-conns are accepted, to answer them 503. */
 #define CONNS_SLACK 64
 
-/* lws's name for our raw descriptors: listener, stdout, gate, reports. */
-static const char FD_PROTOCOL[] = "wsrecv-fd";
+/* lws's name for our raw descriptors: listener, stdout, gate, reports. A
+ * name no client can offer as its subprotocol (a token has no space): lws
+ * would bind the connection to it. */
+static const char FD_PROTOCOL[] = "wsrecv fd";
 
 static const struct lws_protocols protocols[] = {
     /* WebSocket clients and plain HTTP; the first entry is also the
@@ -49,8 +51,9 @@ unsigned handshake_secs(const struct conf *conf)
 /* Runs every TICK_US: idle timeouts, keeping paused peers valid (their
  * pongs wait unread behind our flow control), messages in pieces that hold
  * their ticket too long while others wait, handshakes that take too
- * long, accepting again after running out of descriptors, and noticing
- * that the reader of stdout went away while nothing was being written. */
+ * long, saying when acks stop or start flowing, accepting again after
+ * running out of descriptors, and noticing that the reader of stdout went
+ * away while nothing was being written. */
 static void tick(lws_sorted_usec_list_t *sul)
 {
         struct server *srv = lws_container_of(sul, struct server, tick);
@@ -75,6 +78,7 @@ static void tick(lws_sorted_usec_list_t *sul)
         lws_end_foreach_dll_safe(d, d1);
         flow_expire(srv);
         gate_expire(srv);
+        ready_check(srv);
         if (srv->listen_paused && srv->listener) {
                 srv->listen_paused = false;
                 lws_rx_flow_control(srv->listener, 1);
@@ -352,4 +356,5 @@ void server_destroy(struct server *srv)
         reports_close(srv);
         acks_free(&srv->acks);
         sink_close(&srv->out);
+        listen_free(srv);
 }

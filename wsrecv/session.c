@@ -30,7 +30,8 @@ static struct conn *conn_new(struct server *srv, struct lws *wsi)
         c->srv = srv;
         c->id = srv->next_id++;
         c->last_rx_ms = clock_mono_ms();
-        peer_name(lws_get_socket_fd(wsi), c->peer, sizeof(c->peer));
+        /* Named when accepted: the client may have reset since. */
+        snprintf(c->peer, sizeof(c->peer), "%s", listen_peer(srv, lws_get_socket_fd(wsi)));
         if (srv->conf->json && record_meta(c) < 0) {
                 free(c);
                 return NULL;

@@ -20,6 +20,9 @@ enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
  * could not be stored, the client should send it again. */
 #define CLOSE_TRY_AGAIN_LATER 1013
 
+/* Room for a peer's name: "[v6 address]:port" and its NUL. */
+#define PEER_MAX 56
+
 /* The most a request head (request line and headers) may hold. */
 #define HEAD_MAX (16 * 1024)
 
@@ -43,6 +46,7 @@ struct conf {
         unsigned max_conns;
         unsigned idle; /* seconds, 0: never */
         unsigned ping; /* seconds, 0: never */
+        unsigned ack_wait; /* seconds an ack may be owed before not ready, 0: never */
         const char **origins;
         size_t norigins;
         char *token; /* from --token-file, or NULL */
@@ -86,7 +90,7 @@ struct conn {
         bool close_started;
         char *meta; /* -J: the request path, a header of every record */
         size_t meta_len;
-        char peer[56];
+        char peer[PEER_MAX];
 };
 
 /* lws's per-connection user data, for HTTP requests and WebSockets alike. */
@@ -115,6 +119,7 @@ struct ack_entry {
         uint64_t first_rec; /* record number of the run's first record */
         uint64_t last_seq;  /* the connection's seq of its last record */
         uint64_t end;       /* output offset just past its last record */
+        int64_t since;      /* monotonic ms when its first record was noted */
         uint32_t count;     /* records in the run */
 };
 
@@ -138,6 +143,12 @@ struct reports {
         char broken[300];  /* why its reports cannot be trusted, or "" */
 };
 
+/* Readiness (ready.c): what /healthz and the log last said about it. */
+struct ready {
+        bool stalled;  /* an ack has been owed longer than --ack-wait */
+        char why[160]; /* the reason /healthz gives, when not ready */
+};
+
 /* Connections still reading their request head (plain ws:// and http://). */
 struct gate {
         int epfd; /* epoll set of their sockets, watched through lws */
@@ -146,6 +157,15 @@ struct gate {
         size_t n;
         size_t bytes;     /* their head buffers */
         size_t max_bytes; /* the most those may take */
+};
+
+/* The peer of every client socket, by descriptor, named by listen.c when
+ * it accepted the socket: a client that resets at once (even before lws
+ * has called us about it) still has a name, which getpeername() would no
+ * longer give. An entry is valid while its descriptor is a client socket. */
+struct peers {
+        char (*name)[PEER_MAX];
+        size_t n; /* descriptors it has room for */
 };
 
 /* Everything one running server has; one per process, passed around. */
@@ -157,12 +177,14 @@ struct server {
         bool listen_paused;   /* out of descriptors: accept again next tick */
         int listen_fd;
         char listen_name[64]; /* "127.0.0.1:8443" or "[::1]:8443" */
+        struct peers peers;
         struct sink out;
         struct lws *out_watch; /* raw-file wsi on a dup of stdout, or NULL */
         bool out_closed;       /* stdout was closed by us (drained) */
         struct flow flow;
         struct acks acks;
         struct reports rep;
+        struct ready ready;
         struct gate gate;
         struct counters n;
         uint64_t sockets;       /* client sockets open, handshakes included */
@@ -183,7 +205,8 @@ int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                     size_t len);
 
 /* listen.c */
-void peer_name(int fd, char *name, size_t len);
+const char *listen_peer(const struct server *srv, int fd);
+void listen_free(struct server *srv);
 int listen_open(const char *addr, int port, bool reuseport, char *name, size_t namelen, char *err,
                 size_t errlen);
 int listen_accept(struct server *srv);
@@ -234,6 +257,7 @@ void acks_written(struct server *srv);
 void acks_settled(struct server *srv, uint64_t upto);
 void acks_failed(struct server *srv, uint64_t rec, const char *why);
 bool acks_pending(const struct server *srv);
+int64_t acks_oldest(const struct server *srv);
 size_t acks_bytes(const struct acks *a);
 void acks_free(struct acks *a);
 
@@ -241,6 +265,10 @@ void acks_free(struct acks *a);
 int reports_open(struct server *srv, char *err, size_t errlen);
 void reports_read(struct server *srv);
 void reports_close(struct server *srv);
+
+/* ready.c */
+const char *ready_reason(struct server *srv);
+void ready_check(struct server *srv);
 
 /* http.c */
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss, void *in,

@@ -3,6 +3,7 @@
 
 Sends messages on one or more connections and reports what the server did:
   status CODE           the handshake was refused with an HTTP status
+  subprotocol NAME      (--subprotocol) the one the server chose
   acked N               (--acks) the last ack seen on connection 1 (also
                         before a close line when the server closed first)
   close CODE REASON     how the server closed connection 1 (--hold)
@@ -31,6 +32,7 @@ def parse():
     p.add_argument("--fragments", type=int, default=0, help="send --text in N fragments")
     p.add_argument("--header", action="append", default=[], help="extra 'Name: value'")
     p.add_argument("--origin")
+    p.add_argument("--subprotocol", action="append", default=[], help="offer this subprotocol")
     p.add_argument("--acks", action="store_true", help="wait for the ack of the last message")
     p.add_argument("--hold", type=float, default=0, help="then wait SECS for the server to close")
     p.add_argument("--sent-file", help="write 'sent N' here once everything is sent")
@@ -59,6 +61,8 @@ async def one(a, conn, report):
     kw = {"extra_headers": headers, "max_size": None, "open_timeout": 20}
     if a.origin:
         kw["origin"] = a.origin
+    if a.subprotocol:
+        kw["subprotocols"] = a.subprotocol
     if a.url.startswith("wss:"):
         ctx = ssl.create_default_context()
         if a.insecure:
@@ -70,6 +74,8 @@ async def one(a, conn, report):
     except websockets.InvalidStatusCode as e:
         report(conn, f"status {e.status_code}")
         return 1
+    if a.subprotocol:
+        report(conn, f"subprotocol {ws.subprotocol}")
     n = 0
     acks = {"last": 0}
 

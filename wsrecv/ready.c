@@ -1,0 +1,70 @@
+/* ready: whether this front door can take messages now, as /healthz says
+ * (200, or 503 with a reason): not while stopping, nor once kprod's
+ * delivery reports ended, nor while kprod reaches no broker, nor while an
+ * acknowledgement has been owed longer than --ack-wait (with --ack: the
+ * oldest message not yet acknowledged has waited that long, because kprod
+ * or the reader of stdout has stopped taking records). A load balancer
+ * then sends clients elsewhere; 200 comes back once acks flow again.
+ *
+ * Owns struct ready: stalled is what the log last said about the acks
+ * (reports.c logs kprod's own "down" and "up"). */
+#include <stdio.h>
+
+#include "wsrecv.h"
+
+/* How long the oldest owed ack has waited, in ms, or -1 if none is owed
+ * or --ack-wait is off. */
+static int64_t owed_ms(const struct server *srv)
+{
+        const struct conf *conf = srv->conf;
+        int64_t since = acks_oldest(srv);
+        if (!conf->ack || !conf->ack_wait || since < 0)
+                return -1;
+        return clock_mono_ms() - since;
+}
+
+/* True when an ack has been owed longer than --ack-wait. */
+static bool stalled(const struct server *srv, int64_t waited)
+{
+        return waited >= 0 && waited > (int64_t)srv->conf->ack_wait * 1000;
+}
+
+/* Returns NULL when ready, else why not (valid until the next call). */
+const char *ready_reason(struct server *srv)
+{
+        const struct conf *conf = srv->conf;
+        if (srv->draining)
+                return "stopping";
+        if (conf->ack_from && srv->rep.eof)
+                return "kprod's delivery reports ended";
+        if (conf->ack_from && srv->rep.brokers_down)
+                return srv->rep.why;
+        int64_t waited = owed_ms(srv);
+        if (!stalled(srv, waited))
+                return NULL;
+        snprintf(srv->ready.why, sizeof(srv->ready.why),
+                 "no acknowledgement for %lld.%01lld s: the oldest message not yet acknowledged "
+                 "has waited over --ack-wait %u",
+                 (long long)(waited / 1000), (long long)(waited % 1000 / 100), conf->ack_wait);
+        return srv->ready.why;
+}
+
+/* Runs every tick: says on stderr when acks stop flowing and when they
+ * flow again, once each. */
+void ready_check(struct server *srv)
+{
+        struct ready *r = &srv->ready;
+        bool now = stalled(srv, owed_ms(srv));
+        if (now == r->stalled)
+                return;
+        r->stalled = now;
+        if (srv->conf->log < LOG_NORMAL)
+                return;
+        if (now)
+                fprintf(stderr,
+                        "wsrecv: not ready: a message has waited over --ack-wait %u s for its "
+                        "acknowledgement\n",
+                        srv->conf->ack_wait);
+        else
+                fprintf(stderr, "wsrecv: ready again: acknowledgements flow\n");
+}
