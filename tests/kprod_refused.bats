@@ -108,3 +108,17 @@ envelopes() {
 		assert_equal "$(consume "$t" | md5sum)" "$(md5sum <"$in")"
 	fi
 }
+
+@test "kprod --max-buffer takes wsrecv's sizes, 64K to 1T, and refuses others with exit 2" {
+	local t
+	t=$(new_topic 1)
+	run --separate-stderr timeout 30 kprod -b "$BROKERS" -t "$t" --max-buffer 64K <<<"x"
+	assert_success
+	local bad
+	for bad in 63K 2T 10Q ""; do
+		run --separate-stderr kprod -b "$BROKERS" -t "$t" --max-buffer "$bad" </dev/null
+		assert_equal "$status" 2
+		assert_equal "$stderr" "kprod: --max-buffer $bad: not a size from 64K to 1T"
+	done
+	assert_equal "$(timeout 20 kcat -b "$BROKERS" -C -t "$t" -o beginning -c 1 -q)" x
+}
