@@ -1,6 +1,7 @@
 /* counts: what kprod has done with its input, for progress, the summary and
  * the exit status. Every record read ends up in exactly one of: skipped
- * empty, rejected (never handed to librdkafka), failed delivery, in flight,
+ * empty, rejected (never handed to librdkafka), failed delivery, in flight
+ * (in librdkafka, or waiting to be produced again alone: alone.h),
  * delivered. ts_now counts, among those produced, the -J envelopes whose
  * CreateTime 0 librdkafka sends as the time of producing. */
 #ifndef KPROD_COUNTS_H

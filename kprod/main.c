@@ -38,7 +38,7 @@
         "usage: kprod -t topic [-0JPqvZ] [-b brokers] [-D delim] [-F file] [-H name=value]\n"      \
         "             [-K delim] [-k key] [-p partition] [-X prop=value] [-z codec]\n"             \
         "             [--by-key] [--failed file] [--keep-empty] [--key-field name]\n"              \
-        "             [--reports file]\n"                                                          \
+        "             [--max-buffer size] [--reports file]\n"                                                          \
         "       kprod -L [-b brokers] [-F file] [-t topic] [-X prop=value]\n"                      \
         "       kprod -V\n"
 
@@ -49,6 +49,7 @@ enum {
         OPT_BY_KEY,
         OPT_KEY_FIELD,
         OPT_REPORTS,
+        OPT_MAX_BUFFER,
         OPT_VERSION
 };
 
@@ -74,6 +75,7 @@ struct options {
         bool null_empty;
         bool verbose;
         bool quiet;
+        size_t max_buffer; /* --max-buffer */
 };
 
 /* Everything one run works with. */
@@ -123,6 +125,7 @@ static void help(void)
               "  --by-key        -J: place records by key, not on the envelope's partition\n"
               "  --failed file   write every record not delivered to file, as read\n"
               "  --keep-empty    produce empty records instead of skipping them\n"
+              "  --max-buffer size  stop reading while records held take size (default 64M)\n"
               "  --key-field name  the key is member name of each record's JSON object\n"
               "  --reports file  write delivery reports by record number to file (a FIFO);\n"
               "                  implies --keep-empty\n"
@@ -177,6 +180,7 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
             {"failed", required_argument, NULL, OPT_FAILED},
             {"keep-empty", no_argument, NULL, OPT_KEEP_EMPTY},
             {"reports", required_argument, NULL, OPT_REPORTS},
+            {"max-buffer", required_argument, NULL, OPT_MAX_BUFFER},
             {"help", no_argument, NULL, OPT_HELP},
             {"by-key", no_argument, NULL, OPT_BY_KEY},
             {"key-field", required_argument, NULL, OPT_KEY_FIELD},
@@ -190,6 +194,7 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
         o->dlen = 1;
         o->default_delim = true;
         o->partition = RD_KAFKA_PARTITION_UA;
+        o->max_buffer = (size_t)64 << 20;
         o->headers = calloc((size_t)argc, sizeof(*o->headers));
         if (!o->headers)
                 err(EXIT_FAIL, "calloc");
@@ -280,6 +285,12 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                         break;
                 case OPT_REPORTS:
                         o->reports_path = optarg;
+                        break;
+                case OPT_MAX_BUFFER:
+                        if (number_size(optarg, &o->max_buffer) < 0 ||
+                            o->max_buffer < 64 * 1024 || o->max_buffer > (size_t)1 << 40)
+                                errx(EXIT_USAGE, "--max-buffer %s: not a size from 64K to 1T",
+                                     optarg);
                         break;
                 case OPT_BY_KEY:
                         o->by_key = true;
@@ -494,8 +505,11 @@ static bool produce_input(struct run *x)
 {
         while (!x->r.eof && !stop_reading(x)) {
                 tell_stop(x);
-                /* Delivery reports wake the loop too: acks wait on them. */
-                struct pollfd pfd[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                /* Delivery reports wake the loop too: acks wait on them.
+                 * Input waits while the producer is busy (--max-buffer, or
+                 * records of a refused batch to produce again first). */
+                int in = producer_busy(&x->p) ? -1 : STDIN_FILENO;
+                struct pollfd pfd[2] = {{.fd = in, .events = POLLIN},
                                         {.fd = producer_wake_fd(&x->p), .events = POLLIN}};
                 if (poll(pfd, 2, 100) > 0 && pfd[0].revents) {
                         long n = reader_fill(&x->r);
@@ -574,6 +588,7 @@ int main(int argc, char **argv)
             .null_empty = o.null_empty,
             .quiet = o.quiet,
             .verbose = o.verbose,
+            .max_buffer = o.max_buffer,
         };
         /* conf is owned by the producer from here on. */
         if (producer_new(&x.p, conf, &po, &x.f, &x.c, &x.rep, errstr, sizeof(errstr)) < 0)

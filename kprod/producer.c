@@ -25,6 +25,14 @@ enum { VU_RKT, VU_PARTITION, VU_FLAGS, VU_VALUE, VU_KEY, VU_OPAQUE, VU_TIMESTAMP
 /* Records per rd_kafka_produce_batch() call. */
 #define BATCH_MAX 1024
 
+/* What librdkafka holds for a message beside its key and value (its
+ * rd_kafka_msg_t and queue links), counted for --max-buffer. */
+#define MSG_OVERHEAD 256
+
+/* Bits of a message's opaque below the record number, without -J. */
+#define OPAQUE_ALONE 2u /* produced again alone */
+#define OPAQUE_SHIFT 2
+
 int producer_defaults(rd_kafka_conf_t *conf, char *errstr, size_t errlen)
 {
         static const char *const defaults[][2] = {
@@ -42,18 +50,25 @@ int producer_defaults(rd_kafka_conf_t *conf, char *errstr, size_t errlen)
 /* -J: why a record for a partition the topic lacks failed. */
 #define UNKNOWN_PARTITION_WHY "the topic has no such partition (--by-key ignores the envelope's)"
 
-/* The opaque of a message: recno << 1 | SHAPED_KEY_SPLIT, or with -J the
- * address of the record's struct kept. */
+/* The opaque of a message: recno << 2 | OPAQUE_ALONE | SHAPED_KEY_SPLIT,
+ * or with -J the address of the record's struct kept. */
 static void *opaque_of(uint64_t recno, unsigned flags)
 {
-        return (void *)(uintptr_t)(recno << 1 | (flags & SHAPED_KEY_SPLIT));
+        return (void *)(uintptr_t)(recno << OPAQUE_SHIFT | (flags & SHAPED_KEY_SPLIT));
 }
 
 uint64_t producer_recno(const struct producer *p, const void *opaque)
 {
         if (p->json)
                 return ((const struct kept *)opaque)->recno;
-        return (uint64_t)(uintptr_t)opaque >> 1;
+        return (uint64_t)(uintptr_t)opaque >> OPAQUE_SHIFT;
+}
+
+/* The bytes a message holds, for --max-buffer: its key and value, and
+ * with -J the record as read kept beside them. */
+static size_t cost(size_t klen, size_t vlen, size_t rlen)
+{
+        return klen + vlen + rlen + MSG_OVERHEAD;
 }
 
 /* -J: one allocation holds the value, handed to librdkafka with F_FREE
@@ -72,6 +87,7 @@ static struct kept *keep(uint64_t recno, const char *rec, size_t len, const void
         k->recno = recno;
         k->len = len;
         k->own = vlen == 0;
+        k->alone = false;
         memcpy(k->rec, rec, len);
         *payload = (void *)val;
         *flags = RD_KAFKA_MSG_F_COPY;
@@ -84,13 +100,33 @@ static struct kept *keep(uint64_t recno, const char *rec, size_t len, const void
 }
 
 /* Delivery report, served by rd_kafka_poll() on the main thread, for every
- * message: a failed one goes to failed; with -J its copy is freed. */
+ * message: a failed one goes to failed, or, refused for a cause of one
+ * record while it shared its request, to struct alone to be produced again
+ * by itself; with -J its copy is freed. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
         (void)rk;
         struct producer *p = opaque;
         struct kept *k = p->json ? m->_private : NULL;
         uint64_t recno = k ? k->recno : producer_recno(p, m->_private);
+        bool split = !k && ((uintptr_t)m->_private & SHAPED_KEY_SPLIT);
+        bool alone = k ? k->alone : ((uintptr_t)m->_private & OPAQUE_ALONE) != 0;
+        p->held -= cost(m->key_len, m->len, k ? k->len : 0);
+        if (alone)
+                p->alone_out = false;
+        if (m->err && !alone && alone_cause(m->err) && !p->fatal && signals_stop_count() < 2) {
+                bool first = !p->alone.head;
+                if (alone_push(&p->alone, m, recno, split, k ? k->rec : NULL, k ? k->len : 0) ==
+                    0) {
+                        if (first && !p->quiet)
+                                warnx("record %" PRIu64 " and those sent with it refused (%s): "
+                                      "producing them again one at a time",
+                                      recno, rd_kafka_err2str(m->err));
+                        if (k && k->own)
+                                free(k);
+                        return;
+                }
+        }
         if (m->err) {
                 p->counts->dr_failed++;
                 const char *why = m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && p->json
@@ -99,9 +135,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
                 if (k)
                         failed_record(p->failed, recno, why, k->rec, k->len);
                 else
-                        failed_message(p->failed, recno, why, m->key, m->key_len,
-                                       (uintptr_t)m->_private & SHAPED_KEY_SPLIT, m->payload,
-                                       m->len);
+                        failed_message(p->failed, recno, why, m->key, m->key_len, split,
+                                       m->payload, m->len);
         } else {
                 reports_settle(p->rep, recno);
                 if (p->down) { /* a delivery proves a broker is back */
@@ -166,6 +201,8 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
         p->failed = failed;
         p->counts = counts;
         p->rep = rep;
+        alone_init(&p->alone);
+        p->max_held = o->max_buffer;
         shaper_init(&p->shaper);
         p->shaper.mode = o->mode;
         p->shaper.kdelim = o->kdelim;
@@ -362,6 +399,7 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
                          * (rd_kafka_msg_new0): counted, named at the end. */
                         if (p->json && m.ts == 0 && !p->counts->ts_now++)
                                 p->counts->ts_now_first = recno;
+                        p->held += cost(m.klen, m.vlen, k ? k->len : 0);
                         hdrs = NULL; /* librdkafka's now; blk is freed after on_delivery */
                         blk = NULL;
                         break;
@@ -401,6 +439,7 @@ int producer_flush(struct producer *p)
                         uint64_t recno = producer_recno(p, p->msgs[i]._private);
                         if (!code) {
                                 p->counts->produced++;
+                                p->held += cost(p->msgs[i].key_len, p->msgs[i].len, 0);
                         } else if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                                 refuse(p, recno, code, p->recs[i].rec, p->recs[i].len);
                         } else {
@@ -420,6 +459,86 @@ int producer_flush(struct producer *p)
         return 0;
 }
 
+/* Fails a record of struct alone that will not be produced again. */
+static void fail_again(struct producer *p, struct again *e, const char *why)
+{
+        p->counts->dr_failed++;
+        const char *key = e->key_null ? NULL : e->data;
+        const char *val = e->val_null ? NULL : e->data + e->klen;
+        if (p->json)
+                failed_record(p->failed, e->recno, why, e->data + e->klen + e->vlen, e->rlen);
+        else
+                failed_message(p->failed, e->recno, why, key, e->klen, e->split, val, e->vlen);
+        alone_free(e);
+}
+
+/* A second signal, a fatal error or the end of the wait: the records
+ * waiting to be produced again alone are failed. */
+static void fail_alone(struct producer *p)
+{
+        struct again *e;
+        while ((e = alone_pop(&p->alone)))
+                fail_again(p, e,
+                           p->fatal                     ? "not sent again: fatal producer error"
+                           : signals_stop_count() >= 2 ? "not sent again: stopped by a second signal"
+                                                        : "not sent again: delivery timed out");
+}
+
+/* Produces the next record of struct alone when nothing else is in
+ * librdkafka, so that it travels alone in its request and its report is
+ * about it only. Returns true when one was handed over. */
+static bool send_alone(struct producer *p)
+{
+        if (!p->alone.head || p->alone_out || rd_kafka_outq_len(p->rk) > 0)
+                return false;
+        struct again *e = alone_pop(&p->alone);
+        rd_kafka_vu_t vu[VU_HEADERS + 1];
+        memcpy(vu, p->vu, sizeof(vu[0]) * VU_HEADERS);
+        vu[VU_PARTITION].u.i32 = e->partition;
+        vu[VU_FLAGS].u.i = RD_KAFKA_MSG_F_COPY;
+        vu[VU_VALUE].u.mem.ptr = e->val_null ? NULL : e->data + e->klen;
+        vu[VU_VALUE].u.mem.size = e->vlen;
+        vu[VU_KEY].u.mem.ptr = e->key_null ? NULL : e->data;
+        vu[VU_KEY].u.mem.size = e->klen;
+        vu[VU_TIMESTAMP].u.i64 = e->ts > 0 ? e->ts : 0;
+        size_t nvu = VU_HEADERS;
+        if (e->hdrs) {
+                vu[nvu].vtype = RD_KAFKA_VTYPE_HEADERS;
+                vu[nvu].u.headers = e->hdrs;
+                nvu++;
+        }
+        struct kept *k = NULL;
+        if (p->json) {
+                k = malloc(sizeof(*k) + e->rlen);
+                if (!k) {
+                        fail_again(p, e, "out of memory");
+                        return false;
+                }
+                k->recno = e->recno;
+                k->len = e->rlen;
+                k->own = true;
+                k->alone = true;
+                memcpy(k->rec, e->data + e->klen + e->vlen, e->rlen);
+                vu[VU_OPAQUE].u.ptr = k;
+        } else {
+                vu[VU_OPAQUE].u.ptr = (void *)(uintptr_t)(e->recno << OPAQUE_SHIFT | OPAQUE_ALONE |
+                                                          (e->split ? SHAPED_KEY_SPLIT : 0));
+        }
+        rd_kafka_error_t *err = rd_kafka_produceva(p->rk, vu, nvu);
+        if (err) {
+                free(k);
+                fail_again(p, e, rd_kafka_error_string(err));
+                rd_kafka_error_destroy(err);
+                return false;
+        }
+        /* The headers and the copies of key and value are librdkafka's now. */
+        e->hdrs = NULL;
+        p->held += cost(e->klen, e->vlen, k ? k->len : 0);
+        p->alone_out = true;
+        alone_free(e);
+        return true;
+}
+
 void producer_set_time(struct producer *p)
 {
         p->vu[VU_TIMESTAMP].u.i64 = clock_wall_ms();
@@ -431,6 +550,10 @@ void producer_poll(struct producer *p)
         while (read(p->wake[0], buf, sizeof(buf)) > 0)
                 ;
         rd_kafka_poll(p->rk, 0);
+        if (signals_stop_count() >= 2 || p->fatal)
+                fail_alone(p);
+        else
+                send_alone(p);
         /* librdkafka says when all brokers are down, not when one is back:
          * ask for metadata (a short wait) to find out. */
         long long now = clock_mono_ms();
@@ -455,26 +578,37 @@ int producer_wake_fd(const struct producer *p)
 
 long producer_inflight(const struct producer *p)
 {
-        return rd_kafka_outq_len(p->rk);
+        return rd_kafka_outq_len(p->rk) + (long)p->alone.n;
+}
+
+bool producer_busy(const struct producer *p)
+{
+        return p->alone.head || p->held + p->alone.bytes >= p->max_held;
 }
 
 void producer_drain(struct producer *p, void (*tick)(void *), void *arg)
 {
         /* librdkafka fails each message after message.timeout.ms; the margin
-         * only guards against a report that never comes. */
+         * only guards against a report that never comes. A record produced
+         * again alone starts its own wait. */
         long long deadline = clock_mono_ms() + p->timeout_ms + 10000, purged_at = 0;
-        while (rd_kafka_outq_len(p->rk) > 0) {
+        while (rd_kafka_outq_len(p->rk) > 0 || p->alone.head) {
                 long long now = clock_mono_ms();
                 if (!purged_at && (signals_stop_count() >= 2 || p->fatal || now > deadline)) {
                         rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
                         purged_at = now;
                 }
+                if (purged_at)
+                        fail_alone(p);
+                else if (send_alone(p))
+                        deadline = now + p->timeout_ms + 10000;
                 if (purged_at && now - purged_at > PURGE_WAIT_MS)
                         break;
                 rd_kafka_flush(p->rk, 100);
                 tick(arg);
         }
         rd_kafka_poll(p->rk, 0);
+        fail_alone(p);
 }
 
 bool producer_reached(struct producer *p)
@@ -500,6 +634,9 @@ void producer_close(struct producer *p)
         free(p->msgs);
         free(p->recs);
         shaper_free(&p->shaper);
+        struct again *e;
+        while ((e = alone_pop(&p->alone)))
+                alone_free(e);
         p->rkt = NULL;
         p->rk = NULL;
         p->vu = NULL;

@@ -6,7 +6,10 @@
  * envelopes (headers, a timestamp per record) need rd_kafka_produceva().
  * Every delivery is reported to on_delivery; those that fail go to struct
  * failed, rebuilt from the message's key and value, or with -J written
- * from a copy of the record as read (struct kept). */
+ * from a copy of the record as read (struct kept). A delivery that failed
+ * for a cause that belongs to one record of its request (alone.h) is not
+ * failed yet: the record is produced again, alone, and only a failure then
+ * is final. What is held is counted (held) for --max-buffer. */
 #ifndef KPROD_PRODUCER_H
 #define KPROD_PRODUCER_H
 
@@ -16,6 +19,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "alone.h"
 #include "counts.h"
 #include "failed.h"
 #include "reports.h"
@@ -40,6 +44,7 @@ struct producer_opts {
         bool null_empty;       /* -Z: empty keys and values are sent as NULL */
         bool quiet;
         bool verbose;
+        size_t max_buffer; /* --max-buffer: input waits while more is held */
 };
 
 /* -J: a record as read, kept from produceva() until its delivery report,
@@ -48,7 +53,8 @@ struct producer_opts {
 struct kept {
         uint64_t recno;
         size_t len;
-        bool own; /* allocated alone, freed by the report (else inside the payload) */
+        bool own;   /* allocated alone, freed by the report (else inside the payload) */
+        bool alone; /* produced again alone (struct alone): a failure is its own */
         char rec[];
 };
 
@@ -77,6 +83,10 @@ struct producer {
         struct failed *failed;
         struct counts *counts;
         struct reports *rep;
+        struct alone alone;  /* records of refused batches, to produce again one at a time */
+        bool alone_out;      /* one of them is in librdkafka, with nothing else */
+        size_t held;         /* bytes of the records handed over and not yet reported on */
+        size_t max_held;     /* --max-buffer */
         bool fatal;          /* a fatal error (idempotence): nothing more can be sent */
         bool down;           /* no broker can be reached (librdkafka says so) */
         long long probed_ms; /* when reachability was last probed while down */
@@ -113,8 +123,14 @@ void producer_poll(struct producer *p);
 /* A descriptor that becomes readable when delivery reports or errors wait
  * to be served by producer_poll(): poll it with the input. */
 int producer_wake_fd(const struct producer *p);
-/* Records handed over and not yet reported on. */
+/* Records handed over and not yet reported on, with those waiting to be
+ * produced again alone. */
 long producer_inflight(const struct producer *p);
+/* True while input should wait: what kprod holds (records in librdkafka,
+ * their copies kept for --failed, records to produce again) reached
+ * --max-buffer, or records of a refused batch wait to be produced again
+ * one at a time (new input would go before them). */
+bool producer_busy(const struct producer *p);
 /* Waits until every record is delivered or has failed: at most
  * message.timeout.ms, less when a second stop signal purges the queues.
  * tick is called about every 100 ms. */

@@ -9,7 +9,9 @@
  *   topic NAME PARTITIONS   create a topic
  *   down ID|all             take a broker down (connections are closed)
  *   up ID|all               bring it back
- *   rtt ID|all MS           add MS of round-trip time to a broker */
+ *   rtt ID|all MS           add MS of round-trip time to a broker
+ *   errors API ERR COUNT    answer the next COUNT requests of API key API (0 is
+ *                           Produce) with error code ERR, on any broker */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -64,9 +66,9 @@ static int each_broker(rd_kafka_mock_cluster_t *mc, int nbrokers, const char *id
 
 static int run_command(rd_kafka_mock_cluster_t *mc, int nbrokers, char *line)
 {
-        char *argv[4] = {0};
+        char *argv[5] = {0};
         int argc = 0;
-        for (char *tok = strtok(line, " \t"); tok && argc < 4; tok = strtok(NULL, " \t"))
+        for (char *tok = strtok(line, " \t"); tok && argc < 5; tok = strtok(NULL, " \t"))
                 argv[argc++] = tok;
         if (argc == 3 && strcmp(argv[0], "topic") == 0) {
                 char spec[300];
@@ -87,6 +89,15 @@ static int run_command(rd_kafka_mock_cluster_t *mc, int nbrokers, char *line)
                 for (int b = lo; b <= hi; b++)
                         if (rd_kafka_mock_broker_set_rtt(mc, b, ms))
                                 return -1;
+                return 0;
+        }
+        if (argc == 4 && strcmp(argv[0], "errors") == 0) {
+                int api = atoi(argv[1]), code = atoi(argv[2]), cnt = atoi(argv[3]);
+                if (api < 0 || code <= 0 || cnt < 1)
+                        return -1;
+                for (int i = 0; i < cnt; i++)
+                        rd_kafka_mock_push_request_errors(mc, (int16_t)api, 1,
+                                                          (rd_kafka_resp_err_t)code);
                 return 0;
         }
         return -1;
