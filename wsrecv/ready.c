@@ -29,32 +29,12 @@ static bool stalled(const struct server *srv, int64_t waited)
         return waited >= 0 && waited > (int64_t)srv->conf->ack_wait * 1000;
 }
 
-/* Returns NULL when ready, else why not (valid until the next call). */
-const char *ready_reason(struct server *srv)
-{
-        const struct conf *conf = srv->conf;
-        if (srv->draining)
-                return "stopping";
-        if (conf->ack_from && srv->rep.eof)
-                return "kprod's delivery reports ended";
-        if (conf->ack_from && srv->rep.brokers_down)
-                return srv->rep.why;
-        int64_t waited = owed_ms(srv);
-        if (!stalled(srv, waited))
-                return NULL;
-        snprintf(srv->ready.why, sizeof(srv->ready.why),
-                 "no acknowledgement for %lld.%01lld s: the oldest message not yet acknowledged "
-                 "has waited over --ack-wait %u",
-                 (long long)(waited / 1000), (long long)(waited % 1000 / 100), conf->ack_wait);
-        return srv->ready.why;
-}
-
-/* Runs every tick: says on stderr when acks stop flowing and when they
- * flow again, once each. */
-void ready_check(struct server *srv)
+/* Says on stderr when acks stop flowing and when they flow again, once
+ * each: from the tick, and from a health check that sees it first (so the
+ * log never lags an answer). */
+static void note(struct server *srv, bool now)
 {
         struct ready *r = &srv->ready;
-        bool now = stalled(srv, owed_ms(srv));
         if (now == r->stalled)
                 return;
         r->stalled = now;
@@ -67,4 +47,32 @@ void ready_check(struct server *srv)
                         srv->conf->ack_wait);
         else
                 fprintf(stderr, "wsrecv: ready again: acknowledgements flow\n");
+}
+
+/* Returns NULL when ready, else why not (valid until the next call). */
+const char *ready_reason(struct server *srv)
+{
+        const struct conf *conf = srv->conf;
+        if (srv->draining)
+                return "stopping";
+        if (conf->ack_from && srv->rep.eof)
+                return "kprod's delivery reports ended";
+        if (conf->ack_from && srv->rep.brokers_down)
+                return srv->rep.why;
+        int64_t waited = owed_ms(srv);
+        bool now = stalled(srv, waited);
+        note(srv, now);
+        if (!now)
+                return NULL;
+        snprintf(srv->ready.why, sizeof(srv->ready.why),
+                 "no acknowledgement for %lld.%01lld s: the oldest message not yet acknowledged "
+                 "has waited over --ack-wait %u",
+                 (long long)(waited / 1000), (long long)(waited % 1000 / 100), conf->ack_wait);
+        return srv->ready.why;
+}
+
+/* Runs every tick: notes when acks stop or start flowing. */
+void ready_check(struct server *srv)
+{
+        note(srv, stalled(srv, owed_ms(srv)));
 }
