@@ -3,6 +3,8 @@
 # and after N clients that each hold one kind of connection open:
 #   idle    an established WebSocket that sends nothing
 #   head16k an unfinished request head of 16,000 bytes
+#   tls     a finished TLS handshake (wss://) that sends nothing more
+#   tls16k  a finished TLS handshake and an unfinished head of 16,000 bytes
 # and the difference per connection. The release build; nothing else runs
 # in wsrecv meanwhile.
 #
@@ -20,14 +22,20 @@ trap 'rm -rf "$tmp"' EXIT
 
 hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+	-keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
 for kind in "${kinds[@]}"; do
-	"${WSRECV:-bin/wsrecv}" -p 0 --idle 120 --ping 0 --max-conns $((n + 100)) >/dev/null 2>"$tmp/err" 3>&- &
+	tls=() scheme=http
+	case $kind in tls*) tls=(--cert "$tmp/cert.pem" --key "$tmp/key.pem") scheme=https ;; esac
+	"${WSRECV:-bin/wsrecv}" -p 0 --idle 120 --ping 0 --max-conns $((n + 100)) "${tls[@]}" >/dev/null 2>"$tmp/err" 3>&- &
 	ws=$!
 	port=$(listening_port "$tmp/err")
 	base=$(hwm $ws)
 	case $kind in
 	idle) client=(tests/clients/stallers.py "$port" "$n" --idle --hold 600) ;;
 	head16k) client=(tests/clients/halfopen.py "$port" "$n" --head-bytes 16000 --hold 600) ;;
+	tls) client=(tests/clients/halfopen.py "$port" "$n" --silent --tls --hold 600) ;;
+	tls16k) client=(tests/clients/halfopen.py "$port" "$n" --head-bytes 16000 --tls --hold 600) ;;
 	*) echo "connmem: unknown kind $kind" >&2; exit 2 ;;
 	esac
 	/usr/bin/python3 "${client[@]}" >"$tmp/client" 3>&- &
@@ -41,7 +49,7 @@ for kind in "${kinds[@]}"; do
 	# Let wsrecv read what was sent: until its peak stops growing.
 	prev=0
 	for _ in $(seq 50); do
-		timeout 5 curl -s "http://127.0.0.1:$port/healthz" >/dev/null || true
+		timeout 5 curl -sk "$scheme://127.0.0.1:$port/healthz" >/dev/null || true
 		now=$(hwm $ws)
 		[ "$now" = "$prev" ] && break
 		prev=$now

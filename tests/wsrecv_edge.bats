@@ -324,6 +324,72 @@ stallers_and_probe() {
 	assert_equal "$(stat -c %s "$OUT")" 0
 }
 
+@test "the head limits hold on every request: 16 KiB and 64 fields, each plain HTTP answer ends its connection, and over TLS lws closes a longer head" {
+	local site=$BATS_TEST_TMPDIR/site pad big
+	mkdir "$site"
+	echo page >"$site/index.html"
+	wsrecv_start --www "$site"
+	pad=$(head -c 17000 /dev/zero | tr '\0' c)
+	big="GET / HTTP/1.1\r\nHost: x\r\n$UPGRADE${KEY}Sec-WebSocket-Version: 13\r\nCookie: a=$pad\r\n\r\n"
+	# A request after an answer, pipelined: whoever answered the first
+	# (wsrecv, a --www file, lws's own 404), the connection ends there and
+	# the oversized upgrade behind it never reaches lws (it used to get 101).
+	local first
+	for first in /healthz /index.html /missing; do
+		run rawhttp "GET $first HTTP/1.1\r\nHost: x\r\n\r\n$big" --all
+		assert_line --index 1 closed
+		refute_line --partial 101
+	done
+	run rawhttp "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" -H Connection
+	assert_line --index 1 "Connection: close"
+	# curl at its defaults keeps connections alive: told to close, it opens
+	# a new one for each request, and every one passes the limit.
+	run timeout 20 curl -sS -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\n' -H "Cookie: a=$pad" \
+		"http://127.0.0.1:$PORT/index.html" "http://127.0.0.1:$PORT/index.html"
+	assert_output $'431 1\n431 1'
+	run timeout 20 curl -sS -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\n' \
+		"http://127.0.0.1:$PORT/index.html" "http://127.0.0.1:$PORT/healthz"
+	assert_output $'200 1\n200 1'
+	# The limit is on the head itself: 16,384 bytes are taken, one more is
+	# not, even when the next bytes are already there.
+	local head="GET / HTTP/1.1\r\nHost: x\r\n$UPGRADE${KEY}Sec-WebSocket-Version: 13\r\nX-Pad: "
+	local fill=$((16384 - $(printf "$head" | wc -c) - 4))
+	pad=$(head -c $fill /dev/zero | tr '\0' p)
+	run rawhttp "$head$pad\r\n\r\n"
+	assert_output "HTTP/1.1 101 Switching Protocols"
+	run rawhttp "${head}p$pad\r\n\r\n"
+	assert_output $'HTTP/1.1 431 Request Header Fields Too Large\nrequest line and headers over 16 KiB'
+	# 64 header lines and query parameters, not 65: lws keeps one fragment
+	# for each and closed heads with 90 or more without an answer.
+	local fieldlines="" i
+	for i in $(seq 59); do fieldlines+="Accept: x\r\n"; done
+	run rawhttp "GET / HTTP/1.1\r\nHost: x\r\n$UPGRADE${KEY}Sec-WebSocket-Version: 13\r\n$fieldlines\r\n"
+	assert_output "HTTP/1.1 101 Switching Protocols"
+	run rawhttp "GET /?a=1 HTTP/1.1\r\nHost: x\r\n$UPGRADE${KEY}Sec-WebSocket-Version: 13\r\n$fieldlines\r\n"
+	assert_output $'HTTP/1.1 431 Request Header Fields Too Large\nover 64 header lines and query parameters'
+	fieldlines=""
+	for i in $(seq 100); do fieldlines+="X-Field-$i:\r\n"; done
+	run rawhttp "GET / HTTP/1.1\r\nHost: x\r\n$UPGRADE${KEY}Sec-WebSocket-Version: 13\r\n$fieldlines\r\n"
+	assert_output $'HTTP/1.1 431 Request Header Fields Too Large\nover 64 header lines and query parameters'
+	run rawhttp "GET /?$(seq -s '&' 100) HTTP/1.1\r\nHost: x\r\n$UPGRADE${KEY}Sec-WebSocket-Version: 13\r\n\r\n"
+	assert_output $'HTTP/1.1 431 Request Header Fields Too Large\nover 64 header lines and query parameters'
+	wsrecv_stop
+	assert_equal "$(stat -c %s "$OUT")" 0
+
+	# Over TLS lws reads the head itself: one over its 17 KiB is closed
+	# without an answer (wsrecv(1) STANDARDS), never upgraded.
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+		-keyout "$BATS_TEST_TMPDIR/key.pem" -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
+	wsrecv_start --cert "$BATS_TEST_TMPDIR/cert.pem" --key "$BATS_TEST_TMPDIR/key.pem"
+	pad=$(head -c 17500 /dev/zero | tr '\0' c)
+	run rawhttp "GET / HTTP/1.1\r\nHost: x\r\n$UPGRADE${KEY}Sec-WebSocket-Version: 13\r\nCookie: a=$pad\r\n\r\n" --tls
+	assert_output eof
+	run rawhttp "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n$UPGRADE${KEY}Sec-WebSocket-Version: 13\r\n\r\n" --tls --all
+	assert_output $'HTTP/1.1 200 OK\nclosed'
+	wsrecv_stop
+	assert_equal "$(stat -c %s "$OUT")" 0
+}
+
 # Runs the checks of the subprotocol test below on a server started with
 # ARGS; SCHEME is ws or wss, RAW the rawhttp option for it ("" or --tls).
 subprotocol_checks() {

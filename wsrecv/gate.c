@@ -3,8 +3,11 @@
  * A new connection costs a small buffer here, not an lws connection with a
  * header table, until its request line and headers have arrived: then the
  * socket and the bytes read are handed to lws, which parses them and calls
- * http.c to accept or refuse. A head over HEAD_MAX bytes gets 431, one
- * that does not arrive in time 408. All the gate's sockets sit in one
+ * http.c to accept or refuse. A head over HEAD_MAX bytes or FIELDS_MAX
+ * fields gets 431, one that does not arrive in time 408: lws would close
+ * either without a word (it keeps a fragment per known header and query
+ * parameter, 95 in all, and a head's worth of bytes). Every plain request
+ * passes here: http.c ends each connection after its answer. All the gate's sockets sit in one
  * epoll set, which lws watches as one descriptor.
  *
  * Each head is read into a buffer of FIRST_BUF bytes, which most heads
@@ -144,18 +147,42 @@ static bool make_room(struct server *srv, struct pending *p, size_t need)
         return g->bytes + need <= g->max_bytes;
 }
 
-/* The end of the request head: the blank line after the headers. */
-static bool head_complete(const struct pending *p)
+/* The length of the request head up to and including the blank line
+ * after its headers, or 0 while that has not arrived. */
+static size_t head_length(const struct pending *p)
 {
         const char *end = p->buf + p->len;
         for (const char *s = p->buf; s + 1 < end; s++) {
                 s = memchr(s, '\n', (size_t)(end - s));
                 if (!s || s + 1 >= end)
-                        return false;
-                if (s[1] == '\n' || (s[1] == '\r' && s + 2 < end && s[2] == '\n'))
-                        return true;
+                        return 0;
+                if (s[1] == '\n')
+                        return (size_t)(s + 2 - p->buf);
+                if (s[1] == '\r' && s + 2 < end && s[2] == '\n')
+                        return (size_t)(s + 3 - p->buf);
         }
-        return false;
+        return 0;
+}
+
+/* How many fields a complete head has: its header lines, and the query
+ * parameters of its request line. */
+static size_t fields(const struct pending *p)
+{
+        const char *end = p->buf + p->len, *line = memchr(p->buf, '\n', p->len);
+        size_t n = 0;
+        if (!line)
+                return 0;
+        for (const char *s = p->buf; s < line; s++) {
+                if (*s == '?' || *s == '&')
+                        n++;
+        }
+        for (const char *s = line + 1; s < end && *s != '\r' && *s != '\n'; n++) {
+                s = memchr(s, '\n', (size_t)(end - s));
+                if (!s)
+                        break;
+                s++;
+        }
+        return n;
 }
 
 /* Reads what a pending connection sent; hands it to lws once its head is
@@ -200,22 +227,28 @@ static void serve(struct server *srv, struct pending *p)
                 if (p->answered)
                         continue;
                 p->len += (size_t)n;
-                if (head_complete(p)) {
-                        int fd = p->fd;
-                        char *head = p->buf;
-                        size_t len = p->len;
-                        p->buf = NULL;
-                        drop(srv, p, false);
-                        /* The socket stays counted: lws owns it now. */
-                        listen_adopt(srv, fd, head, len);
-                        free(head);
-                        return;
-                }
-                if (p->len > HEAD_MAX) {
+                size_t head_len = head_length(p);
+                if ((head_len ? head_len : p->len) > HEAD_MAX) {
                         answer(srv, p, 431, "Request Header Fields Too Large",
                                "request line and headers over 16 KiB");
                         return;
                 }
+                if (!head_len)
+                        continue;
+                if (fields(p) > FIELDS_MAX) {
+                        answer(srv, p, 431, "Request Header Fields Too Large",
+                               "over 64 header lines and query parameters");
+                        return;
+                }
+                int fd = p->fd;
+                char *head = p->buf;
+                size_t len = p->len;
+                p->buf = NULL;
+                drop(srv, p, false);
+                /* The socket stays counted: lws owns it now. */
+                listen_adopt(srv, fd, head, len);
+                free(head);
+                return;
         }
 }
 

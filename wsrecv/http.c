@@ -13,6 +13,14 @@
 #include "framing.h"
 #include "wsrecv.h"
 
+/* Every plain HTTP answer ends its connection (see http_callback): the
+ * header that says so. */
+static int add_close(struct lws *wsi, unsigned char **p, unsigned char *end)
+{
+        return lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+                                            (const unsigned char *)"close", 5, p, end);
+}
+
 /* Answers with an HTTP/1.1 status, an optional extra header line ("Name:
  * value") and a one-line text body (none for HEAD). Returns 1 (we
  * responded), or -1 to hang up when the answer could not be written. lws's
@@ -36,7 +44,8 @@ static int respond(struct lws *wsi, unsigned code, const char *text, const char 
                                          (const unsigned char *)"text/plain", 10, &p, end) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
                                          (const unsigned char *)len, n, &p, end) ||
-            lws_finalize_http_header(wsi, &p, end) || (size_t)(end - p) < wlen + 1)
+            add_close(wsi, &p, end) || lws_finalize_http_header(wsi, &p, end) ||
+            (size_t)(end - p) < wlen + 1)
                 return -1;
         if (!head) {
                 memcpy(p, why, wlen);
@@ -217,18 +226,12 @@ int http_filter(struct lws *wsi, struct server *srv, const char *uri)
         return respond(wsi, 404, "Not Found", NULL, "not found", false);
 }
 
-/* The /healthz body: counters, and whether this front door can take
- * messages now (ready.c). Sets *ready. */
-static int healthz_body(struct server *srv, struct session *ss, bool *ready)
+/* The /healthz body into ob: counters, and whether this front door can
+ * take messages now (ready.c). Sets *ready. */
+static int healthz_body(struct server *srv, struct outbuf *ob, bool *ready)
 {
         const char *reason = ready_reason(srv);
         *ready = reason == NULL;
-
-        /* lws_write() wants LWS_PRE bytes of room before the body. */
-        static const char pre[LWS_PRE];
-        struct outbuf ob;
-        if (outbuf_init(&ob, -1, 512) < 0)
-                return -1;
         char head[320];
         int n =
             snprintf(head, sizeof(head),
@@ -237,48 +240,65 @@ static int healthz_body(struct server *srv, struct session *ss, bool *ready)
                      (unsigned long long)srv->n.connections, (unsigned long long)srv->n.messages,
                      (unsigned long long)srv->n.bytes, (unsigned long long)srv->n.rejected,
                      flow_held(srv), *ready ? "true" : "false");
-        int rc = outbuf_put(&ob, pre, LWS_PRE) | outbuf_put(&ob, head, (size_t)n);
+        int rc = outbuf_put(ob, head, (size_t)n);
         if (reason) {
-                rc |= outbuf_putc(&ob, ',');
-                rc |= json_put_field(&ob, "reason", reason, strlen(reason));
+                rc |= outbuf_putc(ob, ',');
+                rc |= json_put_field(ob, "reason", reason, strlen(reason));
         }
         const char *paused = flow_paused(srv);
-        rc |= outbuf_putc(&ob, ',');
-        rc |= paused ? json_put_field(&ob, "paused", paused, strlen(paused))
-                     : outbuf_put(&ob, "\"paused\":false", 14);
-        rc |= outbuf_put(&ob, "}\n", 2);
-        if (rc) {
-                outbuf_free(&ob);
-                return -1;
-        }
-        ss->body = ob.data; /* the buffer is ours now */
-        ss->body_len = ob.len - LWS_PRE;
-        return 0;
+        rc |= outbuf_putc(ob, ',');
+        rc |= paused ? json_put_field(ob, "paused", paused, strlen(paused))
+                     : outbuf_put(ob, "\"paused\":false", 14);
+        rc |= outbuf_put(ob, "}\n", 2);
+        return rc ? -1 : 0;
 }
 
-/* Sends the headers of the /healthz answer (200, or 503 when not ready)
- * and, for GET, asks for the body's turn. */
-static int healthz_start(struct lws *wsi, struct server *srv, struct session *ss, bool head)
+/* The /healthz answer (200, or 503 when not ready), headers and body in
+ * one write: lws may read a pipelined request before a later turn to
+ * write would come. Returns -1 to hang up. */
+static int healthz(struct lws *wsi, struct server *srv, bool head)
 {
-        unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start,
-                                          *end = buf + sizeof(buf) - 1;
-        bool ready;
-        if (healthz_body(srv, ss, &ready) < 0)
+        struct outbuf body;
+        if (outbuf_init(&body, -1, 512) < 0)
                 return -1;
+        bool ready;
+        size_t cap = 0;
+        unsigned char *buf = NULL;
+        int rc = -1;
+        if (healthz_body(srv, &body, &ready) < 0)
+                goto out;
+        cap = LWS_PRE + 512 + body.len;
+        buf = malloc(cap);
+        if (!buf)
+                goto out;
+        unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + cap - body.len;
         unsigned status = ready ? HTTP_STATUS_OK : HTTP_STATUS_SERVICE_UNAVAILABLE;
-        if (lws_add_http_common_headers(wsi, status, "application/json", ss->body_len, &p, end) ||
+        if (lws_add_http_common_headers(wsi, status, "application/json", body.len, &p, end) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                          (const unsigned char *)"no-store", 8, &p, end) ||
-            lws_finalize_write_http_header(wsi, start, &p, end))
-                return -1;
-        if (head) {
-                free(ss->body);
-                ss->body = NULL;
-                return lws_http_transaction_completed(wsi) ? -1 : 0;
+            add_close(wsi, &p, end) || lws_finalize_http_header(wsi, &p, end))
+                goto out;
+        if (!head) {
+                memcpy(p, body.data, body.len);
+                p += body.len;
         }
-        lws_callback_on_writable(wsi);
-        return 0;
+        int n = (int)(p - start);
+        if (lws_write(wsi, start, (size_t)n, LWS_WRITE_HTTP_FINAL) == n)
+                rc = 0;
+out:
+        free(buf);
+        outbuf_free(&body);
+        return rc;
 }
+
+/* One request per connection: when an answer is complete, lws rebinds
+ * the connection to wait for another request, which it would read and
+ * parse itself, past the gate and its head limit (gate.c). Refusing that
+ * rebind closes the connection instead, so every request, whatever
+ * answered it (us, or lws for --www files and its own errors), comes on a
+ * connection of its own through the gate. lws 4.1.6 names the rebind by
+ * its function. */
+static const char REBIND[] = "lws_http_transaction_completed";
 
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss, void *in,
                   size_t len)
@@ -293,7 +313,10 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct sess
                 bool head = method == LWSHUMETH_HEAD;
                 if (uri && ulen == 8 && !strncmp(uri, "/healthz", 8)) {
                         if (method == LWSHUMETH_GET || head)
-                                return ss ? healthz_start(wsi, srv, ss, head) : -1;
+                                return healthz(wsi, srv, head) < 0 ||
+                                               lws_http_transaction_completed(wsi)
+                                           ? -1
+                                           : 0;
                         rc = respond(wsi, 405, "Method Not Allowed", "Allow: GET, HEAD",
                                      "use GET or HEAD", false);
                 } else if (srv->conf->www) {
@@ -304,22 +327,30 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct sess
                 }
                 return rc < 0 || lws_http_transaction_completed(wsi) ? -1 : 0;
         }
-        case LWS_CALLBACK_HTTP_WRITEABLE:
-                if (!ss || !ss->body)
-                        break;
-                if (lws_write(wsi, (unsigned char *)ss->body + LWS_PRE, ss->body_len,
-                              LWS_WRITE_HTTP_FINAL) < (int)ss->body_len)
-                        return -1;
-                free(ss->body);
-                ss->body = NULL;
-                return lws_http_transaction_completed(wsi) ? -1 : 0;
-        case LWS_CALLBACK_CLOSED_HTTP:
-                /* A connection that closes before sending a request has no
-                 * session data at all. */
-                if (ss) {
-                        free(ss->body);
-                        ss->body = NULL;
+        case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+                if (in && !strcmp(in, REBIND))
+                        srv->http_done = wsi;
+                break;
+        case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
+                if (wsi == srv->http_done) {
+                        srv->http_done = NULL;
+                        return 1; /* lws closes the connection */
                 }
+                break;
+        case LWS_CALLBACK_ADD_HEADERS: { /* a --www file, or a 101 */
+                struct lws_process_html_args *args = in;
+                if (lws_hdr_total_length(wsi, WSI_TOKEN_UPGRADE))
+                        break; /* the WebSocket stays */
+                unsigned char *p = (unsigned char *)args->p;
+                if (add_close(wsi, &p, p + args->max_len))
+                        return -1;
+                args->max_len -= (int)((char *)p - args->p);
+                args->p = (char *)p;
+                return 0;
+        }
+        case LWS_CALLBACK_CLOSED_HTTP:
+                if (wsi == srv->http_done)
+                        srv->http_done = NULL;
                 break;
         default:
                 break;

@@ -167,6 +167,9 @@ int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         case LWS_CALLBACK_HTTP:
         case LWS_CALLBACK_HTTP_WRITEABLE:
         case LWS_CALLBACK_CLOSED_HTTP:
+        case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
+        case LWS_CALLBACK_ADD_HEADERS:
                 return http_callback(wsi, reason, user, in, len);
         default:
                 break;
@@ -196,8 +199,10 @@ static int create_context(struct server *srv, char *err, size_t errlen)
          * in use. */
         unsigned pool = conf->max_conns + CONNS_SLACK;
         info.max_http_header_pool = (unsigned short)(pool > 65535 ? 65535 : pool);
-        /* Room for what the gate lets through (lws keeps header values
-         * only, so a head of HEAD_MAX bytes always fits). */
+        /* Room for what the gate lets through: lws keeps the values of
+         * the headers it knows and the names and values of others, with 8
+         * bytes more each, so HEAD_MAX bytes in FIELDS_MAX fields always
+         * fit. (Over TLS this is the limit: a longer head is closed.) */
         info.max_http_header_data = HEAD_MAX + 1024;
         srv->context = lws_create_context(&info);
         if (!srv->context) {
@@ -252,6 +257,7 @@ static int create_vhost(struct server *srv, char *err, size_t errlen)
                 mounts[0].origin = conf->www;
                 mounts[0].origin_protocol = LWSMPRO_FILE;
                 mounts[0].def = "index.html";
+                mounts[0].protocol = "wsrecv"; /* so that http.c adds its headers */
                 mounts[0].extra_mimetypes = mime;
                 mounts[0].mount_next = &mounts[1];
                 mounts[1].mountpoint = "/healthz";

@@ -25,6 +25,8 @@ enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
 
 /* The most a request head (request line and headers) may hold. */
 #define HEAD_MAX (16 * 1024)
+/* The most header lines and query parameters a request may have (gate.c). */
+#define FIELDS_MAX 64
 
 /* What the command line asked for; filled by main.c, read-only afterwards. */
 struct conf {
@@ -96,8 +98,6 @@ struct conn {
 /* lws's per-connection user data, for HTTP requests and WebSockets alike. */
 struct session {
         struct conn *conn; /* set once a WebSocket connection is established */
-        char *body;        /* an HTTP answer waiting for its turn to be written */
-        size_t body_len;
 };
 
 /* The memory budget (--max-buffer): what wsrecv holds of messages. */
@@ -191,6 +191,7 @@ struct server {
         lws_dll2_owner_t conns; /* every open WebSocket connection */
         uint64_t next_id;
         bool draining; /* stop accepting and reading, then close clients */
+        struct lws *http_done; /* answered; lws is rebinding it for a next request */
         lws_sorted_usec_list_t tick;
 };
 

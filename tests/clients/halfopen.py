@@ -7,11 +7,15 @@ connected, then waits until the server has closed every one of them or
 With --answers it then prints, for each connection in the order opened,
 "I STATUS": the HTTP status the server answered, or "none".
 
-  halfopen.py PORT N [--hold SECS] [--silent | --head-bytes B] [--answers]
+With --tls each connection first completes a TLS handshake (any
+certificate), then sends what it would send in the clear.
+
+  halfopen.py PORT N [--hold SECS] [--silent | --head-bytes B] [--answers] [--tls]
 """
 import argparse
 import selectors
 import socket
+import ssl
 import sys
 import time
 
@@ -24,11 +28,17 @@ def main():
     p.add_argument("--silent", action="store_true")
     p.add_argument("--head-bytes", type=int)
     p.add_argument("--answers", action="store_true")
+    p.add_argument("--tls", action="store_true")
     a = p.parse_args()
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
     sel = selectors.DefaultSelector()
     socks = []
     for _ in range(a.n):
         s = socket.create_connection(("127.0.0.1", a.port))
+        if a.tls:
+            s = ctx.wrap_socket(s)
         head = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         if a.head_bytes:
             head += b"X-Pad: " + b"p" * (a.head_bytes - len(head) - 7)
@@ -44,7 +54,9 @@ def main():
         for key, _ in sel.select(timeout=0.2):
             try:
                 data = key.fileobj.recv(65536)
-            except ConnectionResetError:
+            except ssl.SSLWantReadError:
+                continue
+            except (ConnectionResetError, ssl.SSLError):
                 data = b""
             got[key.data] += data
             if not data:

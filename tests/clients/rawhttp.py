@@ -5,11 +5,34 @@ body, each line without its CR. For handshakes real clients never send.
 
   printf 'GET / HTTP/1.1\\r\\n...' | rawhttp.py PORT [-H NAME]... [--tls]
 Prints "eof" when the server closed without answering.
+With --all (for pipelined requests) it reads until the server closes and
+prints every status line it answered, then "closed", or "open" when the
+server kept the connection --timeout seconds after its last byte.
 """
 import argparse
 import socket
 import ssl
 import sys
+
+
+def read_all(sock):
+    """Prints each status line the server sent, then whether it closed."""
+    data, end = b"", "closed"
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except ConnectionResetError:
+        pass
+    except socket.timeout:
+        end = "open"
+    for line in data.split(b"\r\n"):
+        if line.startswith(b"HTTP/1.1 "):
+            print(line.decode(errors="replace"))
+    print(end)
+    return 0
 
 
 def main():
@@ -18,6 +41,7 @@ def main():
     p.add_argument("-H", dest="headers", action="append", default=[])
     p.add_argument("--tls", action="store_true")
     p.add_argument("--timeout", type=float, default=10)
+    p.add_argument("--all", action="store_true")
     a = p.parse_args()
     sock = socket.create_connection(("127.0.0.1", a.port), timeout=a.timeout)
     if a.tls:
@@ -27,6 +51,8 @@ def main():
         sock = ctx.wrap_socket(sock)
     req = sys.stdin.buffer.read()
     sock.sendall(req)
+    if a.all:
+        return read_all(sock)
     head_only = req.startswith(b"HEAD ")  # the answer has no body
     data = b""
     try:
