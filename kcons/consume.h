@@ -54,10 +54,10 @@ int consume_run(struct run *r);
 /* The rebalance callback for -g (opaque: the struct run). */
 void consume_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t *parts, void *opaque);
-/* Looks up the --until-now end offset of each partition not yet known.
- * Returns 0 or -1 (message printed). */
 /* Messages whose bytes reached stdout (taken or not). */
 int64_t consume_written(const struct run *r);
+/* Looks up the --until-now end offset of each partition not yet known.
+ * Returns 0 or -1 (message printed). */
 int consume_read_ends(struct run *r, const rd_kafka_topic_partition_list_t *parts);
 
 #endif

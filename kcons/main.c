@@ -28,6 +28,15 @@
 #include "stdfds.h"
 #include "version.h"
 
+/* The delimiter of option -opt into out; exits 2 when it is malformed. */
+static size_t delim(int opt, const char *spec, char *out, size_t outcap)
+{
+        long n = delim_parse(spec, out, outcap);
+        if (n < 0)
+                errx(EXIT_USAGE, "-%c %s: bad delimiter (" DELIM_SYNTAX ")", opt, spec);
+        return (size_t)n;
+}
+
 static void usage(FILE *f)
 {
         fputs("usage: kcons [-0eJLquVvZ] [--until-now] [-b brokers] [-c count] [-D delim]\n"
@@ -123,7 +132,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
                 case 'C': /* kcat's consumer mode: the only mode here */
                         break;
                 case 'D':
-                        o->delimlen = delim_arg('D', optarg, o->delim, sizeof(o->delim));
+                        o->delimlen = delim('D', optarg, o->delim, sizeof(o->delim));
                         delim_given = true;
                         break;
                 case 'd':
@@ -168,7 +177,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
                         o->mode = OUT_JSON;
                         break;
                 case 'K':
-                        o->keydelimlen = delim_arg('K', optarg, o->keydelim, sizeof(o->keydelim));
+                        o->keydelimlen = delim('K', optarg, o->keydelim, sizeof(o->keydelim));
                         break;
                 case 'N':
                         o->until_now = true;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "exits.h"
 #include "kmeta.h"
 #include "outbuf.h"
 
@@ -37,7 +38,7 @@ int list_metadata(rd_kafka_conf_t *conf, const char *topic)
         if (!rk) {
                 rd_kafka_conf_destroy(conf);
                 warnx("%s", why);
-                return 2;
+                return EXIT_USAGE;
         }
         const struct rd_kafka_metadata *md = NULL;
         rd_kafka_resp_err_t e;
@@ -48,22 +49,22 @@ int list_metadata(rd_kafka_conf_t *conf, const char *topic)
                 if (down || clock_mono_ms() > deadline) {
                         warnx("cannot reach the brokers at %s: %s", brokers, rd_kafka_err2str(e));
                         rd_kafka_destroy(rk);
-                        return 3;
+                        return EXIT_UNREACHABLE;
                 }
         }
         struct outbuf ob;
-        int status = 0;
+        int status = EXIT_OK;
         char *const topics[1] = {(char *)topic};
         if (outbuf_init(&ob, STDOUT_FILENO, 4096) < 0) {
                 warn("malloc");
-                status = 1;
+                status = EXIT_FAIL;
         } else if (kmeta_format(md, rd_kafka_controllerid(rk, 1000), topics, topic ? 1 : 0, &ob,
                                 why, sizeof(why)) < 0) {
                 warnx("%s", why);
-                status = 1;
+                status = EXIT_FAIL;
         } else if (outbuf_flush(&ob) < 0 && errno != EPIPE) {
                 warn("stdout");
-                status = 1;
+                status = EXIT_FAIL;
         }
         outbuf_free(&ob);
         rd_kafka_metadata_destroy(md);

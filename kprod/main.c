@@ -1,16 +1,14 @@
 /* kprod: produce records from standard input to a Kafka topic.
  *
- * Reads stdin in large blocks, splits it into records at a delimiter
- * (newline by default), optionally splits each record into key and value,
- * and produces every record as soon as its delimiter has arrived. Records
- * that cannot be delivered are written to --failed FILE, or named on
- * stderr by record number. See kprod(1). */
+ *   kprod -t TOPIC [options]        see man/kprod.1
+ *
+ * Parse and check the options, apply the librdkafka properties, install
+ * the signal handlers, open --failed and --reports, run the read-produce
+ * loop (produce.c), and map what happened to the exit status. */
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +24,8 @@
 #include "kconf.h"
 #include "number.h"
 #include "list.h"
-#include "producer.h"
-#include "progress.h"
-#include "reader.h"
-#include "reports.h"
+#include "opts.h"
+#include "produce.h"
 #include "signals.h"
 #include "stdfds.h"
 #include "version.h"
@@ -53,46 +49,14 @@ enum {
         OPT_VERSION
 };
 
-struct options {
-        const char *topic;
-        const char *brokers;
-        const char *failed_path;
-        const char *reports_path;
-        char delim[64];
-        size_t dlen;
-        bool default_delim; /* newline, with the CR of CRLF dropped */
-        char kdelim[64];
-        size_t kdlen;
-        const char *key;       /* -k */
-        const char *key_field; /* --key-field */
-        bool json;             /* -J */
-        bool by_key;           /* --by-key */
-        bool list;             /* -L */
-        int32_t partition;
-        struct header *headers;
-        size_t nheaders;
-        bool keep_empty;
-        bool null_empty;
-        bool verbose;
-        bool quiet;
-        size_t max_buffer; /* --max-buffer */
-};
-
-/* Everything one run works with. */
-struct run {
-        const struct options *o;
-        struct reader r;
-        struct producer p;
-        struct failed f;
-        struct counts c;
-        struct progress pg;
-        struct reports rep;
-        bool stdin_tty;    /* a terminal: the first signal stops reading */
-        uint64_t recno;    /* number of the last record seen, from 1 */
-        bool in_part;      /* reading a record too long for the buffer */
-        uint64_t part_len; /* its length so far */
-        bool told_stop;    /* the first stop was announced on stderr */
-};
+/* The delimiter of option -opt into out; exits 2 when it is malformed. */
+static size_t delim(int opt, const char *spec, char *out, size_t outcap)
+{
+        long n = delim_parse(spec, out, outcap);
+        if (n < 0)
+                errx(EXIT_USAGE, "-%c %s: bad delimiter (" DELIM_SYNTAX ")", opt, spec);
+        return (size_t)n;
+}
 
 static void usage(FILE *fp)
 {
@@ -172,9 +136,9 @@ static void check_conf(rd_kafka_conf_t *conf, const struct options *o)
         }
 }
 
-/* Parses the command line into o and conf (-X, -F, -z as they come).
- * Exits on error or -h. */
-static void parse_options(int argc, char **argv, struct options *o, rd_kafka_conf_t *conf)
+/* Fills o from the command line; exits with status 2 on a usage error,
+ * 0 after -h, --help, -V or -X list. */
+static void parse_args(int argc, char **argv, struct options *o)
 {
         static const struct option longopts[] = {
             {"failed", required_argument, NULL, OPT_FAILED},
@@ -187,7 +151,6 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
             {"version", no_argument, NULL, OPT_VERSION},
             {NULL, 0, NULL, 0},
         };
-        char why[512];
         int opt;
         memset(o, 0, sizeof(*o));
         o->delim[0] = '\n';
@@ -196,7 +159,8 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
         o->partition = RD_KAFKA_PARTITION_UA;
         o->max_buffer = (size_t)64 << 20;
         o->headers = calloc((size_t)argc, sizeof(*o->headers));
-        if (!o->headers)
+        o->confs = calloc((size_t)argc, sizeof(*o->confs));
+        if (!o->headers || !o->confs)
                 err(EXIT_FAIL, "calloc");
 
         opterr = 0; /* our own messages, prefixed like every other */
@@ -212,12 +176,12 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                         o->brokers = optarg;
                         break;
                 case 'D':
-                        o->dlen = delim_arg(opt, optarg, o->delim, sizeof(o->delim));
+                        o->dlen = delim(opt, optarg, o->delim, sizeof(o->delim));
                         o->default_delim = false;
                         break;
                 case 'F':
-                        if (kconf_load_file(conf, optarg, why, sizeof(why)) < 0)
-                                errx(EXIT_USAGE, "%s", why);
+                case 'z':
+                        o->confs[o->nconfs++] = (struct conf_arg){(char)opt, optarg};
                         break;
                 case 'H': {
                         char *eq = strchr(optarg, '=');
@@ -233,7 +197,7 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                         o->json = true;
                         break;
                 case 'K':
-                        o->kdlen = delim_arg(opt, optarg, o->kdelim, sizeof(o->kdelim));
+                        o->kdlen = delim(opt, optarg, o->kdelim, sizeof(o->kdelim));
                         break;
                 case 'k':
                         o->key = optarg;
@@ -265,14 +229,9 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                         if (strcmp(optarg, "list") == 0) {
                                 /* kcat's -X list: every property librdkafka has. */
                                 rd_kafka_conf_properties_show(stdout);
-                                exit(0);
+                                exit(EXIT_OK);
                         }
-                        if (kconf_set_pair(conf, optarg, why, sizeof(why)) < 0)
-                                errx(EXIT_USAGE, "-X %s: %s", optarg, why);
-                        break;
-                case 'z':
-                        if (kconf_set(conf, "compression.codec", optarg, why, sizeof(why)) < 0)
-                                errx(EXIT_USAGE, "-z %s: %s", optarg, why);
+                        o->confs[o->nconfs++] = (struct conf_arg){(char)opt, optarg};
                         break;
                 case 'Z':
                         o->null_empty = true;
@@ -300,14 +259,14 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                         break;
                 case 'h':
                         usage(stdout);
-                        exit(0);
+                        exit(EXIT_OK);
                 case OPT_HELP:
                         help();
-                        exit(0);
+                        exit(EXIT_OK);
                 case 'V':
                 case OPT_VERSION:
                         printf("kprod %s (librdkafka %s)\n", TOOLS_VERSION, rd_kafka_version_str());
-                        exit(0);
+                        exit(EXIT_OK);
                 case ':':
                         if (optopt > 0 && optopt < OPT_FAILED)
                                 warnx("option -%c needs an argument", optopt);
@@ -339,7 +298,26 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
          * acknowledge as stored: an empty one is stored, not skipped. */
         if (o->reports_path && !o->json)
                 o->keep_empty = true;
-        /* -b wins; else a bootstrap.servers from -X/-F; else the environment. */
+}
+
+/* Applies kprod's defaults, then -F, -X and -z in command-line order,
+ * then the brokers: -b wins; else a bootstrap.servers from -X/-F; else the
+ * environment. Exits with status 2 on a property librdkafka refuses. */
+static void apply_conf(rd_kafka_conf_t *conf, const struct options *o)
+{
+        char why[512];
+        if (producer_defaults(conf, why, sizeof(why)) < 0)
+                errx(EXIT_USAGE, "%s", why);
+        for (int i = 0; i < o->nconfs; i++) {
+                const struct conf_arg *c = &o->confs[i];
+                if (c->opt == 'F' && kconf_load_file(conf, c->arg, why, sizeof(why)) < 0)
+                        errx(EXIT_USAGE, "%s", why);
+                if (c->opt == 'X' && kconf_set_pair(conf, c->arg, why, sizeof(why)) < 0)
+                        errx(EXIT_USAGE, "-X %s: %s", c->arg, why);
+                if (c->opt == 'z' &&
+                    kconf_set(conf, "compression.codec", c->arg, why, sizeof(why)) < 0)
+                        errx(EXIT_USAGE, "-z %s: %s", c->arg, why);
+        }
         char cur[16];
         size_t n = sizeof(cur);
         bool set =
@@ -349,302 +327,136 @@ static void parse_options(int argc, char **argv, struct options *o, rd_kafka_con
                 errx(EXIT_USAGE, "-b %s: %s", kconf_brokers(o->brokers), why);
 }
 
-/* True once a stop signal came, or the writer of stdin is gone with
- * nothing written: waiting for a --reports reader (most likely that writer)
- * ends. */
-static bool stop_waiting(void)
-{
-        struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
-        return signals_stop_count() > 0 ||
-               (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) && !(p.revents & POLLIN));
-}
+/* How a run ended, beside its counts. */
+struct outcome {
+        bool read_ok; /* stdin could be read to its end (or the stop) */
+        bool kept;    /* --failed was written and closed */
+        int errnum;   /* why it was not */
+        bool reached; /* some broker took records or answered */
+};
 
-/* True when reading input stops: at a second signal, or at the first when
- * the input is a terminal (nobody will end it); and after a fatal error.
- * Otherwise a first signal lets kprod read to the end of its input, which
- * the program writing it (told to stop too) closes after its last record. */
-static bool stop_reading(const struct run *x)
+/* Says on stderr what did not go as asked, once the run is over and
+ * --failed closed. */
+static void report(const struct run *x, const struct outcome *out)
 {
-        int stops = signals_stop_count();
-        return stops >= 2 || (stops == 1 && x->stdin_tty) || x->p.fatal;
-}
-
-/* Says once that a first stop arrived, whether kprod is still reading or
- * already waiting for deliveries: its writer, stopped by the same signal,
- * may close the input before kprod sees the signal, and whoever sent it
- * must still learn that it counted and that a second one quits. */
-static void tell_stop(struct run *x)
-{
-        if (x->told_stop || signals_stop_count() != 1 || x->o->quiet)
-                return;
+        const struct options *o = x->o;
         long inflight = producer_inflight(&x->p);
-        if (!x->r.eof && !stop_reading(x))
-                warnx("stopping: reading standard input to its end (a second signal "
-                      "stops now)");
-        else if (inflight > 0)
-                warnx("stopping: waiting for the delivery of %ld records (a second signal "
-                      "stops now)",
-                      inflight);
-        else
-                return; /* nothing to wait for: kprod ends at once */
-        x->told_stop = true;
+        uint64_t failed = x->c.rejected + x->c.dr_failed;
+        if (inflight > 0)
+                warnx("%ld records still in flight when giving up: delivery unknown", inflight);
+        if (!out->kept && x->f.lost > 0)
+                warnx("%s: %" PRIu64 " records neither delivered nor kept (the first: "
+                      "record %" PRIu64 "); the file holds %" PRIu64 " whole records%s: %s",
+                      o->failed_path, x->f.lost, x->f.first_lost, x->f.kept,
+                      x->f.torn ? " and a piece of one it could not cut off" : "",
+                      strerror(out->errnum));
+        else if (!out->kept)
+                warnx("%s: %s", o->failed_path, strerror(out->errnum));
+        else if (failed > 0 && o->failed_path)
+                warnx("%" PRIu64 " records not delivered, written to %s", failed, o->failed_path);
+        if (o->verbose)
+                progress_summary(&x->pg, &x->c, inflight);
+        if (x->c.dr_failed > 0 && !out->reached)
+                warnx("could not reach any broker of %s", x->p.brokers);
+        if (x->c.ts_now > 0)
+                warnx("%" PRIu64 " records with CreateTime 0 (the first: record %" PRIu64
+                      ") sent with the time of producing: librdkafka cannot send 0",
+                      x->c.ts_now, x->c.ts_now_first);
 }
 
-/* Called while waiting: the stop, progress lines, and the reports so far. */
-static void tick(void *arg)
+/* The exit status, as kprod(1) lists them. */
+static int exit_status(const struct run *x, const struct outcome *out)
 {
-        struct run *x = arg;
-        tell_stop(x);
-        progress_tick(&x->pg, &x->c, producer_inflight(&x->p));
-        reports_flush(&x->rep);
+        if (!out->kept && x->f.lost > 0)
+                return EXIT_NOT_KEPT; /* neither delivered nor kept: wins over 1 and 3 */
+        if (x->c.dr_failed > 0 && !out->reached)
+                return EXIT_UNREACHABLE; /* no broker could be reached at all */
+        if (!out->read_ok || !out->kept || x->c.rejected + x->c.dr_failed > 0 ||
+            producer_inflight(&x->p) > 0 || x->c.unfinished > 0)
+                return EXIT_FAIL; /* some records not delivered */
+        if (x->c.ts_now > 0)
+                return EXIT_ALTERED; /* all delivered, a CreateTime 0 sent as now */
+        return EXIT_OK;
 }
 
-/* Counts a record that will not be produced and hands it to failed. */
-static void reject(struct run *x, const char *why, const char *rec, size_t len)
+/* The producer's settings from the options (o outlives the producer). */
+static struct producer_opts producer_opts(const struct options *o)
 {
-        x->c.rejected++;
-        failed_record(&x->f, x->recno, why, rec, len);
-}
-
-/* Takes one record or piece from the reader; returns false when there is
- * none. With send false, records are rejected instead of produced (the
- * second stop signal). Returns -1 when producing was cut short. */
-static int take(struct run *x, bool send, bool *more)
-{
-        const char *rec;
-        size_t len;
-        char why[256];
-        int rc;
-        *more = true;
-        switch (reader_next(&x->r, &rec, &len)) {
-        case REC_NONE:
-                *more = false;
-                return 0;
-        case REC_PART: /* too long for the buffer: stream it to --failed */
-                /* The batched records before it go first, in --failed too. */
-                rc = producer_flush(&x->p);
-                if (!x->in_part) {
-                        x->in_part = true;
-                        x->part_len = 0;
-                        failed_begin(&x->f);
-                        x->recno++;
-                        x->c.read++;
-                }
-                x->part_len += len;
-                failed_bytes(&x->f, rec, len);
-                return rc;
-        case REC_PART_END:
-                rc = producer_flush(&x->p);
-                x->in_part = false;
-                x->c.rejected++;
-                failed_bytes(&x->f, rec, len);
-                snprintf(why, sizeof(why),
-                         "%" PRIu64 " bytes, too large for message.max.bytes (%ld)",
-                         x->part_len + len, x->p.max_bytes);
-                failed_end(&x->f, x->recno, why);
-                return rc;
-        case REC_FULL:
-                break;
-        }
-        x->recno++;
-        x->c.read++;
-        if (len == 0 && !x->o->keep_empty) {
-                x->c.empty++;
-                reports_settle(&x->rep, x->recno);
-                return 0;
-        }
-        if (!send) {
-                reject(x, "not sent: stopped by a second signal", rec, len);
-                return 0;
-        }
-        /* Cut short, the records not produced are in failed already. */
-        return producer_send(&x->p, x->recno, rec, len);
-}
-
-/* Produces every record the buffer holds, before the buffer is read into
- * again. Returns -1 when cut short. */
-static int send_ready(struct run *x)
-{
-        bool more = true;
-        while (more)
-                if (take(x, true, &more) < 0)
-                        return -1;
-        return producer_flush(&x->p);
-}
-
-/* After a stop before the end of input (a second signal, a fatal error, a
- * read error): the whole records left in the buffer go to failed. The
- * bytes of a record whose delimiter was never read are not a record: they
- * are named on stderr and never written to --failed as if they were one
- * (a record too long to send, already being copied there, is cut back
- * out). */
-static void fail_rest(struct run *x, const char *why)
-{
-        bool more = true;
-        while (more)
-                take(x, false, &more);
-        const char *rec;
-        size_t len = reader_rest(&x->r, &rec);
-        if (x->in_part) { /* it was counted as read at its first piece */
-                x->in_part = false;
-                failed_cut(&x->f);
-                len += x->part_len;
-                x->recno--;
-                x->c.read--;
-        }
-        if (len > 0) {
-                x->c.unfinished = len;
-                warnx("%zu bytes of an unfinished record after record %" PRIu64 " not sent: %s",
-                      len, x->recno, why);
-        }
-}
-
-/* Reads stdin and produces until end of input, a stop signal or an error.
- * Returns false on a read error. */
-static bool produce_input(struct run *x)
-{
-        while (!x->r.eof && !stop_reading(x)) {
-                tell_stop(x);
-                /* Delivery reports wake the loop too: acks wait on them.
-                 * Input waits while the producer is busy (--max-buffer, or
-                 * records of a refused batch to produce again first). */
-                int in = producer_busy(&x->p) ? -1 : STDIN_FILENO;
-                struct pollfd pfd[2] = {{.fd = in, .events = POLLIN},
-                                        {.fd = producer_wake_fd(&x->p), .events = POLLIN}};
-                if (poll(pfd, 2, 100) > 0 && pfd[0].revents) {
-                        long n = reader_fill(&x->r);
-                        if (n < 0 && errno != EINTR && errno != EAGAIN) {
-                                warn("stdin");
-                                fail_rest(x, "standard input could not be read");
-                                return false;
-                        }
-                        if (n > 0)
-                                x->c.bytes += (uint64_t)n;
-                        /* Input that ends without a delimiter ends with a
-                         * record, unless its writer reports on records
-                         * (wsrecv ends every one) or was told to stop:
-                         * then it died or quit inside the record. */
-                        x->r.tail_is_record = !x->o->reports_path && signals_stop_count() == 0;
-                        producer_set_time(&x->p);
-                        if (send_ready(x) < 0)
-                                break;
-                }
-                producer_poll(&x->p);
-                tick(x);
-        }
-        if (!x->r.eof)
-                fail_rest(x, x->p.fatal ? "fatal producer error" : "stopped by a second signal");
-        else if (!x->r.tail_is_record)
-                fail_rest(x, "its writer stopped before its delimiter");
-        return true;
+        return (struct producer_opts){
+            .topic = o->topic,
+            .partition = o->partition,
+            .headers = o->headers,
+            .nheaders = o->nheaders,
+            .mode = o->json        ? SHAPE_JSON
+                    : o->kdlen     ? SHAPE_SPLIT
+                    : o->key       ? SHAPE_FIXED
+                    : o->key_field ? SHAPE_FIELD
+                                   : SHAPE_VALUE,
+            .kdelim = o->kdlen ? o->kdelim : NULL,
+            .kdlen = o->kdlen,
+            .key = o->key,
+            .key_field = o->key_field,
+            .by_key = o->by_key,
+            .null_empty = o->null_empty,
+            .quiet = o->quiet,
+            .verbose = o->verbose,
+            .max_buffer = o->max_buffer,
+        };
 }
 
 int main(int argc, char **argv)
 {
-        struct options o;
-        char errstr[512];
         /* Before anything opens a descriptor that could take 0-2's place. */
         int closed = stdfds_guard();
         if (closed < 0)
                 err(EXIT_FAIL, "/dev/null");
+        struct options o;
+        parse_args(argc, argv, &o);
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
-        if (producer_defaults(conf, errstr, sizeof(errstr)) < 0)
-                errx(EXIT_USAGE, "%s", errstr);
-        parse_options(argc, argv, &o, conf);
+        apply_conf(conf, &o);
         if (o.list) {
+                int status = list_metadata(conf, o.topic); /* conf is its own */
                 free(o.headers);
-                return list_metadata(conf, o.topic); /* conf is its own */
+                free(o.confs);
+                return status;
         }
         if (closed & 1)
                 errx(EXIT_USAGE, "stdin is closed: nothing to read");
         check_conf(conf, &o);
-
         if (signals_install() < 0)
                 err(EXIT_FAIL, "sigaction");
 
+        char why[512];
         struct run x = {.o = &o, .stdin_tty = isatty(STDIN_FILENO)};
         if (failed_open(&x.f, o.failed_path, o.delim, o.dlen, o.kdlen ? o.kdelim : NULL, o.kdlen) <
             0)
                 err(EXIT_USAGE, "%s", o.failed_path);
-        if (reports_open(&x.rep, o.reports_path, o.delim, o.dlen, stop_waiting, errstr,
-                         sizeof(errstr)) < 0)
-                errx(EXIT_USAGE, "%s", errstr);
+        if (reports_open(&x.rep, o.reports_path, o.delim, o.dlen, produce_stop_waiting, why,
+                         sizeof(why)) < 0)
+                errx(EXIT_USAGE, "%s", why);
         x.f.rep = &x.rep;
-        struct producer_opts po = {
-            .topic = o.topic,
-            .partition = o.partition,
-            .headers = o.headers,
-            .nheaders = o.nheaders,
-            .mode = o.json        ? SHAPE_JSON
-                    : o.kdlen     ? SHAPE_SPLIT
-                    : o.key       ? SHAPE_FIXED
-                    : o.key_field ? SHAPE_FIELD
-                                  : SHAPE_VALUE,
-            .kdelim = o.kdlen ? o.kdelim : NULL,
-            .kdlen = o.kdlen,
-            .key = o.key,
-            .key_field = o.key_field,
-            .by_key = o.by_key,
-            .null_empty = o.null_empty,
-            .quiet = o.quiet,
-            .verbose = o.verbose,
-            .max_buffer = o.max_buffer,
-        };
+        struct producer_opts po = producer_opts(&o);
         /* conf is owned by the producer from here on. */
-        if (producer_new(&x.p, conf, &po, &x.f, &x.c, &x.rep, errstr, sizeof(errstr)) < 0)
-                errx(EXIT_USAGE, "%s", errstr);
+        if (producer_new(&x.p, conf, &po, &x.f, &x.c, &x.rep, why, sizeof(why)) < 0)
+                errx(EXIT_USAGE, "%s", why);
         /* -J: a CR is JSON whitespace, kept so that --failed gets the line as read. */
         if (reader_init(&x.r, STDIN_FILENO, o.delim, o.dlen, o.default_delim && !o.json,
                         (size_t)x.p.max_bytes) < 0)
                 err(EXIT_FAIL, "reader");
         progress_init(&x.pg, o.verbose);
 
-        int status = 0;
-        if (!produce_input(&x))
-                status = EXIT_FAIL;
-        producer_drain(&x.p, tick, &x);
-
-        long inflight = producer_inflight(&x.p);
-        uint64_t failed = x.c.rejected + x.c.dr_failed;
-        uint64_t delivered = x.c.produced - x.c.dr_failed - (uint64_t)inflight;
-        bool reached = delivered > 0 || producer_reached(&x.p);
-        if (inflight > 0)
-                warnx("%ld records still in flight when giving up: delivery unknown", inflight);
-        bool not_kept = false;
-        if (failed_close(&x.f) < 0) {
-                not_kept = x.f.lost > 0;
-                if (not_kept)
-                        warn("%s: %" PRIu64 " records neither delivered nor kept (the first: "
-                             "record %" PRIu64 "); the file holds %" PRIu64 " whole records%s",
-                             o.failed_path, x.f.lost, x.f.first_lost, x.f.kept,
-                             x.f.torn ? " and a piece of one it could not cut off" : "");
-                else
-                        warn("%s", o.failed_path);
-                status = EXIT_FAIL;
-        } else if (failed > 0 && o.failed_path) {
-                warnx("%" PRIu64 " records not delivered, written to %s", failed, o.failed_path);
-        }
-        if (o.verbose)
-                progress_summary(&x.pg, &x.c, inflight);
-        if (failed > 0 || inflight > 0 || x.c.unfinished > 0)
-                status = EXIT_FAIL;
-        if (x.c.dr_failed > 0 && !reached) {
-                warnx("could not reach any broker of %s", x.p.brokers);
-                status = EXIT_UNREACHABLE;
-        }
-        if (not_kept)
-                status = EXIT_NOT_KEPT;
-        if (x.c.ts_now > 0) {
-                warnx("%" PRIu64 " records with CreateTime 0 (the first: record %" PRIu64
-                      ") sent with the time of producing: librdkafka cannot send 0",
-                      x.c.ts_now, x.c.ts_now_first);
-                if (status == 0)
-                        status = EXIT_ALTERED;
-        }
+        struct outcome out = {.read_ok = produce_run(&x)};
+        out.kept = failed_close(&x.f) == 0;
+        out.errnum = errno;
+        uint64_t delivered = x.c.produced - x.c.dr_failed - (uint64_t)producer_inflight(&x.p);
+        out.reached = delivered > 0 || producer_reached(&x.p);
+        report(&x, &out);
+        int status = exit_status(&x, &out);
 
         reports_close(&x.rep);
         reader_free(&x.r);
         producer_close(&x.p);
         free(o.headers);
+        free(o.confs);
         return status;
 }

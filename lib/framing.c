@@ -1,11 +1,9 @@
 /* framing: UTF-8 checks, JSON strings, base64 and delimiters. */
 #include "framing.h"
 
-#include <err.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "exits.h"
 
 bool utf8_valid(const void *s, size_t n)
 {
@@ -505,15 +503,4 @@ long json_get_string(const char *s, size_t n, char *out, const char **val, size_
         *val = copied ? out : s + 1;
         *vlen = olen;
         return (long)(i + 1);
-}
-
-size_t delim_arg(int opt, const char *spec, char *out, size_t outcap)
-{
-        long n = delim_parse(spec, out, outcap);
-        if (n < 0)
-                errx(EXIT_USAGE,
-                     "-%c %s: bad delimiter (text, with the escapes \\n \\r \\t \\0 "
-                     "\\\\ \\xHH)",
-                     opt, spec);
-        return (size_t)n;
 }

@@ -57,8 +57,7 @@ int unescape(const char *p, char *c);
  * \\ and \xHH are understood. Writes at most outcap bytes to out and
  * returns the length, or -1 when the spec is empty, too long or malformed. */
 long delim_parse(const char *spec, char *out, size_t outcap);
-/* delim_parse() for the command-line option -opt: exits with the usage
- * status, naming the option, when the spec is bad. */
-size_t delim_arg(int opt, const char *spec, char *out, size_t outcap);
+/* What a tool says of a delimiter delim_parse() refused. */
+#define DELIM_SYNTAX "text, with the escapes \\n \\r \\t \\0 \\\\ \\xHH"
 
 #endif
