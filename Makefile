@@ -4,6 +4,7 @@
 #   make test         install missing Debian packages, build, run every suite
 #   make demo         the whole pipeline on the embedded test broker
 #   make kafka        a real single-node Apache Kafka on 127.0.0.1:9092 (KAFKA_PORT)
+#   make registry     a schema registry (Apicurio) on 127.0.0.1:8081 (REGISTRY_PORT)
 #   make bench        benchmarks against kcat and the Node ws server
 #   make install PREFIX=/usr/local DESTDIR=   (tools, man pages, pipelines in libexec/kafka-tools)
 
@@ -38,7 +39,7 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(OUT)/%.o)
 LIB_A   := $(OUT)/libshared.a
 
-.PHONY: fuzz all asan test test-only deps demo kafka bench lint install uninstall clean format testtools
+.PHONY: fuzz all asan test test-only deps demo kafka registry bench lint install uninstall clean format testtools
 all: $(TOOLS:%=$(BINDIR)/%)
 
 asan:
@@ -121,6 +122,11 @@ test-only:
 # A real Apache Kafka (KRaft, one node) in the foreground: tests/kafka/run.
 kafka: deps
 	@tests/kafka/run
+
+# A Confluent-compatible schema registry (Apicurio Registry, storage in
+# memory) in the foreground: tests/registry/run.
+registry: deps
+	@tests/registry/run
 
 demo: deps
 	$(MAKE) all testtools
