@@ -33,6 +33,8 @@ RDKAFKA_CFLAGS := $(shell $(PKG) --cflags rdkafka 2>/dev/null)
 RDKAFKA_LIBS   := $(shell $(PKG) --libs rdkafka 2>/dev/null || echo -lrdkafka)
 LWS_CFLAGS     := $(shell $(PKG) --cflags libwebsockets 2>/dev/null)
 LWS_LIBS       := $(shell $(PKG) --libs libwebsockets 2>/dev/null || echo -lwebsockets)
+CURL_CFLAGS    := $(shell $(PKG) --cflags libcurl 2>/dev/null)
+CURL_LIBS      := $(shell $(PKG) --libs libcurl 2>/dev/null || echo -lcurl)
 
 TOOLS   := $(patsubst %/main.c,%,$(wildcard kprod/main.c kcons/main.c wsrecv/main.c))
 LIB_SRC := $(wildcard lib/*.c)
@@ -47,7 +49,7 @@ asan:
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(RDKAFKA_CFLAGS) $(LWS_CFLAGS) -Ilib -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RDKAFKA_CFLAGS) $(LWS_CFLAGS) $(CURL_CFLAGS) -Ilib -c $< -o $@
 
 $(LIB_A): $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -63,7 +65,7 @@ $(BINDIR)/wsrecv: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard wsrecv/*.c)) $(LIB_A)
 
 # Programs the tests and benchmarks use (never installed).
 TESTTOOLS := tests/bin/mockbroker tests/bin/mktopic tests/bin/framing_fuzz tests/bin/envelope_fuzz \
-	tests/bin/report_fuzz \
+	tests/bin/report_fuzz tests/bin/registry_test \
 	$(patsubst bench/%.c,bench/bin/%,$(wildcard bench/*.c))
 testtools: $(TESTTOOLS)
 
@@ -87,6 +89,14 @@ REPORT_SRC := lib/reportline.c lib/framing.c lib/outbuf.c
 tests/bin/report_fuzz: tests/fuzz/report_fuzz.c $(REPORT_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
+
+# The schema registry client, driven against a real registry (tests/registry.bats),
+# always under ASan+UBSan.
+REGISTRY_SRC := lib/registry.c lib/jsonread.c lib/framing.c lib/outbuf.c
+tests/bin/registry_test: tests/registry_test.c $(REGISTRY_SRC) lib/registry.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib $(CURL_CFLAGS) \
+		-o $@ tests/registry_test.c $(REGISTRY_SRC) $(CURL_LIBS)
 
 # The same properties under libFuzzer (needs clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30

@@ -1,0 +1,242 @@
+#!/usr/bin/env bats
+# The schema registry client (lib/registry, driven by tests/bin/registry_test
+# under ASan+UBSan) against a real Apicurio Registry of the suite's own, and
+# make registry (tests/registry/run). Needs no Kafka.
+
+load helpers
+
+setup_file() {
+	registry_start
+}
+
+teardown_file() {
+	registry_stop
+}
+
+teardown() {
+	if [ -n "${MAKE_PID:-}" ] && kill -0 "$MAKE_PID" 2>/dev/null; then
+		kill -TERM "$MAKE_PID" 2>/dev/null
+		timeout 30 tail --pid="$MAKE_PID" -f /dev/null || kill -KILL "$MAKE_PID"
+	fi
+	[ -z "${HOLD_PID:-}" ] || kill "$HOLD_PID" 2>/dev/null
+	return 0
+}
+
+MOVIE='{"type":"record","name":"Movie","fields":[{"name":"title","type":"string"},{"name":"released","type":"int"}]}'
+# MOVIE with a field added without a default: a reader of it cannot read
+# MOVIE's data, so BACKWARD refuses it.
+MOVIE_RATED='{"type":"record","name":"Movie","fields":[{"name":"title","type":"string"},{"name":"released","type":"int"},{"name":"rating","type":"int"}]}'
+
+# Runs the driver on the suite's registry with the given questions.
+ask() {
+	run timeout 60 "$ROOT/tests/bin/registry_test" -X "schema.registry.url=$REGISTRY_URL" "$@"
+}
+
+# A subject no other test uses.
+subject() {
+	echo "t$BATS_TEST_NUMBER-$1"
+}
+
+# Sets the compatibility rule of subject $1 to $2, as an operator would.
+set_compat() {
+	run timeout 20 curl -sS -f -X PUT -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+		--data "{\"compatibility\":\"$2\"}" "$REGISTRY_URL/config/$1"
+	assert_success
+	assert_output "{\"compatibility\":\"$2\"}"
+}
+
+# The id the registry itself gives the latest version of subject $1.
+registry_id() {
+	timeout 20 curl -sS -f "$REGISTRY_URL/subjects/$1/versions/latest" | jq -e .id
+}
+
+@test "registering a schema under a subject gives the registry's id, and the same schema again the same id" {
+	s=$(subject value)
+	ask register "$s" "$MOVIE" register "$s" "$MOVIE"
+	assert_success
+	id=$(registry_id "$s")
+	assert_output "register $s: id $id
+register $s: id $id"
+}
+
+@test "the latest version of a subject gives its id, version and exact schema" {
+	s=$(subject value)
+	ask register "$s" "$MOVIE"
+	assert_success
+	id=${output##* }
+	set_compat "$s" NONE
+	ask register "$s" '"string"' latest "$s"
+	assert_success
+	id2=$(registry_id "$s")
+	[ "$id2" != "$id" ]
+	assert_output "register $s: id $id2
+latest $s: id $id2 version 2 type AVRO
+schema: \"string\""
+}
+
+@test "a schema by id gives its exact text, as registered" {
+	s=$(subject value)
+	ask register "$s" "$MOVIE"
+	assert_success
+	id=${output##* }
+	ask id "$id"
+	assert_success
+	assert_output "id $id: type AVRO
+schema: $MOVIE"
+}
+
+@test "the client sends one request per schema, per subject and per id, however often it is asked" {
+	s=$(subject value)
+	ask register "$(subject first)" "$MOVIE"
+	assert_success
+	id=${output##* }
+	ask register "$s" "$MOVIE" requests \
+		register "$s" "$MOVIE" register "$s" "$MOVIE" requests \
+		latest "$s" latest "$s" latest "$s" requests \
+		id "$id" id "$id" id "$id" requests \
+		register "$(subject other)" "$MOVIE" requests
+	assert_success
+	run grep '^requests:' <<<"$output"
+	assert_output "requests: 1
+requests: 1
+requests: 2
+requests: 3
+requests: 4"
+}
+
+@test "a schema incompatible under the subject's BACKWARD rule is refused with the registry's message, and nothing is registered" {
+	s=$(subject value)
+	ask register "$s" "$MOVIE"
+	assert_success
+	set_compat "$s" BACKWARD
+	ask register "$s" "$MOVIE_RATED" latest "$s"
+	assert_failure 1
+	assert_line --index 0 --regexp "^register $s: error refused: registering a schema under subject $s: HTTP 409: .*rating.* \\(error_code (0|409)\\)\$"
+	# The latest version is still the first.
+	assert_line --index 1 --regexp "^latest $s: id [0-9]+ version 1 type AVRO\$"
+}
+
+@test "an invalid schema is refused with the registry's message" {
+	s=$(subject value)
+	ask register "$s" '{"type":"recrod","name":"M","fields":[]}' register "$s" 'not a schema' requests
+	assert_failure 1
+	assert_output --regexp "^register $s: error refused: registering a schema under subject $s: HTTP 422: [^
+]+ \\(error_code 422[0-9][0-9]\\)
+register $s: error refused: registering a schema under subject $s: HTTP 422: [^
+]+ \\(error_code 422[0-9][0-9]\\)
+requests: 2\$"
+}
+
+@test "an unknown id is not found, with the registry's message, and asked only once" {
+	ask id 2000000000 id 2000000000 requests
+	assert_failure 1
+	msg="schema id 2000000000: HTTP 404: No content with id/hash 'contentId-2000000000' was found. (error_code 40403)"
+	assert_output "id 2000000000: error notfound: $msg
+id 2000000000: error notfound: $msg
+requests: 1"
+}
+
+@test "a subject with no version is not found, with the registry's message" {
+	s=$(subject none)
+	ask latest "$s"
+	assert_failure 1
+	assert_output --regexp "^latest $s: error notfound: the latest schema of subject $s: HTTP 404: .*$s.* \\(error_code (40401|40402)\\)\$"
+}
+
+@test "a subject with spaces, slashes and non-ASCII letters is sent escaped and answered" {
+	s="$(subject 'a b/c?d é')"
+	ask register "$s" "$MOVIE" latest "$s"
+	assert_success
+	id=${lines[0]#"register $s: id "}
+	[[ $id =~ ^[0-9]+$ ]]
+	assert_output "register $s: id $id
+latest $s: id $id version 1 type AVRO
+schema: $MOVIE"
+}
+
+@test "an unreachable registry gives curl's reason and the URL asked, and each question is asked again" {
+	port=$(free_port)
+	run timeout 60 "$ROOT/tests/bin/registry_test" -X "schema.registry.url=http://127.0.0.1:$port" \
+		id 1 id 1 requests
+	assert_failure 1
+	why="id 1: error unreachable: schema id 1: http://127.0.0.1:$port/schemas/ids/1: Couldn't connect to server \\(Failed to connect to 127\\.0\\.0\\.1 port $port after [0-9]+ ms: Couldn't connect to server\\)"
+	assert_output --regexp "^$why
+$why
+requests: 2\$"
+}
+
+@test "with two URLs, the second answers when the first cannot be reached, and is asked first from then on" {
+	s=$(subject value)
+	port=$(free_port)
+	run timeout 60 "$ROOT/tests/bin/registry_test" \
+		-X "schema.registry.url=http://127.0.0.1:$port, $REGISTRY_URL/" \
+		register "$s" "$MOVIE" requests latest "$s" requests
+	assert_success
+	assert_line --index 1 "requests: 2"
+	assert_line --index 2 --regexp "^latest $s: id [0-9]+ version 1 type AVRO\$"
+	assert_line --index 4 "requests: 3"
+}
+
+@test "settings are Confluent's property names; an unknown one or a URL that is not http(s) is refused" {
+	run "$ROOT/tests/bin/registry_test" -X schema.registry.uri=http://x requests
+	assert_failure 2
+	assert_output "registry_test: -X schema.registry.uri: no such schema registry property"
+	run "$ROOT/tests/bin/registry_test" -X schema.registry.url=ftp://127.0.0.1/ requests
+	assert_failure 2
+	assert_output "registry_test: schema.registry.url: ftp://127.0.0.1: expected http:// or https://"
+	run "$ROOT/tests/bin/registry_test" -X basic.auth.user.info=nopassword requests
+	assert_failure 2
+	assert_output "registry_test: -X basic.auth.user.info: expected user:password"
+	run "$ROOT/tests/bin/registry_test" requests
+	assert_failure 2
+	assert_output "registry_test: schema.registry.url: no URL given"
+	run "$ROOT/tests/bin/registry_test" -X "schema.registry.url=$REGISTRY_URL" \
+		-X schema.registry.ssl.ca.location=/etc/ssl/certs/ca-certificates.crt \
+		-X basic.auth.user.info=u:p -X schema.registry.request.timeout.ms=5000 requests
+	assert_success
+	assert_output "requests: 0"
+}
+
+@test "make registry prints its URL once the registry answers, and SIGTERM stops it" {
+	mkdir -p "$BATS_TEST_TMPDIR/tmp"
+	env TMPDIR="$BATS_TEST_TMPDIR/tmp" REGISTRY_PORT=0 make -s -C "$ROOT" registry \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	MAKE_PID=$!
+	timeout 180 bash -c "until grep -q '^registry: ' '$BATS_TEST_TMPDIR/out'; do kill -0 $MAKE_PID || exit 1; sleep 0.2; done" ||
+		cat "$BATS_TEST_TMPDIR/err" >&2
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output --regexp '^registry: http://127\.0\.0\.1:[0-9]+/apis/ccompat/v7$'
+	url=${output#registry: }
+	port=${url#http://127.0.0.1:}
+	port=${port%%/*}
+	run timeout 20 curl -sS -f "$url/subjects"
+	assert_output '[]'
+	# Its folder (port, pid, log) exists while it runs.
+	run ls "$BATS_TEST_TMPDIR/tmp"
+	assert_output --regexp '^registry\.[A-Za-z0-9]+$'
+	pid=$(cat "$BATS_TEST_TMPDIR/tmp/$output/pid")
+	kill -TERM "$MAKE_PID"
+	run timeout 60 tail --pid="$MAKE_PID" -f /dev/null
+	assert_success
+	MAKE_PID=
+	run timeout 30 tail --pid="$pid" -f /dev/null
+	assert_success
+	run ls -A "$BATS_TEST_TMPDIR/tmp"
+	assert_output ''
+	run curl -sS "$url/subjects"
+	assert_failure
+}
+
+@test "make registry on a port that is taken says so and exits 1" {
+	port=$(free_port)
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(120)' "$port" 3>&- &
+	HOLD_PID=$!
+	wait_port "$port"
+	run timeout 60 env REGISTRY_PORT="$port" "$ROOT/tests/registry/run"
+	assert_failure 1
+	assert_output "registry: port $port on 127.0.0.1 is taken; stop what listens there or pick another (REGISTRY_PORT=0 picks a free one)"
+	run timeout 60 env REGISTRY_PORT=http "$ROOT/tests/registry/run"
+	assert_failure 1
+	assert_output "registry: REGISTRY_PORT=http: expected a port number (0 picks a free one)"
+}
