@@ -240,3 +240,14 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.s
 	assert_failure 1
 	assert_output "registry: REGISTRY_PORT=http: expected a port number (0 picks a free one)"
 }
+
+@test "building the registry without a network says in one line that Maven Central cannot be reached" {
+	unshare -n true 2>/dev/null || skip "needs a network namespace of its own (unshare -n, as root)"
+	# A copy that was never built, and a Maven repository with nothing in it.
+	mkdir "$BATS_TEST_TMPDIR/registry"
+	cp -r "$ROOT"/tests/registry/{fetch,pom.xml,settings.xml,src} "$BATS_TEST_TMPDIR/registry/"
+	run timeout 300 env MAVEN_OPTS="-Dmaven.repo.local=$BATS_TEST_TMPDIR/m2" unshare -n "$BATS_TEST_TMPDIR/registry/fetch"
+	assert_failure 1
+	assert_output "registry: building Apicurio Registry 2.4.2.Final from Maven Central (once)
+registry: cannot reach Maven Central to download Apicurio Registry; check the network and run make deps again"
+}
