@@ -19,6 +19,7 @@ teardown() {
 		timeout 30 tail --pid="$MAKE_PID" -f /dev/null || kill -KILL "$MAKE_PID"
 	fi
 	[ -z "${HOLD_PID:-}" ] || kill "$HOLD_PID" 2>/dev/null
+	[ -z "${TLS_DIR:-}" ] || timeout 60 "$ROOT/tests/registry/server" stop "$TLS_DIR"
 	return 0
 }
 
@@ -250,4 +251,62 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.s
 	assert_failure 1
 	assert_output "registry: building Apicurio Registry 2.4.2.Final from Maven Central (once)
 registry: cannot reach Maven Central to download Apicurio Registry; check the network and run make deps again"
+}
+
+# Makes a CA, a server certificate for 127.0.0.1 and a client certificate
+# signed by it, a PKCS12 trust store of the CA for the registry, and a
+# client certificate of another CA, in folder $1.
+make_certs() {
+	local d=$1 ca
+	mkdir -p "$d"
+	for ca in ca other; do
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/$ca.key" -out "$d/$ca.pem" -days 2 \
+			-subj "/CN=test $ca" 2>/dev/null
+	done
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$d/san"
+	local name signer
+	for name in server:ca client:ca stranger:other; do
+		signer=${name#*:} name=${name%:*}
+		openssl req -newkey rsa:2048 -nodes -keyout "$d/$name.key" -out "$d/$name.csr" \
+			-subj "/CN=$name" 2>/dev/null
+		openssl x509 -req -in "$d/$name.csr" -CA "$d/$signer.pem" -CAkey "$d/$signer.key" \
+			-CAcreateserial -out "$d/$name.pem" -days 2 -extfile "$d/san" 2>/dev/null
+	done
+	keytool -importcert -noprompt -alias ca -file "$d/ca.pem" -keystore "$d/trust.p12" \
+		-storetype PKCS12 -storepass trustme >/dev/null 2>&1
+}
+
+@test "over https the client trusts the CA of schema.registry.ssl.ca.location and presents the certificate and key given" {
+	c=$BATS_TEST_TMPDIR/certs
+	make_certs "$c"
+	TLS_DIR=$BATS_TEST_TMPDIR/tls
+	url=$(REGISTRY_TLS_CERT=$c/server.pem REGISTRY_TLS_KEY=$c/server.key REGISTRY_TLS_TRUST=$c/trust.p12 \
+		REGISTRY_TLS_TRUST_PASSWORD=trustme timeout 180 "$ROOT/tests/registry/server" start "$TLS_DIR")
+	[[ $url == https://127.0.0.1:*/apis/ccompat/v7 ]]
+	T=$ROOT/tests/bin/registry_test
+	# The CA and a certificate the registry trusts: answered.
+	run timeout 60 "$T" -X "schema.registry.url=$url" -X "schema.registry.ssl.ca.location=$c/ca.pem" \
+		-X "schema.registry.ssl.certificate.location=$c/client.pem" \
+		-X "schema.registry.ssl.key.location=$c/client.key" register tls-value '"int"' latest tls-value
+	assert_success
+	assert_line --index 1 --regexp '^latest tls-value: id [0-9]+ version 1 type AVRO$'
+	# No CA: the registry's certificate is not trusted.
+	run timeout 60 "$T" -X "schema.registry.url=$url" latest tls-value
+	assert_failure 1
+	assert_output "latest tls-value: error unreachable: the latest schema of subject tls-value: $url/subjects/tls-value/versions/latest: SSL peer certificate or SSH remote key was not OK (SSL certificate problem: unable to get local issuer certificate)"
+	# A certificate of a CA the registry does not trust: the key and the
+	# certificate were sent, and the registry ended the handshake.
+	run timeout 60 "$T" -X "schema.registry.url=$url" -X "schema.registry.ssl.ca.location=$c/ca.pem" \
+		-X "schema.registry.ssl.certificate.location=$c/stranger.pem" \
+		-X "schema.registry.ssl.key.location=$c/stranger.key" latest tls-value
+	assert_failure 1
+	assert_output --regexp "^latest tls-value: error unreachable: the latest schema of subject tls-value: $url/subjects/tls-value/versions/latest: Failure when receiving data from the peer \\(.*alert (certificate unknown|bad certificate|unknown ca).*\\)\$"
+	# A key that is not the certificate's: libcurl refuses it.
+	run timeout 60 "$T" -X "schema.registry.url=$url" -X "schema.registry.ssl.ca.location=$c/ca.pem" \
+		-X "schema.registry.ssl.certificate.location=$c/client.pem" \
+		-X "schema.registry.ssl.key.location=$c/stranger.key" latest tls-value
+	assert_failure 1
+	assert_output "latest tls-value: error unreachable: the latest schema of subject tls-value: $url/subjects/tls-value/versions/latest: Problem with the local SSL certificate (unable to set private key file: '$c/stranger.key' type PEM)"
+	timeout 60 "$ROOT/tests/registry/server" stop "$TLS_DIR"
+	TLS_DIR=
 }

@@ -5,10 +5,17 @@
 #
 # A running registry lives in one folder:
 #   DIR/port     its HTTP port on 127.0.0.1
+#   DIR/scheme   http, or https when it serves TLS (below)
 #   DIR/pid      the JVM's process id
 #   DIR/log      what it wrote (stdout and stderr)
 #
 # Storage is in memory (H2): a registry forgets everything when it stops.
+#
+# TLS instead of plain HTTP, on the same port, when REGISTRY_TLS_CERT and
+# REGISTRY_TLS_KEY name its certificate and key (PEM files). A client may
+# then present a certificate, which must be signed by a CA in the PKCS12
+# trust store REGISTRY_TLS_TRUST (password REGISTRY_TLS_TRUST_PASSWORD);
+# one it presents and the store does not trust ends the handshake.
 
 REGISTRY_HOME=${REGISTRY_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 REGISTRY_JAR=$REGISTRY_HOME/target/quarkus-app/quarkus-run.jar
@@ -32,7 +39,7 @@ registry_port_taken() {
 
 # Prints the Confluent-compatible API's URL of the registry in $1.
 registry_url() {
-	echo "http://127.0.0.1:$(cat "$1/port")/apis/ccompat/v7"
+	echo "$(cat "$1/scheme")://127.0.0.1:$(cat "$1/port")/apis/ccompat/v7"
 }
 
 # True while the registry in $1 runs.
@@ -53,11 +60,22 @@ registry_node_start() {
 		return 1
 	fi
 	echo "$port" >"$dir/port"
+	local tls=()
+	echo http >"$dir/scheme"
+	if [ -n "${REGISTRY_TLS_CERT:-}" ]; then
+		echo https >"$dir/scheme"
+		tls=(-Dquarkus.http.insecure-requests=disabled -Dquarkus.http.ssl-port="$port"
+			-Dquarkus.http.ssl.certificate.files="$REGISTRY_TLS_CERT"
+			-Dquarkus.http.ssl.certificate.key-files="${REGISTRY_TLS_KEY:?REGISTRY_TLS_KEY: the key of REGISTRY_TLS_CERT}")
+		[ -z "${REGISTRY_TLS_TRUST:-}" ] ||
+			tls+=(-Dquarkus.http.ssl.certificate.trust-store-file="$REGISTRY_TLS_TRUST"
+				-Dquarkus.http.ssl.certificate.trust-store-password="${REGISTRY_TLS_TRUST_PASSWORD:-}")
+	fi
 	# HTTP_PORT: the app's prod profile reads it (a -D would lose to that
 	# profile's own value). The pool sizes: Apicurio's prod defaults keep
 	# 20 connections open to an in-memory database that needs one or two.
 	# shellcheck disable=SC2086
-	HTTP_PORT=$port java $REGISTRY_JVM_OPTS -Dquarkus.http.host=127.0.0.1 \
+	HTTP_PORT=$port java $REGISTRY_JVM_OPTS -Dquarkus.http.host=127.0.0.1 "${tls[@]}" \
 		-D%prod.quarkus.datasource.jdbc.initial-size=2 -D%prod.quarkus.datasource.jdbc.min-size=2 \
 		-jar "$jar" </dev/null >"$dir/log" 2>&1 3>&- &
 	echo $! >"$dir/pid"
@@ -69,7 +87,8 @@ registry_wait_ready() {
 	local dir=$1 secs=${2:-90} end url
 	end=$((SECONDS + secs))
 	url=$(registry_url "$dir")
-	until timeout 5 curl -sf -o /dev/null "$url/subjects" 2>/dev/null; do
+	# -k: this asks whether it answers, not whom to trust.
+	until timeout 5 curl -sfk -o /dev/null "$url/subjects" 2>/dev/null; do
 		if ! registry_node_alive "$dir"; then
 			echo "registry: exited while starting:" >&2
 			tail -n 5 "$dir/log" >&2
