@@ -14,7 +14,9 @@
  * Every function returns 0 or one of the negative REGISTRY_E* kinds, with a
  * message in errstr (which the caller owns): the registry's own message and
  * HTTP status, or curl's reason when it cannot be reached. None prints or
- * exits. A client is for one thread at a time. */
+ * exits. A client is for one thread at a time; clients may live in several
+ * threads (registry_new calls curl_global_init, thread-safe in Debian's
+ * libcurl 7.88). */
 #ifndef LIB_REGISTRY_H
 #define LIB_REGISTRY_H
 

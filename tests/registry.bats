@@ -310,3 +310,32 @@ make_certs() {
 	timeout 60 "$ROOT/tests/registry/server" stop "$TLS_DIR"
 	TLS_DIR=
 }
+
+@test "basic.auth.user.info is sent as HTTP basic authentication, and a 401 gives the registry's message" {
+	# Apicurio checks basic credentials against an OpenID server, which is not
+	# here: a one-request listener shows what the client sends and answers
+	# as Confluent's registry answers a wrong password.
+	python3 -c 'import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); head = b""
+while b"\r\n\r\n" not in head:
+    data = c.recv(4096)
+    if not data: break
+    head += data
+open(sys.argv[1], "wb").write(head)
+body = b"{\"error_code\":40101,\"message\":\"Unauthorized\"}"
+c.sendall(b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+c.close()' "$BATS_TEST_TMPDIR/head" >"$BATS_TEST_TMPDIR/port" 3>&- &
+	HOLD_PID=$!
+	timeout 20 bash -c "until [ -s '$BATS_TEST_TMPDIR/port' ]; do sleep 0.05; done"
+	port=$(cat "$BATS_TEST_TMPDIR/port")
+	run timeout 60 "$ROOT/tests/bin/registry_test" -X "schema.registry.url=http://127.0.0.1:$port" \
+		-X basic.auth.user.info=alice:s3cret:x id 7
+	assert_failure 1
+	assert_output "id 7: error refused: schema id 7: HTTP 401: Unauthorized (error_code 40101)"
+	run grep -c $'^Authorization: Basic YWxpY2U6czNjcmV0Ong=\r$' "$BATS_TEST_TMPDIR/head"
+	assert_output 1
+	run grep -c '^GET /schemas/ids/7 HTTP/1.1' "$BATS_TEST_TMPDIR/head"
+	assert_output 1
+}
