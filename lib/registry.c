@@ -108,7 +108,7 @@ int registry_conf_set(struct registry_conf *c, const char *name, const char *val
                 if (errno || end == value || *end || v < 1) {
                         snprintf(errstr, errlen, "%s=%s: expected milliseconds (1 or more)", name,
                                  value);
-                        return REGISTRY_ENOMEM;
+                        return REGISTRY_ECONFIG;
                 }
                 c->timeout_ms = v;
                 return 0;
@@ -116,11 +116,11 @@ int registry_conf_set(struct registry_conf *c, const char *name, const char *val
         char **field = conf_field(c, name);
         if (!field) {
                 snprintf(errstr, errlen, "%s: no such schema registry property", name);
-                return REGISTRY_ENOMEM;
+                return REGISTRY_ECONFIG;
         }
         if (field == &c->userinfo && !strchr(value, ':')) {
                 snprintf(errstr, errlen, "%s: expected user:password", name);
-                return REGISTRY_ENOMEM;
+                return REGISTRY_ECONFIG;
         }
         char *copy = strdup(value);
         if (!copy) {
@@ -138,13 +138,13 @@ int registry_conf_set_pair(struct registry_conf *c, const char *pair, char *errs
         const char *eq = strchr(pair, '=');
         if (!eq || eq == pair) {
                 snprintf(errstr, errlen, "\"%s\": expected property=value", pair);
-                return REGISTRY_ENOMEM;
+                return REGISTRY_ECONFIG;
         }
         char name[128];
         size_t nlen = (size_t)(eq - pair);
         if (nlen >= sizeof(name)) {
                 snprintf(errstr, errlen, "\"%.40s...\": no such schema registry property", pair);
-                return REGISTRY_ENOMEM;
+                return REGISTRY_ECONFIG;
         }
         memcpy(name, pair, nlen);
         name[nlen] = '\0';
@@ -290,18 +290,24 @@ struct registry *registry_new(const struct registry_conf *c, char *errstr, size_
         return r;
 }
 
+/* Frees one cache entry and what it holds. */
+static void entry_free(struct entry *e)
+{
+        free(e->subject);
+        free(e->asked);
+        free(e->asked_type);
+        free((char *)e->s.type);
+        free((char *)e->s.schema);
+        free(e);
+}
+
 void registry_destroy(struct registry *r)
 {
         if (!r)
                 return;
         for (struct entry *e = r->cache, *next; e; e = next) {
                 next = e->next;
-                free(e->subject);
-                free(e->asked);
-                free(e->asked_type);
-                free((char *)e->s.type);
-                free((char *)e->s.schema);
-                free(e);
+                entry_free(e);
         }
         for (size_t i = 0; i < r->nurls; i++)
                 free(r->urls[i]);
@@ -410,6 +416,20 @@ static int answer_error(struct registry *r, long status, const char *what, char 
         return kind;
 }
 
+/* Copies url into out without its user:password@ part, if there is
+ * one: a message must not show the password. Returns out. */
+static const char *shown_url(const char *url, char *out, size_t outlen)
+{
+        const char *host = strstr(url, "://");
+        host = host ? host + 3 : url;
+        const char *at = strchr(host, '@'), *slash = strchr(host, '/');
+        if (at && (!slash || at < slash))
+                snprintf(out, outlen, "%.*s%s", (int)(host - url), url, at + 1);
+        else
+                snprintf(out, outlen, "%s", url);
+        return out;
+}
+
 /* Sends one request (body NULL: a GET) to path under each base URL in turn,
  * from the last one that answered, until one answers. Sets *status. */
 static int request(struct registry *r, const char *path, const char *body, long *status,
@@ -447,14 +467,16 @@ static int request(struct registry *r, const char *path, const char *body, long 
                         free(url);
                         return 0;
                 }
+                char shown[512];
+                shown_url(url, shown, sizeof(shown));
                 if (r->too_big || rc == CURLE_WRITE_ERROR) {
-                        snprintf(errstr, errlen, "%s: %s: %s", what, url,
+                        snprintf(errstr, errlen, "%s: %s: %s", what, shown,
                                  r->too_big ? "answer larger than 16 MiB" : "out of memory");
                         free(url);
                         return r->too_big ? REGISTRY_ESERVER : REGISTRY_ENOMEM;
                 }
                 /* The last URL's reason is the one reported. */
-                snprintf(errstr, errlen, "%s: %s: %s%s%s%s", what, url, curl_easy_strerror(rc),
+                snprintf(errstr, errlen, "%s: %s: %s%s%s%s", what, shown, curl_easy_strerror(rc),
                          r->curlerr[0] ? " (" : "", r->curlerr, r->curlerr[0] ? ")" : "");
         }
         free(url);
@@ -522,12 +544,7 @@ static struct entry *cache_add(struct registry *r, enum question q)
 static void cache_drop(struct registry *r, struct entry *e)
 {
         r->cache = e->next;
-        free(e->subject);
-        free(e->asked);
-        free(e->asked_type);
-        free((char *)e->s.type);
-        free((char *)e->s.schema);
-        free(e);
+        entry_free(e);
 }
 
 /* True when both are NULL or equal strings. */

@@ -30,7 +30,8 @@ enum {
         REGISTRY_EREFUSED = -3,     /* another 4xx: an incompatible or invalid schema,
                                        unauthorized, ... */
         REGISTRY_ESERVER = -4,      /* 5xx, or an answer that is not the API's */
-        REGISTRY_ENOMEM = -5,       /* out of memory, or a bad setting */
+        REGISTRY_ENOMEM = -5,       /* out of memory */
+        REGISTRY_ECONFIG = -6,      /* a setting unknown or bad */
 };
 
 /* The settings, by Confluent's client property names (registry_conf_set). */

@@ -155,7 +155,7 @@ latest $s: id $id version 1 type AVRO
 schema: $MOVIE"
 }
 
-@test "an unreachable registry gives curl's reason and the URL asked, and each question is asked again" {
+@test "an unreachable registry gives curl's reason and the URL asked, never its password, and each question is asked again" {
 	port=$(free_port)
 	run timeout 60 "$ROOT/tests/bin/registry_test" -X "schema.registry.url=http://127.0.0.1:$port" \
 		id 1 id 1 requests
@@ -164,6 +164,10 @@ schema: $MOVIE"
 	assert_output --regexp "^$why
 $why
 requests: 2\$"
+	# A password in the URL is used, never shown.
+	run timeout 60 "$ROOT/tests/bin/registry_test" -X "schema.registry.url=http://bob:hunter2@127.0.0.1:$port/" id 1
+	assert_failure 1
+	assert_output --regexp "^$why\$"
 }
 
 @test "with two URLs, the second answers when the first cannot be reached, and is asked first from then on" {

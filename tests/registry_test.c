@@ -11,7 +11,7 @@
  *     requests                   prints "requests: N", the HTTP requests sent so far
  *
  * A question that fails prints "QUESTION ARG: error KIND: MESSAGE" (KIND one
- * of unreachable, notfound, refused, server, nomem) and the rest go on.
+ * of unreachable, notfound, refused, server, config, nomem) and the rest go on.
  * Exit status: 0 every question answered, 1 one failed, 2 usage. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +31,8 @@ static const char *kind_name(int rc)
                 return "refused";
         case REGISTRY_ESERVER:
                 return "server";
+        case REGISTRY_ECONFIG:
+                return "config";
         default:
                 return "nomem";
         }
