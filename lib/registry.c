@@ -70,24 +70,24 @@ void registry_conf_free(struct registry_conf *c)
         registry_conf_init(c);
 }
 
-/* The string properties and where each goes; the first spelling is
- * Confluent's serializer property, the others its aliases (the bare
- * client's names, libserdes' prefixed basic auth). */
+/* The string properties and where each goes: Confluent's serializer
+ * property names (and libserdes' prefixed basic auth). Never the bare
+ * names of Confluent's registry client (ssl.ca.location, ...): those are
+ * librdkafka's own, for the brokers. */
 static char **conf_field(struct registry_conf *c, const char *name)
 {
-        if (!strcmp(name, "schema.registry.url") || !strcmp(name, "url"))
+        if (!strcmp(name, "schema.registry.url"))
                 return &c->url;
         if (!strcmp(name, "basic.auth.user.info") ||
             !strcmp(name, "schema.registry.basic.auth.user.info"))
                 return &c->userinfo;
-        if (!strcmp(name, "schema.registry.ssl.ca.location") || !strcmp(name, "ssl.ca.location"))
+        if (!strcmp(name, "schema.registry.ssl.ca.location"))
                 return &c->ca;
-        if (!strcmp(name, "schema.registry.ssl.certificate.location") ||
-            !strcmp(name, "ssl.certificate.location"))
+        if (!strcmp(name, "schema.registry.ssl.certificate.location"))
                 return &c->cert;
-        if (!strcmp(name, "schema.registry.ssl.key.location") || !strcmp(name, "ssl.key.location"))
+        if (!strcmp(name, "schema.registry.ssl.key.location"))
                 return &c->key;
-        if (!strcmp(name, "schema.registry.ssl.key.password") || !strcmp(name, "ssl.key.password"))
+        if (!strcmp(name, "schema.registry.ssl.key.password"))
                 return &c->key_pass;
         return NULL;
 }

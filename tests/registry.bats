@@ -197,9 +197,15 @@ requests: 2\$"
 	assert_output "registry_test: schema.registry.url: no URL given"
 	run "$ROOT/tests/bin/registry_test" -X "schema.registry.url=$REGISTRY_URL" \
 		-X schema.registry.ssl.ca.location=/etc/ssl/certs/ca-certificates.crt \
-		-X basic.auth.user.info=u:p -X schema.registry.request.timeout.ms=5000 requests
+		-X basic.auth.user.info=u:p -X schema.registry.request.timeout.ms=5000 requests \
+		knows schema.registry.url knows schema.registry.ssl.key.location knows bootstrap.servers \
+		knows ssl.ca.location
 	assert_success
-	assert_output "requests: 0"
+	assert_output "requests: 0
+knows schema.registry.url: yes
+knows schema.registry.ssl.key.location: yes
+knows bootstrap.servers: no
+knows ssl.ca.location: no"
 }
 
 @test "make registry prints its URL once the registry answers, and SIGTERM stops it" {

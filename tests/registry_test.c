@@ -9,6 +9,8 @@
  *                                "schema: TEXT"
  *     id N                       prints "id N: type T" and "schema: TEXT"
  *     requests                   prints "requests: N", the HTTP requests sent so far
+ *     knows NAME                 prints "knows NAME: yes" when NAME is a registry
+ *                                property (registry_conf_knows), else "...: no"
  *
  * A question that fails prints "QUESTION ARG: error KIND: MESSAGE" (KIND one
  * of unreachable, notfound, refused, server, config, nomem) and the rest go on.
@@ -43,7 +45,7 @@ static int usage(void)
 {
         fprintf(stderr, "usage: registry_test [-X name=value]... "
                         "{register SUBJECT SCHEMA | register-as TYPE SUBJECT SCHEMA | "
-                        "latest SUBJECT | id N | requests}...\n");
+                        "latest SUBJECT | id N | requests | knows NAME}...\n");
         return 2;
 }
 
@@ -74,6 +76,10 @@ int main(int argc, char **argv)
                 if (!strcmp(q, "requests")) {
                         printf("requests: %lu\n", registry_requests(r));
                         i++;
+                        continue;
+                } else if (!strcmp(q, "knows") && i + 1 < argc) {
+                        printf("knows %s: %s\n", arg, registry_conf_knows(arg) ? "yes" : "no");
+                        i += 2;
                         continue;
                 } else if (!strcmp(q, "register") && i + 2 < argc) {
                         int32_t id = 0;
