@@ -340,8 +340,9 @@ static bool find_member(const struct registry *r, struct jr *j, const char *name
                 size_t klen;
                 if (jr_string(j, NULL, &k, &klen) < 0 || !jr_eat(j, ':'))
                         return false;
-                /* Member names of the API have no escapes: k is the name. */
-                if (klen == nlen && memcmp(k, name, nlen) == 0) {
+                /* Checked only: k is NULL for a name with escapes, which
+                 * none of the API's names needs, so it is not one of them. */
+                if (k && klen == nlen && memcmp(k, name, nlen) == 0) {
                         jr_ws(j);
                         return true;
                 }

@@ -321,10 +321,12 @@ make_certs() {
 	TLS_DIR=
 }
 
-@test "basic.auth.user.info is sent as HTTP basic authentication, and a 401 gives the registry's message" {
-	# Apicurio checks basic credentials against an OpenID server, which is not
-	# here: a one-request listener shows what the client sends and answers
-	# as Confluent's registry answers a wrong password.
+# Starts a listener that answers one HTTP request with status line $1 and
+# body $2, as a registry behind a proxy, or a server that is no registry,
+# might; the request's head goes to $BATS_TEST_TMPDIR/head. Sets PORT and
+# HOLD_PID (teardown ends it).
+one_answer() {
+	rm -f "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/head"
 	python3 -c 'import socket, sys
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 print(s.getsockname()[1], flush=True)
@@ -334,13 +336,20 @@ while b"\r\n\r\n" not in head:
     if not data: break
     head += data
 open(sys.argv[1], "wb").write(head)
-body = b"{\"error_code\":40101,\"message\":\"Unauthorized\"}"
-c.sendall(b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-c.close()' "$BATS_TEST_TMPDIR/head" >"$BATS_TEST_TMPDIR/port" 3>&- &
+body = sys.argv[3].encode()
+c.sendall(b"HTTP/1.1 %s\r\nContent-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: %d\r\n\r\n%s" % (sys.argv[2].encode(), len(body), body))
+c.close()' "$BATS_TEST_TMPDIR/head" "$1" "$2" >"$BATS_TEST_TMPDIR/port" 3>&- &
 	HOLD_PID=$!
 	timeout 20 bash -c "until [ -s '$BATS_TEST_TMPDIR/port' ]; do sleep 0.05; done"
-	port=$(cat "$BATS_TEST_TMPDIR/port")
-	run timeout 60 "$ROOT/tests/bin/registry_test" -X "schema.registry.url=http://127.0.0.1:$port" \
+	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+}
+
+@test "basic.auth.user.info is sent as HTTP basic authentication, and a 401 gives the registry's message" {
+	# Apicurio checks basic credentials against an OpenID server, which is not
+	# here: a one-request listener shows what the client sends and answers
+	# as Confluent's registry answers a wrong password.
+	one_answer "401 Unauthorized" '{"error_code":40101,"message":"Unauthorized"}'
+	run timeout 60 "$ROOT/tests/bin/registry_test" -X "schema.registry.url=http://127.0.0.1:$PORT" \
 		-X basic.auth.user.info=alice:s3cret:x id 7
 	assert_failure 1
 	assert_output "id 7: error refused: schema id 7: HTTP 401: Unauthorized (error_code 40101)"
@@ -348,4 +357,34 @@ c.close()' "$BATS_TEST_TMPDIR/head" >"$BATS_TEST_TMPDIR/port" 3>&- &
 	assert_output 1
 	run grep -c '^GET /schemas/ids/7 HTTP/1.1' "$BATS_TEST_TMPDIR/head"
 	assert_output 1
+}
+
+@test "answers that are not the API's are errors that say so, never a crash" {
+	T=$ROOT/tests/bin/registry_test
+	one_answer "200 OK" '{"sch\u0065ma":"\"int\""}'
+	run timeout 60 "$T" -X "schema.registry.url=http://127.0.0.1:$PORT" id 3
+	assert_failure 1
+	assert_output "id 3: error server: schema id 3: the answer holds no schema"
+	one_answer "200 OK" '<html>a proxy</html>'
+	run timeout 60 "$T" -X "schema.registry.url=http://127.0.0.1:$PORT" latest s
+	assert_failure 1
+	assert_output "latest s: error server: the latest schema of subject s: the answer holds no id and version"
+	one_answer "502 Bad Gateway" '<html>a proxy</html>'
+	run timeout 60 "$T" -X "schema.registry.url=http://127.0.0.1:$PORT" register s '"int"'
+	assert_failure 1
+	assert_output "register s: error server: registering a schema under subject s: HTTP 502 from the schema registry"
+	one_answer "200 OK" '{"schema":"\u0000"}'
+	run timeout 60 "$T" -X "schema.registry.url=http://127.0.0.1:$PORT" id 3
+	assert_failure 1
+	assert_output "id 3: error server: schema id 3: the answer holds no schema"
+	one_answer "200 OK" '{"id":-1}'
+	run timeout 60 "$T" -X "schema.registry.url=http://127.0.0.1:$PORT" register s '"int"'
+	assert_failure 1
+	assert_output "register s: error server: registering a schema under subject s: the answer holds no id"
+	# Confluent's own answer: its content type, a schemaType, and escapes.
+	one_answer "200 OK" '{"schema":"{\"type\":\"object\",\"title\":\"caf\u00e9\"}","schemaType":"JSON"}'
+	run timeout 60 "$T" -X "schema.registry.url=http://127.0.0.1:$PORT" id 3
+	assert_success
+	assert_output 'id 3: type JSON
+schema: {"type":"object","title":"café"}'
 }
