@@ -4,6 +4,7 @@
 #   make test         install missing Debian packages, build, run every suite
 #   make demo         the whole pipeline on the embedded test broker
 #   make kafka        a real single-node Apache Kafka on 127.0.0.1:9092 (KAFKA_PORT)
+#   make registry     a schema registry (Apicurio) on 127.0.0.1:8081 (REGISTRY_PORT)
 #   make bench        benchmarks against kcat and the Node ws server
 #   make install PREFIX=/usr/local DESTDIR=   (tools, man pages, pipelines in libexec/kafka-tools)
 
@@ -32,13 +33,15 @@ RDKAFKA_CFLAGS := $(shell $(PKG) --cflags rdkafka 2>/dev/null)
 RDKAFKA_LIBS   := $(shell $(PKG) --libs rdkafka 2>/dev/null || echo -lrdkafka)
 LWS_CFLAGS     := $(shell $(PKG) --cflags libwebsockets 2>/dev/null)
 LWS_LIBS       := $(shell $(PKG) --libs libwebsockets 2>/dev/null || echo -lwebsockets)
+CURL_CFLAGS    := $(shell $(PKG) --cflags libcurl 2>/dev/null)
+CURL_LIBS      := $(shell $(PKG) --libs libcurl 2>/dev/null || echo -lcurl)
 
 TOOLS   := $(patsubst %/main.c,%,$(wildcard kprod/main.c kcons/main.c wsrecv/main.c))
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(OUT)/%.o)
 LIB_A   := $(OUT)/libshared.a
 
-.PHONY: fuzz all asan test test-only deps demo kafka bench lint install uninstall clean format testtools
+.PHONY: fuzz all asan test test-only deps demo kafka registry bench lint install uninstall clean format testtools
 all: $(TOOLS:%=$(BINDIR)/%)
 
 asan:
@@ -46,7 +49,7 @@ asan:
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(RDKAFKA_CFLAGS) $(LWS_CFLAGS) -Ilib -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RDKAFKA_CFLAGS) $(LWS_CFLAGS) $(CURL_CFLAGS) -Ilib -c $< -o $@
 
 $(LIB_A): $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -62,7 +65,7 @@ $(BINDIR)/wsrecv: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard wsrecv/*.c)) $(LIB_A)
 
 # Programs the tests and benchmarks use (never installed).
 TESTTOOLS := tests/bin/mockbroker tests/bin/mktopic tests/bin/framing_fuzz tests/bin/envelope_fuzz \
-	tests/bin/report_fuzz \
+	tests/bin/report_fuzz tests/bin/registry_test \
 	$(patsubst bench/%.c,bench/bin/%,$(wildcard bench/*.c))
 testtools: $(TESTTOOLS)
 
@@ -86,6 +89,14 @@ REPORT_SRC := lib/reportline.c lib/framing.c lib/outbuf.c
 tests/bin/report_fuzz: tests/fuzz/report_fuzz.c $(REPORT_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
+
+# The schema registry client, driven against a real registry (tests/registry.bats),
+# always under ASan+UBSan.
+REGISTRY_SRC := lib/registry.c lib/jsonread.c lib/framing.c lib/outbuf.c
+tests/bin/registry_test: tests/registry_test.c $(REGISTRY_SRC) lib/registry.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib $(CURL_CFLAGS) \
+		-o $@ tests/registry_test.c $(REGISTRY_SRC) $(CURL_LIBS)
 
 # The same properties under libFuzzer (needs clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30
@@ -121,6 +132,11 @@ test-only:
 # A real Apache Kafka (KRaft, one node) in the foreground: tests/kafka/run.
 kafka: deps
 	@tests/kafka/run
+
+# A Confluent-compatible schema registry (Apicurio Registry, storage in
+# memory) in the foreground: tests/registry/run.
+registry: deps
+	@tests/registry/run
 
 demo: deps
 	$(MAKE) all testtools

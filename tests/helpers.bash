@@ -297,3 +297,22 @@ small_disk() {
 	mount -t tmpfs -o size=64k tmpfs "$d" || skip "cannot mount a tmpfs"
 	echo "$d"
 }
+
+# A schema registry of the suite's own (Apicurio Registry on loopback,
+# storage in memory, tests/registry/server). Usage:
+#   setup_file()    { registry_start; }   # exports REGISTRY_DIR, REGISTRY_URL
+#   teardown_file() { registry_stop; }    # always: stops it
+registry_start() {
+	export REGISTRY_DIR=$BATS_FILE_TMPDIR/registry
+	REGISTRY_URL=$(timeout 180 "$ROOT/tests/registry/server" start "$REGISTRY_DIR") || {
+		registry_stop
+		return 1
+	}
+	export REGISTRY_URL
+}
+
+# Stops the registry registry_start started.
+registry_stop() {
+	[ -n "${REGISTRY_DIR:-}" ] || return 0
+	timeout 60 "$ROOT/tests/registry/server" stop "$REGISTRY_DIR"
+}
