@@ -472,7 +472,7 @@ int av_decode(struct av_dec *d, const void *buf, size_t n, struct outbuf *out)
         d->path.depth = 0;
         int r = value(d, d->s->root);
         if (r == 0 && d->p != d->end)
-                r = fail(d, "%zu bytes left over after the value", (size_t)(d->end - d->p));
+                r = fail(d, "%zu trailing bytes after the value", (size_t)(d->end - d->p));
         if (r < 0)
                 outbuf_cut(out, len);
         return r;
