@@ -60,12 +60,24 @@ static char *room(struct av_dec *d, size_t n)
         return o;
 }
 
-/* Appends n bytes of output. */
-static int put(struct av_dec *d, const char *s, size_t n)
+/* Appends n bytes of output when they need more room. */
+static int put_slow(struct av_dec *d, const char *s, size_t n)
 {
         if (outbuf_put(d->out, s, n) < 0)
                 return fail(d, "out of memory");
         return 0;
+}
+
+/* Appends n bytes of output; inline, a store when they fit. */
+static inline int put(struct av_dec *d, const char *s, size_t n)
+{
+        struct outbuf *ob = d->out;
+        if (!ob->oom && ob->off + ob->len + n <= ob->cap) {
+                memcpy(ob->data + ob->off + ob->len, s, n);
+                ob->len += n;
+                return 0;
+        }
+        return put_slow(d, s, n);
 }
 
 /* Reads a zigzag varint of at most maxbytes bytes into *v. */
@@ -110,9 +122,15 @@ static int get_len(struct av_dec *d, size_t *n, const char *what)
 /* Writes a whole number. */
 static int put_int(struct av_dec *d, int64_t v)
 {
-        char tmp[24];
-        int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-        return put(d, tmp, (size_t)n);
+        char tmp[24], *p = tmp + sizeof(tmp);
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                *--p = '-';
+        return put(d, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /* Writes a float or double in the fewest digits that read back the same,

@@ -159,12 +159,25 @@ static int bad_json(struct av_enc *e)
         return fail(e, "bad JSON at byte %zu: %s", jr_pos(&e->j), e->j.err ? e->j.err : "?");
 }
 
-/* Appends n bytes. */
-static int put(struct av_enc *e, const void *p, size_t n)
+/* Appends n bytes when they need more room (or memory ran out). */
+static int put_slow(struct av_enc *e, const void *p, size_t n)
 {
         if (outbuf_put(e->out, p, n) < 0)
                 return fail(e, "out of memory");
         return 0;
+}
+
+/* Appends n bytes. Inline, and only a store when they fit: it runs for
+ * every value of every record. */
+static inline int put(struct av_enc *e, const void *p, size_t n)
+{
+        struct outbuf *ob = e->out;
+        if (!ob->oom && ob->off + ob->len + n <= ob->cap) {
+                memcpy(ob->data + ob->off + ob->len, p, n);
+                ob->len += n;
+                return 0;
+        }
+        return put_slow(e, p, n);
 }
 
 /* Writes v zigzag-encoded as a varint at o; returns its length. */

@@ -139,7 +139,7 @@ static int bench(struct av_enc *e, struct av_dec *d, const char *path)
         }
         double t3 = cpu_ns();
         printf("records %zu, JSON %zu bytes, Avro %zu bytes\n", lines, bytes, avro);
-        printf("parse  %.0f ns/record\n", (t1 - t0) / (double)lines);
+        printf("parse %.0f ns/record\n", (t1 - t0) / (double)lines);
         printf("encode %.0f ns/record\n", (t2 - t1) / (double)lines);
         printf("decode %.0f ns/record\n", (t3 - t2) / (double)lines);
         free(ends);
