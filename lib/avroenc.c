@@ -48,6 +48,7 @@
 
 #include "avrologic.h"
 #include "avropath.h"
+#include "framing.h"
 #include "jsonread.h"
 
 struct def {
@@ -111,10 +112,17 @@ static const char *got(struct av_enc *e, char *buf, size_t cap)
                 while (p + n < end && !strchr(",]} \t\r\n", p[n]))
                         n++;
         }
-        if (n > 40)
-                snprintf(buf, cap, "%.36s...", p);
-        else
-                snprintf(buf, cap, "%.*s", (int)n, p);
+        /* The message may go into JSON for a client: whole characters of
+         * valid UTF-8 only, no control bytes. */
+        size_t w = n > 40 ? 36 : n;
+        while (w > 0 && w < n && ((unsigned char)p[w] & 0xc0) == 0x80)
+                w--;
+        for (size_t i = 0; i < w; i++)
+                if ((unsigned char)p[i] < 0x20)
+                        return *p == '"' ? "a string" : "a value";
+        if (!utf8_valid(p, w))
+                return *p == '"' ? "a string" : "a value";
+        snprintf(buf, cap, "%.*s%s", (int)w, p, w < n ? "..." : "");
         return buf;
 }
 
@@ -724,6 +732,7 @@ static bool try_branch(struct av_enc *e, const struct av_node *n, size_t i, bool
         e->trial--;
         if (!ok) {
                 e->j.p = p;
+                e->j.err = NULL; /* the cursor keeps only a first failure */
                 outbuf_cut(e->out, len);
                 e->path.depth = depth;
                 e->failed = false;

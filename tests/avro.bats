@@ -168,6 +168,11 @@ rt() {
 	assert_output "error: bad JSON at byte 26: expected ',' or '}'"
 	run enc "$MOVIE" '[1]'
 	assert_output 'error: expected record com.example.Movie, got an array'
+	# A message cuts a long value at a character, and shows no bytes that are not UTF-8.
+	run enc "$MOVIE" '{"title":"x","released":"ééééééééééééééééééééééééé"}'
+	assert_output 'error: .released: expected int, got "ééééééééééééééééé...'
+	run enc "$MOVIE" $'{"title":"x","released":"\xff"}'
+	assert_output 'error: .released: expected int, got a string'
 	run enc '"long"' 9223372036854775808
 	assert_output 'error: 9223372036854775808 is out of range for long'
 	run enc '"float"' 1e39

@@ -8,7 +8,8 @@
  * encoder takes, whose bytes decode to the same JSON and encode to the same
  * bytes again; no strict prefix of a value that decodes also decodes (the
  * encoding is prefix-free); encoding any JSON either fails with a message
- * or gives bytes that decode, and encode back to the same bytes. Nothing
+ * or gives bytes that decode, and encode back to the same bytes; every
+ * message is valid UTF-8 (it may be sent to a client in JSON). Nothing
  * reads outside its input (ASan). A violation aborts. */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "avrodec.h"
 #include "avroenc.h"
 #include "avroschema.h"
+#include "framing.h"
 #include "outbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -127,6 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (av_decode(D[k], copy, n, &J1) < 0) {
                         if (J1.len != 0 || !*av_dec_error(D[k]))
                                 fail("a failed decode left output or no message");
+                        if (!utf8_valid(av_dec_error(D[k]), strlen(av_dec_error(D[k]))))
+                                fail("a decoder message is not UTF-8");
                 } else {
                         if (av_encode(E[k], J1.data + J1.off, J1.len, &B1) < 0) {
                                 fprintf(stderr, "%.*s\n%s\n", (int)J1.len, J1.data + J1.off,
@@ -143,6 +147,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (av_encode(E[k], (const char *)copy, n, &B1) < 0) {
                 if (B1.len != 0 || !*av_enc_error(E[k]))
                         fail("a failed encode left output or no message");
+                if (!utf8_valid(av_enc_error(E[k]), strlen(av_enc_error(E[k]))))
+                        fail("an encoder message is not UTF-8");
         } else {
                 check_bytes(k, &B1);
         }
@@ -192,7 +198,8 @@ int main(int argc, char **argv)
         static const char *tokens[] = {"{",      "}",      "[",    "]",     ",",     ":",
                                        "\"",     "null",   "true", "0",     "-1",    "1.5",
                                        "1e400",  "\"u\"",  "\"d\"", "\"m\"", "\"A\"", "\"map\"",
-                                       "\"t.E\"", "\"\\u00ff\"", "\"NaN\"", "\"x\"", "2147483648"};
+                                       "\"t.E\"", "\"\\u00ff\"", "\"NaN\"", "\"x\"", "2147483648",
+                                       "\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"", "\xff", "\x01"};
         for (long it = 0; it < iterations; it++) {
                 size_t n = 1;
                 int how = rand() % 4;
