@@ -143,6 +143,33 @@ static int put_real(struct av_dec *d, double v, bool single)
                 return v > 0 ? put(d, "\"Infinity\"", 10) : put(d, "\"-Infinity\"", 11);
         char tmp[40];
         int n = 0;
+        /* Most values are a few decimals: v * 10^k a whole number that
+         * divides back to v exactly; its digits with a point read back as v
+         * (the division is what strtod computes). */
+        static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+        for (int k = 0; k <= 8 && !single && fabs(v) < 1e15; k++) {
+                double x = v * pow10[k];
+                if (x != floor(x) || fabs(x) >= 9007199254740992.0 || x / pow10[k] != v)
+                        continue;
+                if (x == 0 && signbit(v))
+                        break; /* -0.0: printf keeps its sign */
+                uint64_t u = (uint64_t)fabs(x);
+                char *e = tmp + sizeof(tmp), *p = e;
+                if (k == 0) {
+                        *--p = '0';
+                        *--p = '.';
+                }
+                int digits = 0;
+                do {
+                        *--p = (char)('0' + u % 10);
+                        u /= 10;
+                        if (++digits == k)
+                                *--p = '.';
+                } while (u || digits <= k);
+                if (v < 0)
+                        *--p = '-';
+                return put(d, p, (size_t)(e - p));
+        }
         for (int prec = single ? 6 : 15; prec <= (single ? 9 : 17); prec++) {
                 n = snprintf(tmp, sizeof(tmp) - 3, "%.*g", prec, v);
                 double back = strtod(tmp, NULL);

@@ -326,6 +326,37 @@ static int enc_whole(struct av_enc *e, const struct av_node *n)
         return put_long(e, v);
 }
 
+/* Reads the common short numbers ("8.7", "-12", "0.25") without strtod:
+ * up to 15 digits and 22 after the point are exact as double, so one
+ * division rounds correctly (Clinger's fast path). False for the rest. */
+static bool exact_double(const char *s, size_t n, double *out)
+{
+        static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+        size_t i = 0;
+        bool neg = n > 0 && s[0] == '-';
+        i += neg;
+        uint64_t m = 0;
+        int digits = 0, frac = -1;
+        for (; i < n; i++) {
+                if (s[i] == '.' && frac < 0) {
+                        frac = 0;
+                        continue;
+                }
+                if (s[i] < '0' || s[i] > '9')
+                        return false; /* an exponent: strtod */
+                m = m * 10 + (uint64_t)(s[i] - '0');
+                if (m && ++digits > 15)
+                        return false;
+                if (frac >= 0 && ++frac > 22)
+                        return false;
+        }
+        double d = (double)m / pow10[frac < 0 ? 0 : frac];
+        *out = neg ? -d : d;
+        return true;
+}
+
 /* float and double. */
 static int enc_real(struct av_enc *e, const struct av_node *n)
 {
@@ -355,11 +386,12 @@ static int enc_real(struct av_enc *e, const struct av_node *n)
                         e->j.p = at;
                         return mismatch(e, n);
                 }
-                char small[64], *buf = len < sizeof(small) ? small : e->scratch;
-                memcpy(buf, s, len);
-                buf[len] = 0;
-                errno = 0;
-                d = strtod(buf, NULL);
+                if (!exact_double(s, len, &d)) {
+                        char small[64], *buf = len < sizeof(small) ? small : e->scratch;
+                        memcpy(buf, s, len);
+                        buf[len] = 0;
+                        d = strtod(buf, NULL);
+                }
                 if (isinf(d) || (n->type == AV_FLOAT && isinf((float)d)))
                         return fail(e, "%.*s is out of range for %s", (int)(len > 40 ? 40 : len),
                                     s, n->name);
@@ -557,17 +589,32 @@ static int enc_record(struct av_enc *e, const struct av_node *n)
                 do {
                         jr_ws(&e->j);
                         const char *k;
-                        size_t klen;
-                        if (string(e, &k, &klen) < 0)
+                        size_t klen, f = n->n;
+                        /* The member due next, written as its name with no
+                         * escape (Avro names have none to write): taken as is. */
+                        const char *p = e->j.p;
+                        if (next < n->n) {
+                                const struct av_field *fd = &n->fields[next];
+                                if ((size_t)(e->j.end - p) > fd->namelen + 1 && p[0] == '"' &&
+                                    memcmp(p + 1, fd->name, fd->namelen) == 0 &&
+                                    p[fd->namelen + 1] == '"') {
+                                        f = next;
+                                        k = fd->name;
+                                        klen = fd->namelen;
+                                        e->j.p += fd->namelen + 2;
+                                }
+                        }
+                        if (f == n->n && string(e, &k, &klen) < 0)
                                 goto out;
                         if (!jr_eat(&e->j, ':')) {
                                 jr_fail(&e->j, "expected ':'");
                                 bad_json(e);
                                 goto out;
                         }
-                        size_t f = n->n;
-                        if (next < n->n && n->fields[next].namelen == klen &&
-                            memcmp(n->fields[next].name, k, klen) == 0)
+                        if (f < n->n)
+                                ;
+                        else if (next < n->n && n->fields[next].namelen == klen &&
+                                 memcmp(n->fields[next].name, k, klen) == 0)
                                 f = next;
                         else
                                 for (size_t i = 0; i < n->n; i++)
