@@ -509,7 +509,7 @@ void av_dec_free(struct av_dec *d)
 int av_decode(struct av_dec *d, const void *buf, size_t n, struct outbuf *out)
 {
         size_t len = out->len;
-        d->start = d->p = buf;
+        d->start = d->p = buf ? buf : (const void *)"";
         d->end = d->p + n;
         d->out = out;
         d->failed = false;

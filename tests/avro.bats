@@ -213,6 +213,10 @@ rt() {
 	run timeout 20 "$AVRO" schema '{"type":"record","name":"R","fields":[{"name":"b","type":"bytes","default":"\u00ff\u0000"}]}'
 	assert_output ok
 	assert_equal "$(enc '{"type":"record","name":"R","fields":[{"name":"b","type":"bytes","default":"\u00ff\u0000"}]}' '{}')" "04ff00"
+	# A record default that leaves out a member takes that member's own default.
+	assert_equal "$(enc '{"type":"record","name":"O","fields":[{"name":"in","type":{"type":"record","name":"I","fields":[{"name":"a","type":"int","default":7},{"name":"b","type":"string"}]},"default":{"b":"x"}}]}' '{}')" "0e0278"
+	run timeout 20 "$AVRO" schema '{"type":"record","name":"O","fields":[{"name":"in","type":{"type":"record","name":"I","fields":[{"name":"a","type":"int","default":7},{"name":"b","type":"string"}]},"default":{}}]}'
+	assert_output 'O.in: bad default: .b: missing field with no default'
 }
 
 @test "avro: bytes that do not decode are an error naming the path, never a read past the end" {
