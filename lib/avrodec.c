@@ -277,8 +277,9 @@ static int dec_record(struct av_dec *d, const struct av_node *t)
         return put(d, "}", 1);
 }
 
-/* Reads a block's item count (and skips the byte size of a negative one). */
-static int block(struct av_dec *d, const struct av_node *items, int64_t *count)
+/* Reads a block's item count (and skips the byte size of a negative one);
+ * empty: the items may take no bytes (a map's never do: each has a key). */
+static int block(struct av_dec *d, bool empty, int64_t *count)
 {
         if (get_long(d, count, "block count") < 0)
                 return -1;
@@ -292,7 +293,7 @@ static int block(struct av_dec *d, const struct av_node *items, int64_t *count)
                 if (size < 0)
                         return fail(d, "bad block size");
         }
-        if (items->may_be_empty) {
+        if (empty) {
                 if ((uint64_t)*count > MAX_EMPTY_ITEMS - d->empty_items)
                         return fail(d, "too many items");
                 d->empty_items += (size_t)*count;
@@ -311,7 +312,7 @@ static int dec_list(struct av_dec *d, const struct av_node *t)
         size_t index = 0;
         for (;;) {
                 int64_t count;
-                if (block(d, t->items, &count) < 0)
+                if (block(d, !map && t->items->may_be_empty, &count) < 0)
                         return -1;
                 if (count == 0)
                         break;

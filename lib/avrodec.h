@@ -11,7 +11,10 @@
  * Bytes that do not decode (cut short, a bad varint, boolean, enum or
  * union index, a length past the end, invalid UTF-8 in a string, bytes
  * left over) are an error, and nothing is read past the end. A decoder
- * keeps the scratch memory of one call for the next; one per thread. */
+ * keeps the scratch memory of one call for the next; one per thread.
+ * Invariant: av_decode appends the whole JSON of a value or nothing. An
+ * array of items that take no bytes (null, empty records) holds at most
+ * 2^20 of them in one value, so a few bytes cannot ask for gigabytes. */
 #ifndef LIB_AVRODEC_H
 #define LIB_AVRODEC_H
 

@@ -4,7 +4,8 @@
  * An encoder belongs to one schema and holds its fields' defaults, already
  * encoded, and the scratch memory of one call, kept for the next: after
  * the first records an encode allocates nothing. Not thread-safe: one
- * encoder per thread. */
+ * encoder per thread. Invariant: av_encode appends a whole value or
+ * nothing; out never holds part of a record that did not fit. */
 #ifndef LIB_AVROENC_H
 #define LIB_AVROENC_H
 
