@@ -59,7 +59,7 @@ $(LIB_A): $(LIB_OBJ)
 .SECONDEXPANSION:
 $(BINDIR)/kprod $(BINDIR)/kcons: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard $$(notdir $$@)/*.c)) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(RDKAFKA_LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(RDKAFKA_LIBS) $(CURL_LIBS) $(AVRO_LIBS) -lm -lpthread
 
 $(BINDIR)/wsrecv: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard wsrecv/*.c)) $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -70,8 +70,8 @@ static rd_kafka_conf_t *make_conf(struct run *r)
         }
         for (int i = 0; i < o->nconfs; i++) {
                 const struct conf_arg *c = &o->confs[i];
-                int rc = c->opt == 'F' ? kconf_load_file(conf, c->arg, why, sizeof(why))
-                                       : kconf_set_pair(conf, c->arg, why, sizeof(why));
+                int rc = c->opt == 'F' ? kconf_load_file(conf, NULL, c->arg, why, sizeof(why))
+                                       : kconf_set_pair(conf, NULL, c->arg, why, sizeof(why));
                 if (rc < 0) {
                         warnx("-%c %s: %s", c->opt, c->arg, why);
                         rd_kafka_conf_destroy(conf);

@@ -310,9 +310,9 @@ static void apply_conf(rd_kafka_conf_t *conf, const struct options *o)
                 errx(EXIT_USAGE, "%s", why);
         for (int i = 0; i < o->nconfs; i++) {
                 const struct conf_arg *c = &o->confs[i];
-                if (c->opt == 'F' && kconf_load_file(conf, c->arg, why, sizeof(why)) < 0)
+                if (c->opt == 'F' && kconf_load_file(conf, NULL, c->arg, why, sizeof(why)) < 0)
                         errx(EXIT_USAGE, "%s", why);
-                if (c->opt == 'X' && kconf_set_pair(conf, c->arg, why, sizeof(why)) < 0)
+                if (c->opt == 'X' && kconf_set_pair(conf, NULL, c->arg, why, sizeof(why)) < 0)
                         errx(EXIT_USAGE, "-X %s: %s", c->arg, why);
                 if (c->opt == 'z' &&
                     kconf_set(conf, "compression.codec", c->arg, why, sizeof(why)) < 0)

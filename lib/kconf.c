@@ -17,7 +17,8 @@ int kconf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *
         return 0;
 }
 
-int kconf_set_pair(rd_kafka_conf_t *conf, const char *pair, char *errstr, size_t errlen)
+int kconf_set_pair(rd_kafka_conf_t *conf, struct registry_conf *reg, const char *pair,
+                   char *errstr, size_t errlen)
 {
         const char *eq = strchr(pair, '=');
         if (!eq || eq == pair) {
@@ -32,6 +33,8 @@ int kconf_set_pair(rd_kafka_conf_t *conf, const char *pair, char *errstr, size_t
         }
         memcpy(name, pair, nlen);
         name[nlen] = '\0';
+        if (reg && registry_conf_knows(name))
+                return registry_conf_set(reg, name, eq + 1, errstr, errlen);
         return kconf_set(conf, name, eq + 1, errstr, errlen);
 }
 
@@ -47,7 +50,8 @@ static char *trim(char *s)
         return s;
 }
 
-int kconf_load_file(rd_kafka_conf_t *conf, const char *path, char *errstr, size_t errlen)
+int kconf_load_file(rd_kafka_conf_t *conf, struct registry_conf *reg, const char *path,
+                    char *errstr, size_t errlen)
 {
         FILE *f = fopen(path, "r");
         if (!f) {
@@ -63,7 +67,7 @@ int kconf_load_file(rd_kafka_conf_t *conf, const char *path, char *errstr, size_
                 if (*s == '\0' || *s == '#')
                         continue;
                 char why[512];
-                if (kconf_set_pair(conf, s, why, sizeof(why)) < 0) {
+                if (kconf_set_pair(conf, reg, s, why, sizeof(why)) < 0) {
                         snprintf(errstr, errlen, "%s:%d: %s", path, lineno, why);
                         rc = -1;
                         break;
