@@ -32,9 +32,11 @@
 
 #define SYNOPSIS                                                                                   \
         "usage: kprod -t topic [-0JPqvZ] [-b brokers] [-D delim] [-F file] [-H name=value]\n"      \
-        "             [-K delim] [-k key] [-p partition] [-X prop=value] [-z codec]\n"             \
-        "             [--by-key] [--failed file] [--keep-empty] [--key-field name]\n"              \
-        "             [--max-buffer size] [--reports file]\n"                                                          \
+        "             [-K delim] [-k key] [-p partition] [-r url] [-s [key=|value=]avro]\n"       \
+        "             [-X prop=value] [-z codec] [--by-key] [--failed file] [--keep-empty]\n"     \
+        "             [--key-field name] [--max-buffer size] [--reports file]\n"                  \
+        "             [--value-schema file | --value-schema-id id]\n"                             \
+        "             [--key-schema file | --key-schema-id id]\n"                                 \
         "       kprod -L [-b brokers] [-F file] [-t topic] [-X prop=value]\n"                      \
         "       kprod -V\n"
 
@@ -46,6 +48,10 @@ enum {
         OPT_KEY_FIELD,
         OPT_REPORTS,
         OPT_MAX_BUFFER,
+        OPT_VALUE_SCHEMA,
+        OPT_VALUE_SCHEMA_ID,
+        OPT_KEY_SCHEMA,
+        OPT_KEY_SCHEMA_ID,
         OPT_VERSION
 };
 
@@ -81,6 +87,9 @@ static void help(void)
               "  -P              accepted, as kcat's producer mode\n"
               "  -p partition    produce every record to this partition\n"
               "  -q, -v          only errors; progress and a summary\n"
+              "  -r url          the schema registry for -s avro (schema.registry.url)\n"
+              "  -s [key=|value=]avro  JSON records produced as Avro in the registry's\n"
+              "                  framing, with the schema of --value-schema or the registry\n"
               "  -t topic        the topic to produce to\n"
               "  -V, --version   print the versions and exit\n"
               "  -X prop=value   a librdkafka property; -X list shows them all\n"
@@ -93,10 +102,15 @@ static void help(void)
               "  --key-field name  the key is member name of each record's JSON object\n"
               "  --reports file  write delivery reports by record number to file (a FIFO);\n"
               "                  implies --keep-empty\n"
+              "  --value-schema file  -s avro: register file under TOPIC-value, use it\n"
+              "  --value-schema-id id  -s avro: use the registry's schema id\n"
+              "                  (neither: the subject's latest)\n"
+              "  --key-schema file, --key-schema-id id  the same for keys (-s key=avro)\n"
               "  -h, --help      the synopsis; --help also this list\n"
               "\n"
               "Exit status: 0 all delivered, 1 some not, 2 usage, 3 no broker reachable,\n"
-              "4 some neither delivered nor kept in --failed, 5 a CreateTime 0 altered.\n"
+              "4 some neither delivered nor kept in --failed, 5 a CreateTime 0 altered,\n"
+              "6 the schema registry unreachable or refusing the schema (nothing produced).\n"
               "The manual: man kprod (man/kprod.1 in the source).\n",
               stdout);
 }
@@ -114,6 +128,22 @@ static void check_combinations(const struct options *o)
                 errx(EXIT_USAGE, "--by-key applies to -J envelopes only");
         if (o->key_field && !*o->key_field)
                 errx(EXIT_USAGE, "--key-field: the name is empty");
+        const struct serde_opts *s = &o->serde;
+        if (serde_any(s) && o->json)
+                errx(EXIT_USAGE, "-s avro reads plain JSON records, not -J envelopes");
+        if (s->key == SERDE_AVRO && !o->kdlen && !o->key)
+                errx(EXIT_USAGE, "-s key=avro: the key's JSON comes from -K or -k");
+        const struct kavro_source *srcs[2] = {&o->value_schema, &o->key_schema};
+        const enum serde_kind kinds[2] = {s->value, s->key};
+        for (int i = 0; i < 2; i++) {
+                const char *side = i ? "key" : "value";
+                if ((srcs[i]->file || srcs[i]->id >= 0) && kinds[i] != SERDE_AVRO)
+                        errx(EXIT_USAGE, "--%s-schema: the %s is not Avro (add -s %s=avro)", side,
+                             side, side);
+                if (srcs[i]->file && srcs[i]->id >= 0)
+                        errx(EXIT_USAGE, "--%s-schema and --%s-schema-id: give one of them", side,
+                             side);
+        }
 }
 
 /* Checks what librdkafka would accept but kprod cannot keep its promise
@@ -148,6 +178,10 @@ static void parse_args(int argc, char **argv, struct options *o)
             {"help", no_argument, NULL, OPT_HELP},
             {"by-key", no_argument, NULL, OPT_BY_KEY},
             {"key-field", required_argument, NULL, OPT_KEY_FIELD},
+            {"value-schema", required_argument, NULL, OPT_VALUE_SCHEMA},
+            {"value-schema-id", required_argument, NULL, OPT_VALUE_SCHEMA_ID},
+            {"key-schema", required_argument, NULL, OPT_KEY_SCHEMA},
+            {"key-schema-id", required_argument, NULL, OPT_KEY_SCHEMA_ID},
             {"version", no_argument, NULL, OPT_VERSION},
             {NULL, 0, NULL, 0},
         };
@@ -158,13 +192,17 @@ static void parse_args(int argc, char **argv, struct options *o)
         o->default_delim = true;
         o->partition = RD_KAFKA_PARTITION_UA;
         o->max_buffer = (size_t)64 << 20;
+        serde_init(&o->serde);
+        o->value_schema.id = o->key_schema.id = -1;
+        char why[512];
+        long long id;
         o->headers = calloc((size_t)argc, sizeof(*o->headers));
         o->confs = calloc((size_t)argc, sizeof(*o->confs));
         if (!o->headers || !o->confs)
                 err(EXIT_FAIL, "calloc");
 
         opterr = 0; /* our own messages, prefixed like every other */
-        while ((opt = getopt_long(argc, argv, ":0b:D:F:hH:JK:k:LPp:qt:VvX:z:Z", longopts, NULL)) !=
+        while ((opt = getopt_long(argc, argv, ":0b:D:F:hH:JK:k:LPp:qr:s:t:VvX:z:Z", longopts, NULL)) !=
                -1) {
                 switch (opt) {
                 case '0':
@@ -218,6 +256,14 @@ static void parse_args(int argc, char **argv, struct options *o)
                         o->quiet = true;
                         o->verbose = false;
                         break;
+                case 'r':
+                        if (serde_url(&o->serde, optarg, why, sizeof(why)) < 0)
+                                errx(EXIT_USAGE, "-r %s", why);
+                        break;
+                case 's':
+                        if (serde_format(&o->serde, optarg, why, sizeof(why)) < 0)
+                                errx(EXIT_USAGE, "%s", why);
+                        break;
                 case 't':
                         o->topic = optarg;
                         break;
@@ -253,6 +299,19 @@ static void parse_args(int argc, char **argv, struct options *o)
                         break;
                 case OPT_BY_KEY:
                         o->by_key = true;
+                        break;
+                case OPT_VALUE_SCHEMA:
+                        o->value_schema.file = optarg;
+                        break;
+                case OPT_KEY_SCHEMA:
+                        o->key_schema.file = optarg;
+                        break;
+                case OPT_VALUE_SCHEMA_ID:
+                case OPT_KEY_SCHEMA_ID:
+                        if (number_parse(optarg, 1, INT32_MAX, &id) < 0)
+                                errx(EXIT_USAGE, "--%s-schema-id %s: not a schema id",
+                                     opt == OPT_KEY_SCHEMA_ID ? "key" : "value", optarg);
+                        (opt == OPT_KEY_SCHEMA_ID ? &o->key_schema : &o->value_schema)->id = id;
                         break;
                 case OPT_KEY_FIELD:
                         o->key_field = optarg;
@@ -300,19 +359,20 @@ static void parse_args(int argc, char **argv, struct options *o)
                 o->keep_empty = true;
 }
 
-/* Applies kprod's defaults, then -F, -X and -z in command-line order,
- * then the brokers: -b wins; else a bootstrap.servers from -X/-F; else the
- * environment. Exits with status 2 on a property librdkafka refuses. */
-static void apply_conf(rd_kafka_conf_t *conf, const struct options *o)
+/* Applies kprod's defaults, then -F, -X and -z in command-line order
+ * (the schema registry's properties into reg), then the brokers: -b wins;
+ * else a bootstrap.servers from -X/-F; else the environment. Exits with
+ * status 2 on a property librdkafka or the registry refuses. */
+static void apply_conf(rd_kafka_conf_t *conf, struct registry_conf *reg, const struct options *o)
 {
         char why[512];
         if (producer_defaults(conf, why, sizeof(why)) < 0)
                 errx(EXIT_USAGE, "%s", why);
         for (int i = 0; i < o->nconfs; i++) {
                 const struct conf_arg *c = &o->confs[i];
-                if (c->opt == 'F' && kconf_load_file(conf, NULL, c->arg, why, sizeof(why)) < 0)
+                if (c->opt == 'F' && kconf_load_file(conf, reg, c->arg, why, sizeof(why)) < 0)
                         errx(EXIT_USAGE, "%s", why);
-                if (c->opt == 'X' && kconf_set_pair(conf, NULL, c->arg, why, sizeof(why)) < 0)
+                if (c->opt == 'X' && kconf_set_pair(conf, reg, c->arg, why, sizeof(why)) < 0)
                         errx(EXIT_USAGE, "-X %s: %s", c->arg, why);
                 if (c->opt == 'z' &&
                     kconf_set(conf, "compression.codec", c->arg, why, sizeof(why)) < 0)
@@ -413,7 +473,10 @@ int main(int argc, char **argv)
         struct options o;
         parse_args(argc, argv, &o);
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
-        apply_conf(conf, &o);
+        apply_conf(conf, &o.serde.reg, &o);
+        char why[512];
+        if (serde_check(&o.serde, why, sizeof(why)) < 0)
+                errx(EXIT_USAGE, "%s", why);
         if (o.list) {
                 int status = list_metadata(conf, o.topic); /* conf is its own */
                 free(o.headers);
@@ -426,8 +489,13 @@ int main(int argc, char **argv)
         if (signals_install() < 0)
                 err(EXIT_FAIL, "sigaction");
 
-        char why[512];
         struct run x = {.o = &o, .stdin_tty = isatty(STDIN_FILENO)};
+        /* The schemas first: nothing is produced without them. */
+        struct kavro avro;
+        int arc = kavro_open(&avro, &o.serde, o.topic, &o.value_schema, &o.key_schema, why,
+                             sizeof(why));
+        if (arc < 0)
+                errx(arc == KAVRO_EFILE ? EXIT_USAGE : EXIT_SCHEMA, "%s", why);
         if (failed_open(&x.f, o.failed_path, o.delim, o.dlen, o.kdlen ? o.kdelim : NULL, o.kdlen) <
             0)
                 err(EXIT_USAGE, "%s", o.failed_path);
@@ -436,6 +504,8 @@ int main(int argc, char **argv)
                 errx(EXIT_USAGE, "%s", why);
         x.f.rep = &x.rep;
         struct producer_opts po = producer_opts(&o);
+        if (serde_any(&o.serde))
+                po.avro = &avro;
         /* conf is owned by the producer from here on. */
         if (producer_new(&x.p, conf, &po, &x.f, &x.c, &x.rep, why, sizeof(why)) < 0)
                 errx(EXIT_USAGE, "%s", why);
@@ -456,6 +526,8 @@ int main(int argc, char **argv)
         reports_close(&x.rep);
         reader_free(&x.r);
         producer_close(&x.p);
+        kavro_close(&avro);
+        serde_free(&o.serde);
         free(o.headers);
         free(o.confs);
         return status;

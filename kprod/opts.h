@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "avro.h"
 #include "producer.h"
+#include "serde.h"
 
 /* One -X, -F or -z argument, applied in command-line order. */
 struct conf_arg {
@@ -39,6 +41,9 @@ struct options {
         size_t max_buffer;      /* --max-buffer */
         struct conf_arg *confs; /* -X, -F and -z */
         int nconfs;
+        struct serde_opts serde;          /* -s, -r and the registry's -X properties */
+        struct kavro_source value_schema; /* --value-schema, --value-schema-id */
+        struct kavro_source key_schema;   /* --key-schema, --key-schema-id */
 };
 
 #endif

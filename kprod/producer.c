@@ -59,7 +59,7 @@ static void *opaque_of(uint64_t recno, unsigned flags)
 
 uint64_t producer_recno(const struct producer *p, const void *opaque)
 {
-        if (p->json)
+        if (p->keep)
                 return ((const struct kept *)opaque)->recno;
         return (uint64_t)(uintptr_t)opaque >> OPAQUE_SHIFT;
 }
@@ -107,7 +107,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
         (void)rk;
         struct producer *p = opaque;
-        struct kept *k = p->json ? m->_private : NULL;
+        struct kept *k = p->keep ? m->_private : NULL;
         uint64_t recno = k ? k->recno : producer_recno(p, m->_private);
         bool split = !k && ((uintptr_t)m->_private & SHAPED_KEY_SPLIT);
         bool alone = k ? k->alone : ((uintptr_t)m->_private & OPAQUE_ALONE) != 0;
@@ -213,6 +213,9 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
         p->shaper.by_key = o->by_key;
         p->shaper.null_empty = o->null_empty;
         p->json = o->mode == SHAPE_JSON;
+        p->avro = o->avro;
+        /* An Avro record failed goes to --failed as read, not as encoded. */
+        p->keep = p->json || o->avro;
         p->quiet = o->quiet;
         p->max_bytes = conf_long(conf, "message.max.bytes", 1000000);
         p->timeout_ms = conf_long(conf, "message.timeout.ms", 300000);
@@ -227,7 +230,7 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
 
         p->partition = o->partition;
         /* Only rd_kafka_produceva() takes headers and a timestamp per record. */
-        p->batch = o->nheaders == 0 && !p->json;
+        p->batch = o->nheaders == 0 && !p->keep;
         p->nvu = VU_HEADERS + (p->json ? 1 : o->nheaders);
         p->vu = calloc(p->nvu, sizeof(*p->vu));
         if (p->batch) {
@@ -329,7 +332,8 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
 {
         struct shaped m;
         char why[256];
-        if (shape_record(&p->shaper, rec, len, &m, why, sizeof(why)) < 0) {
+        if (shape_record(&p->shaper, rec, len, &m, why, sizeof(why)) < 0 ||
+            (p->avro && kavro_encode(p->avro, &m, why, sizeof(why)) < 0)) {
                 p->counts->rejected++;
                 failed_record(p->failed, recno, why, rec, len);
                 return 0;
@@ -360,7 +364,7 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
         vu[VU_OPAQUE].u.ptr = opaque;
         struct kept *k = NULL;
         void *blk = NULL; /* what to free when produceva() does not take it */
-        if (p->json) {
+        if (p->keep) {
                 k = keep(recno, rec, len, m.val, m.vlen, &vu[VU_VALUE].u.mem.ptr,
                          &vu[VU_FLAGS].u.i);
                 if (!k) {
@@ -370,6 +374,8 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
                 }
                 blk = k->own ? (void *)k : vu[VU_VALUE].u.mem.ptr;
                 vu[VU_OPAQUE].u.ptr = k;
+        }
+        if (p->json) {
                 /* -p wins over the envelope's partition. */
                 if (part == RD_KAFKA_PARTITION_UA)
                         vu[VU_PARTITION].u.i32 = m.partition;
@@ -465,7 +471,7 @@ static void fail_again(struct producer *p, struct again *e, const char *why)
         p->counts->dr_failed++;
         const char *key = e->key_null ? NULL : e->data;
         const char *val = e->val_null ? NULL : e->data + e->klen;
-        if (p->json)
+        if (p->keep)
                 failed_record(p->failed, e->recno, why, e->data + e->klen + e->vlen, e->rlen);
         else
                 failed_message(p->failed, e->recno, why, key, e->klen, e->split, val, e->vlen);
@@ -508,7 +514,7 @@ static bool send_alone(struct producer *p)
                 nvu++;
         }
         struct kept *k = NULL;
-        if (p->json) {
+        if (p->keep) {
                 k = malloc(sizeof(*k) + e->rlen);
                 if (!k) {
                         fail_again(p, e, "out of memory");

@@ -20,6 +20,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "alone.h"
+#include "avro.h"
 #include "counts.h"
 #include "failed.h"
 #include "reports.h"
@@ -45,6 +46,7 @@ struct producer_opts {
         bool quiet;
         bool verbose;
         size_t max_buffer; /* --max-buffer: input waits while more is held */
+        struct kavro *avro; /* -s avro: encodes values or keys (outlives the producer), or NULL */
 };
 
 /* -J: a record as read, kept from produceva() until its delivery report,
@@ -75,7 +77,9 @@ struct producer {
         struct batched *recs;     /* msgs[i] as read */
         size_t nmsgs;
         struct shaper shaper;
-        bool json; /* -J: every message's opaque is a struct kept */
+        bool json; /* -J: records are envelopes */
+        bool keep; /* -J or Avro: every message's opaque is a struct kept, the record as read */
+        struct kavro *avro;
         bool quiet;
         long max_bytes;  /* message.max.bytes */
         long timeout_ms; /* message.timeout.ms */

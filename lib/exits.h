@@ -12,6 +12,8 @@ enum {
         EXIT_NOT_KEPT = 4,    /* kprod: records neither delivered nor kept in --failed */
         EXIT_ALTERED = 5,     /* kprod: all delivered, but a CreateTime 0 sent as the time
                                  of producing */
+        EXIT_SCHEMA = 6,      /* kprod: the schema registry could not be reached, or refused
+                                 or lacks the schema: nothing was produced */
         EXIT_CANTRUN = 126,   /* kcons --: the command was found but cannot run */
         EXIT_NOCMD = 127,     /* kcons --: no such command (as a shell says) */
 };

@@ -1,0 +1,191 @@
+#!/usr/bin/env bats
+# kprod -s value=avro: plain JSON in, Avro in a schema registry's framing
+# out, against a real Apicurio Registry; what kprod wrote is read back by
+# kafka-python, the registry's HTTP API and fastavro (tests/clients/avroread.py).
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	broker_start
+	registry_start
+}
+
+teardown_file() {
+	registry_stop
+	broker_stop
+}
+
+MOVIE='{"type":"record","name":"Movie","namespace":"demo","fields":[
+ {"name":"title","type":"string"},
+ {"name":"released","type":"int"},
+ {"name":"rating","type":["null","double"],"default":null},
+ {"name":"genres","type":{"type":"array","items":"string"},"default":[]}]}'
+
+# Writes MOVIE (or $1) to a schema file and prints its path.
+schema_file() {
+	local f=$BATS_TEST_TMPDIR/schema-$RANDOM.avsc
+	printf '%s\n' "${1:-$MOVIE}" >"$f"
+	echo "$f"
+}
+
+# Prints the decoded values of topic $1's first $2 messages: "ID<tab>JSON".
+avroread() {
+	timeout 60 "$PY" "$CLIENTS/avroread.py" "$BROKERS" "$1" "$2" "$REGISTRY_URL" "${@:3}"
+}
+
+# How many messages topic $1 holds (kcat).
+consume_count() {
+	timeout 20 kcat -b "$BROKERS" -C -t "$1" -o beginning -e -q -f 'm\n' | wc -l
+}
+
+# The subject's latest schema id, from the registry's own API.
+latest_id() {
+	curl -sS "$REGISTRY_URL/subjects/$1/versions/latest" | jq -r .id
+}
+
+PY=/usr/bin/python3
+CLIENTS=$BATS_TEST_DIRNAME/clients
+
+@test "kprod -s value=avro --value-schema registers the schema under TOPIC-value and writes each JSON record as Avro that fastavro reads back equal, defaults filled" {
+	local t f
+	t=$(new_topic 2)
+	f=$(schema_file)
+	run kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema "$f" -p 0 <<'EOF2'
+{"title":"The Matrix","released":1999,"rating":8.7,"genres":["sci-fi","action"]}
+{"released":1995,"title":"Heat"}
+{"title":"Alien","released":1979,"rating":{"double":8.5}}
+EOF2
+	assert_success
+	local id
+	id=$(latest_id "$t-value")
+	[ "$id" -gt 0 ]
+	run avroread "$t" 3
+	assert_success
+	assert_output "$id	{\"genres\":[\"sci-fi\",\"action\"],\"rating\":8.7,\"released\":1999,\"title\":\"The Matrix\"}
+$id	{\"genres\":[],\"rating\":null,\"released\":1995,\"title\":\"Heat\"}
+$id	{\"genres\":[],\"rating\":8.5,\"released\":1979,\"title\":\"Alien\"}"
+}
+
+@test "kprod -s avro: a record that does not fit is named by number, field and reason, kept in --failed as read, and the rest delivered: exit 1" {
+	local t f
+	t=$(new_topic)
+	f=$(schema_file)
+	printf '%s\n' '{"title":"A","released":1}' '{"title":"B","released":"1999"}' \
+		'{"title":"C"}' 'not json' '{"title":"D","released":4,"extra":1}' '{"title":"E","released":5}' \
+		>"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema "$f" \
+		--failed "$BATS_TEST_TMPDIR/failed" <"$BATS_TEST_TMPDIR/in"
+	assert_equal "$status" 1
+	[[ $stderr == *'record 2 '*'.released: expected int, got "1999"'* ]]
+	[[ $stderr == *'record 3 '*'.released'* ]]
+	[[ $stderr == *'record 5 '*'extra'* ]]
+	run cat "$BATS_TEST_TMPDIR/failed"
+	assert_output "$(sed -n '2,5p' "$BATS_TEST_TMPDIR/in")"
+	run avroread "$t" 2
+	assert_output --regexp $'^[0-9]+\t\\{"genres":\\[\\],"rating":null,"released":1,"title":"A"\\}\n[0-9]+\t\\{"genres":\\[\\],"rating":null,"released":5,"title":"E"\\}$'
+}
+
+@test "kprod -s avro without a schema uses the subject's latest version, --value-schema-id a given one; a subject with none is a clear error, exit 6, nothing produced" {
+	local t f id
+	t=$(new_topic)
+	f=$(schema_file)
+	echo '{"title":"first","released":1}' | kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema "$f"
+	id=$(latest_id "$t-value")
+	echo '{"title":"latest","released":2}' | kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL"
+	echo '{"title":"by id","released":3}' | kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema-id "$id"
+	run avroread "$t" 3
+	assert_output "$id	{\"genres\":[],\"rating\":null,\"released\":1,\"title\":\"first\"}
+$id	{\"genres\":[],\"rating\":null,\"released\":2,\"title\":\"latest\"}
+$id	{\"genres\":[],\"rating\":null,\"released\":3,\"title\":\"by id\"}"
+	local other
+	other=$(new_topic)
+	run --separate-stderr kprod -b "$BROKERS" -t "$other" -s value=avro -r "$REGISTRY_URL" <<<'{"title":"x","released":1}'
+	assert_equal "$status" 6
+	[[ $stderr == "kprod: the latest schema of subject $other-value: HTTP 404"*"(give a schema with --value-schema)" ]]
+	run consume_count "$other"
+	assert_output 0
+}
+
+@test "kprod -s avro: a schema the registry refuses under its compatibility rule gets the registry's message, exit 6, and nothing is produced" {
+	local t f
+	t=$(new_topic)
+	f=$(schema_file)
+	echo '{"title":"a","released":1}' | kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema "$f"
+	curl -sS -X PUT -H 'Content-Type: application/json' -d '{"compatibility":"BACKWARD"}' \
+		"$REGISTRY_URL/config/$t-value" >/dev/null
+	# A new field with no default: readers of it cannot read the old data.
+	local rated
+	rated=$(schema_file '{"type":"record","name":"Movie","namespace":"demo","fields":[{"name":"title","type":"string"},{"name":"released","type":"int"},{"name":"studio","type":"string"}]}')
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema "$rated" <<<'{"title":"b","released":2,"studio":"x"}'
+	assert_equal "$status" 6
+	[[ $stderr == "kprod: $rated: registering a schema under subject $t-value: HTTP 409: Incompatible"* ]]
+	run consume_count "$t"
+	assert_output 1
+	# An invalid schema: refused by the registry too.
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema "$(schema_file '{"type":"recrod"}')" <<<'{}'
+	assert_equal "$status" 6
+	[[ $stderr == *"HTTP 4"* ]]
+}
+
+@test "kprod -s avro with a registry that cannot be reached says so, exit 6, produces nothing; usage errors exit 2" {
+	local t f port
+	t=$(new_topic)
+	f=$(schema_file)
+	port=$(free_port)
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=avro -r "http://127.0.0.1:$port" --value-schema "$f" <<<'{"title":"a","released":1}'
+	assert_equal "$status" 6
+	[[ $stderr == *"Couldn't connect"* ]]
+	run consume_count "$t"
+	assert_output 0
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=avro </dev/null
+	assert_equal "$status" 2
+	assert_equal "$stderr" "kprod: -s avro needs a schema registry: -r URL (or -X schema.registry.url=URL)"
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" --value-schema "$f" </dev/null
+	assert_equal "$status" 2
+	assert_equal "$stderr" "kprod: --value-schema: the value is not Avro (add -s value=avro)"
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=protobuf </dev/null
+	assert_equal "$status" 2
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" -J </dev/null
+	assert_equal "$status" 2
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema "$BATS_TEST_TMPDIR/none.avsc" </dev/null
+	assert_equal "$status" 2
+	[[ $stderr == *"none.avsc: No such file or directory" ]]
+	# The registry's properties go to the registry, by Confluent's names.
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=avro -X "schema.registry.url=$REGISTRY_URL" \
+		-X schema.registry.request.timeout.ms=5000 --value-schema "$f" <<<'{"title":"b","released":2}'
+	assert_success
+	run consume_count "$t"
+	assert_output 1
+}
+
+@test "kprod -s key=avro -K: the key's JSON is encoded with TOPIC-key's schema, the value's with TOPIC-value's" {
+	local t kf vf
+	t=$(new_topic)
+	kf=$(schema_file '{"type":"record","name":"MovieKey","fields":[{"name":"id","type":"long"}]}')
+	vf=$(schema_file)
+	run kprod -b "$BROKERS" -t "$t" -s avro -r "$REGISTRY_URL" --key-schema "$kf" --value-schema "$vf" -K '|' <<'EOF2'
+{"id":1}|{"title":"The Matrix","released":1999}
+{"id":2}|{"title":"Heat","released":1995}
+EOF2
+	assert_success
+	local kid vid
+	kid=$(latest_id "$t-key")
+	vid=$(latest_id "$t-value")
+	run avroread "$t" 2 --key
+	assert_output "$kid	{\"id\":1}	$vid	{\"genres\":[],\"rating\":null,\"released\":1999,\"title\":\"The Matrix\"}
+$kid	{\"id\":2}	$vid	{\"genres\":[],\"rating\":null,\"released\":1995,\"title\":\"Heat\"}"
+}
+
+@test "kprod -s avro: records that cannot be delivered go to --failed as the JSON read, not as Avro" {
+	local t f port
+	t=$(new_topic)
+	f=$(schema_file)
+	port=$(free_port)
+	printf '%s\n' '{"title":"a","released":1}' '{"title":"b","released":2}' >"$BATS_TEST_TMPDIR/in"
+	run kprod -b "127.0.0.1:$port" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema "$f" \
+		-X message.timeout.ms=2000 --failed "$BATS_TEST_TMPDIR/failed" <"$BATS_TEST_TMPDIR/in"
+	assert_equal "$status" 3
+	run cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/failed"
+	assert_success
+}
