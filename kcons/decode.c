@@ -59,9 +59,7 @@ static int decode_part(struct decoder *d, const rd_kafka_message_t *m, const cha
         const unsigned char *body;
         size_t bodylen;
         if (av_frame_parse(p, n, &id, &body, &bodylen, why, sizeof(why)) < 0) {
-                char full[340];
-                snprintf(full, sizeof(full), "not in the schema registry's framing: %s", why);
-                name_undecoded(d, what, full);
+                name_undecoded(d, what, why); /* it names the framing */
                 v->form = PART_UNDECODED;
                 *bad = true;
                 return 0;
@@ -69,17 +67,15 @@ static int decode_part(struct decoder *d, const rd_kafka_message_t *m, const cha
         struct av_dec *dec;
         int rc = av_cache_decoder(d->cache, (int32_t)id, &dec, why, sizeof(why));
         if (rc == REGISTRY_ENOTFOUND || rc == AV_CACHE_EBADSCHEMA) {
-                char full[340];
-                snprintf(full, sizeof(full), "schema id %lu: %s", (unsigned long)id, why);
-                name_undecoded(d, what, rc == AV_CACHE_EBADSCHEMA ? why : full);
+                name_undecoded(d, what, why); /* it names the id */
                 v->form = PART_UNDECODED;
                 *bad = true;
                 return 0;
         }
         if (rc < 0) {
-                snprintf(d->why, sizeof(d->why), "%s [%d] at offset %lld: %s: schema id %lu: %s",
+                snprintf(d->why, sizeof(d->why), "%s [%d] at offset %lld: %s: %s",
                          rd_kafka_topic_name(m->rkt), (int)m->partition, (long long)m->offset,
-                         what, (unsigned long)id, why);
+                         what, why); /* why names the id */
                 return rc == REGISTRY_ENOMEM ? EXIT_FAIL : EXIT_REGISTRY;
         }
         if (av_decode(dec, body, bodylen, ob) < 0) {
