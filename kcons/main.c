@@ -281,11 +281,12 @@ static void summary(const struct run *r, double secs)
                 nparts += r->parts.v[i].next_offset >= 0;
         fprintf(stderr,
                 "kcons: %" PRId64 " messages, %" PRId64 " bytes from %zu partitions in %.3f s "
-                "(%.0f msgs/s); %" PRId64 " contained the output delimiter; %" PRId64
-                " written undecoded\n",
+                "(%.0f msgs/s); %" PRId64 " contained the output delimiter",
                 consume_written(r), (int64_t)r->out.written, nparts, secs,
-                secs > 0 ? (double)consume_written(r) / secs : 0.0, r->ambiguous,
-                r->dec.undecoded);
+                secs > 0 ? (double)consume_written(r) / secs : 0.0, r->ambiguous);
+        if (serde_any(&r->o->serde))
+                fprintf(stderr, "; %" PRId64 " written undecoded", r->dec.undecoded);
+        fputc('\n', stderr);
 }
 
 int main(int argc, char **argv)
