@@ -285,7 +285,8 @@ static void summary(const struct run *r, double secs)
                 consume_written(r), (int64_t)r->out.written, nparts, secs,
                 secs > 0 ? (double)consume_written(r) / secs : 0.0, r->ambiguous);
         if (serde_any(&r->o->serde))
-                fprintf(stderr, "; %" PRId64 " written undecoded", r->dec.undecoded);
+                fprintf(stderr, "; %" PRId64 " written undecoded, %lu schema registry requests",
+                        r->dec.undecoded, r->dec.reg ? registry_requests(r->dec.reg) : 0UL);
         fputc('\n', stderr);
 }
 

@@ -68,9 +68,11 @@ kc() {
 	# Three versions of TOPIC-value were registered by the serializer.
 	run timeout 20 curl -sS -f "$REGISTRY_URL/subjects/$t-value/versions"
 	assert_output '[1,2,3]'
-	kc -s avro -K '\t' -e "$t"
+	kc -s avro -K '\t' -v -e "$t"
 	assert_success
-	assert_equal "$stderr" ''
+	# One request per schema (a key's, three values'), not one per message.
+	grep -q '^kcons: 30 messages, .*; 0 written undecoded, 4 schema registry requests$' <<<"$stderr"
+	assert_equal "$(grep -v '^kcons: librdkafka' <<<"$stderr" | grep -vc '^kcons: 30 messages')" 0
 	assert_equal "${#lines[@]}" 30
 	# Equal JSON values: each side's members sorted, numbers as jq reads them.
 	got=$(while IFS=$'\t' read -r k v; do
@@ -112,9 +114,9 @@ kc() {
 	assert_output '0 k1 {"title":"Alien","released":1979}'
 }
 
-# Produces to topic $1 six values: good, no magic byte, cut short, an
-# unknown id, a body that does not decode, good. Sets GOOD (hex) and BAD
-# (the four bad values, hex, a line each).
+# Produces to topic $1 seven values: good, no magic byte, cut short, an
+# unknown id, a body that does not decode, good, the unknown id again. Sets
+# GOOD (hex) and BAD (the four bad values, hex, a line each).
 produce_bad() {
 	local id
 	id=$(register "$1-value" "$MOVIE")
@@ -128,6 +130,7 @@ $(header "$id")40"
 		echo "- $GOOD"
 		sed 's/^/- /' <<<"$BAD"
 		echo "- $GOOD"
+		echo "- $(sed -n 3p <<<"$BAD")"
 	} | produce_hex "$1"
 }
 
@@ -137,14 +140,16 @@ $(header "$id")40"
 	run --separate-stderr bash -c 'timeout 30 kcons -b "$1" -r "$2" -s value=avro -v -e "$3" | xxd -p | tr -d "\n"' \
 		_ "$BROKERS" "$REGISTRY_URL" "$t"
 	json=$(printf '{"title":"Up","released":2009}\n' | xxd -p | tr -d '\n')
-	assert_output "$json$(sed 's/$/0a/' <<<"$BAD" | tr -d '\n')$json"
+	assert_output "$json$(sed 's/$/0a/' <<<"$BAD" | tr -d '\n')$json$(sed -n 3p <<<"$BAD")0a"
 	stderr=$(grep -v '^kcons: librdkafka' <<<"$stderr")
-	assert_equal "$(grep -c '; written undecoded$' <<<"$stderr")" 4
+	assert_equal "$(grep -c '; written undecoded$' <<<"$stderr")" 5
 	grep -qx "kcons: $t \[0\] at offset 1: value: magic byte 112, not 0: not in the schema registry's framing; written undecoded" <<<"$stderr"
 	grep -qx "kcons: $t \[0\] at offset 2: value: 2 bytes, too short for the 5-byte schema registry header; written undecoded" <<<"$stderr"
 	grep -qx "kcons: $t \[0\] at offset 3: value: schema id 2147480000: HTTP 404: .*; written undecoded" <<<"$stderr"
 	grep -qx "kcons: $t \[0\] at offset 4: value: schema id [0-9]*: .title: string cut short at byte 1; written undecoded" <<<"$stderr"
-	grep -q "kcons: 6 messages, .* 4 written undecoded$" <<<"$stderr"
+	grep -qx "kcons: $t \[0\] at offset 6: value: schema id 2147480000: HTTP 404: .*; written undecoded" <<<"$stderr"
+	# The schema and the unknown id asked once each.
+	grep -q "^kcons: 7 messages, .*; 5 written undecoded, 2 schema registry requests$" <<<"$stderr"
 	run timeout 30 kcons -b "$BROKERS" -r "$REGISTRY_URL" -s value=avro -q -e "$t"
 	assert_equal "$status" 6
 }
@@ -154,7 +159,7 @@ $(header "$id")40"
 	produce_bad "$t"
 	kc -s value=avro -J -e "$t"
 	assert_equal "$status" 6
-	assert_equal "${#lines[@]}" 6
+	assert_equal "${#lines[@]}" 7
 	run jq -c '[.offset, .payload, (.payload_b64 // null)]' <<<"$output"
 	b64() { xxd -r -p <<<"$1" | base64 -w0; }
 	assert_output - <<-EOF
@@ -164,6 +169,7 @@ $(header "$id")40"
 	[3,null,"$(b64 "$(sed -n 3p <<<"$BAD")")"]
 	[4,null,"$(b64 "$(sed -n 4p <<<"$BAD")")"]
 	[5,{"title":"Up","released":2009},null]
+	[6,null,"$(b64 "$(sed -n 3p <<<"$BAD")")"]
 	EOF
 }
 
@@ -174,7 +180,7 @@ $(header "$id")40"
 	# shellcheck disable=SC2046
 	kc -s value=avro -J -g "$g" $(group_opts) -e "$t"
 	assert_equal "$status" 6
-	assert_equal "${#lines[@]}" 6
+	assert_equal "${#lines[@]}" 7
 	# shellcheck disable=SC2046
 	kc -s value=avro -g "$g" $(group_opts) -e "$t"
 	assert_success
@@ -204,6 +210,36 @@ $(header "$id")40"
 	{"title":"M2","released":2}
 	{"title":"M3","released":3}
 	EOF
+}
+
+@test "kcons -s key=avro decodes the keys only, keeps a null key and a tombstone null, and writes a key it cannot decode as key_b64" {
+	t=$(new_topic 1)
+	id=$(register "$t-key" '"string"')
+	key=$(header "$id")$("$ROOT/tests/bin/avro_test" enc '"string"' <<<'"k1"')
+	produce_hex "$t" <<-EOF
+	$key $(printf v1 | xxd -p)
+	- $(printf v2 | xxd -p)
+	$key -
+	$(printf rawkey | xxd -p) $(printf v4 | xxd -p)
+	EOF
+	kc -s key=avro -J -e "$t"
+	assert_equal "$status" 6
+	run jq -c '[.offset, .key, .key_b64, .payload]' <<<"$output"
+	assert_output - <<-EOF
+	[0,"k1",null,"v1"]
+	[1,null,null,"v2"]
+	[2,"k1",null,null]
+	[3,null,"$(printf rawkey | base64)","v4"]
+	EOF
+	kc -s key=avro -K = -e "$t"
+	assert_equal "$status" 6
+	assert_output - <<-EOF
+	"k1"=v1
+	=v2
+	"k1"=
+	rawkey=v4
+	EOF
+	assert_equal "$stderr" "kcons: $t [0] at offset 3: key: magic byte 114, not 0: not in the schema registry's framing; written undecoded"
 }
 
 @test "kcons takes the registry from -X schema.registry.url or from a -F file instead of -r" {

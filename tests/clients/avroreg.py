@@ -12,7 +12,7 @@ by tests/deps under tests/.deps/python).
       line: KEY<TAB>VALUE), the values a reader decoding with the writer's
       schema must give
   avroreg.py BROKERS - raw TOPIC
-      produces each line of stdin, "KEYHEX VALUEHEX" ("-" for a null key),
+      produces each line of stdin, "KEYHEX VALUEHEX" ("-" for null),
       to partition 0 as bytes, in order
 """
 import json
@@ -82,7 +82,8 @@ def raw(brokers, topic):
     p = Producer({"bootstrap.servers": brokers})
     for line in sys.stdin:
         k, v = line.split()
-        p.produce(topic, key=None if k == "-" else bytes.fromhex(k), value=bytes.fromhex(v),
+        p.produce(topic, key=None if k == "-" else bytes.fromhex(k),
+                  value=None if v == "-" else bytes.fromhex(v),
                   partition=0, on_delivery=delivered)
     if p.flush(30) != 0:
         sys.exit("avroreg: messages not delivered in 30 s")
