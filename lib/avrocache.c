@@ -68,23 +68,19 @@ static int load(struct av_cache *c, int32_t id, struct entry *e, char *errstr, s
                 return rc;
         char why[256];
         if (strcmp(rs->type, "AVRO") != 0) {
-                snprintf(why, sizeof(why), "schema id %ld is %s, not Avro", (long)id, rs->type);
-        } else if (!(e->schema = av_schema_parse(rs->schema, rs->len, why, sizeof(why)))) {
-                /* why says it */
-        } else if (!(e->dec = av_dec_new(e->schema))) {
+                snprintf(why, sizeof(why), "a %s schema, not Avro", rs->type);
+        } else if ((e->schema = av_schema_parse(rs->schema, rs->len, why, sizeof(why)))) {
+                if ((e->dec = av_dec_new(e->schema)))
+                        return 0;
                 av_schema_free(e->schema);
                 e->schema = NULL;
                 snprintf(errstr, errlen, "out of memory");
                 return REGISTRY_ENOMEM;
-        } else {
-                return 0;
         }
+        /* Not one we can read, now or later: remembered with its reason. */
         e->rc = AV_CACHE_EBADSCHEMA;
-        size_t need = (size_t)snprintf(NULL, 0, "schema id %ld: %s", (long)id, why) + 1;
-        e->why = malloc(need);
-        if (e->why)
-                snprintf(e->why, need, "schema id %ld: %s", (long)id, why);
         snprintf(errstr, errlen, "schema id %ld: %s", (long)id, why);
+        e->why = strdup(errstr);
         return e->rc;
 }
 

@@ -154,6 +154,23 @@ $(header "$id")40"
 	assert_equal "$status" 6
 }
 
+@test "kcons names, writes undecoded and exits 6 for values whose id is a schema not Avro, asking the registry once" {
+	t=$(new_topic 1)
+	id=$(timeout 20 curl -sS -f -X POST -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+		--data '{"schemaType":"JSON","schema":"{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"type\":\"object\"}"}' \
+		"$REGISTRY_URL/subjects/$t-value/versions" | jq -e .id)
+	printf -- '- %s\n' "$(header "$id")7b7d" "$(header "$id")5b5d" | produce_hex "$t"
+	run --separate-stderr bash -c 'set -o pipefail; timeout 30 kcons -b "$1" -r "$2" -s value=avro -v -e "$3" |
+		xxd -p | tr -d "\n"' _ "$BROKERS" "$REGISTRY_URL" "$t"
+	assert_equal "$status" 6
+	assert_output "$(header "$id")7b7d0a$(header "$id")5b5d0a"
+	stderr=$(grep -v '^kcons: librdkafka' <<<"$stderr")
+	assert_equal "$stderr" "kcons: $t [0] at offset 0: value: schema id $id: a JSON schema, not Avro; written undecoded
+kcons: $t [0] at offset 1: value: schema id $id: a JSON schema, not Avro; written undecoded
+$(tail -n 1 <<<"$stderr")"
+	grep -q '; 2 written undecoded, 1 schema registry requests$' <<<"$stderr"
+}
+
 @test "kcons -s avro -J writes a value it cannot decode as payload_b64, and a decoded one as payload" {
 	t=$(new_topic 1)
 	produce_bad "$t"
