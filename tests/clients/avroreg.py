@@ -82,9 +82,14 @@ def raw(brokers, topic):
     p = Producer({"bootstrap.servers": brokers})
     for line in sys.stdin:
         k, v = line.split()
-        p.produce(topic, key=None if k == "-" else bytes.fromhex(k),
-                  value=None if v == "-" else bytes.fromhex(v),
-                  partition=0, on_delivery=delivered)
+        while True:
+            try:
+                p.produce(topic, key=None if k == "-" else bytes.fromhex(k),
+                          value=None if v == "-" else bytes.fromhex(v),
+                          partition=0, on_delivery=delivered)
+                break
+            except BufferError:  # the local queue is full: let deliveries drain it
+                p.poll(0.1)
     if p.flush(30) != 0:
         sys.exit("avroreg: messages not delivered in 30 s")
 
