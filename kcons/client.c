@@ -70,13 +70,20 @@ static rd_kafka_conf_t *make_conf(struct run *r)
         }
         for (int i = 0; i < o->nconfs; i++) {
                 const struct conf_arg *c = &o->confs[i];
-                int rc = c->opt == 'F' ? kconf_load_file(conf, NULL, c->arg, why, sizeof(why))
-                                       : kconf_set_pair(conf, NULL, c->arg, why, sizeof(why));
+                struct registry_conf *reg = &r->serde->reg;
+                int rc = c->opt == 'F' ? kconf_load_file(conf, reg, c->arg, why, sizeof(why))
+                                       : kconf_set_pair(conf, reg, c->arg, why, sizeof(why));
                 if (rc < 0) {
                         warnx("-%c %s: %s", c->opt, c->arg, why);
                         rd_kafka_conf_destroy(conf);
                         return NULL;
                 }
+        }
+        /* -X schema.registry.url may stand for -r: checked once all are in. */
+        if (serde_check(r->serde, why, sizeof(why)) < 0) {
+                warnx("%s", why);
+                rd_kafka_conf_destroy(conf);
+                return NULL;
         }
         /* Offsets are stored by kcons after each write to stdout, never by
          * librdkafka when it hands a message over. */

@@ -210,15 +210,23 @@ static void on_message(struct run *r, const rd_kafka_message_t *m)
                 finish_part(r, p);
                 return;
         }
+        struct msg_view v;
+        int st = decode_message(&r->dec, m, &v);
+        if (st) {
+                /* Not written, so not stored: the next run reads it again. */
+                warnx("%s", r->dec.why);
+                r->status = st;
+                return;
+        }
         size_t before = outbuf_pending(&r->out.ob);
-        if (format_message(&r->fmt, &r->out.ob, m) < 0 ||
+        if (format_message(&r->fmt, &r->out.ob, m, &v) < 0 ||
             mark(r, (size_t)(p - r->parts.v), m->offset + 1) < 0) {
                 outbuf_cut(&r->out.ob, before); /* never a torn record */
                 warnx("out of memory");
                 r->status = EXIT_FAIL;
                 return;
         }
-        if (format_is_ambiguous(&r->fmt, m) && r->ambiguous++ == 0 && o->verbosity >= 1)
+        if (format_is_ambiguous(&r->fmt, &v) && r->ambiguous++ == 0 && o->verbosity >= 1)
                 warnx("%s [%d] at offset %lld: the message contains the output delimiter, "
                       "so its record is ambiguous (-J keeps every message whole)",
                       p->topic, (int)p->partition, (long long)m->offset);

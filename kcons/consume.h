@@ -7,6 +7,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "decode.h"
 #include "exits.h"
 #include "format.h"
 #include "job.h"
@@ -26,8 +27,10 @@ struct mark {
 /* Everything one run of kcons works on. */
 struct run {
         const struct opts *o;
+        struct serde_opts *serde; /* o's: -X and -F fill its registry settings */
         rd_kafka_t *rk;
         rd_kafka_queue_t *q; /* where messages, events and errors arrive */
+        struct decoder dec; /* -s avro */
         struct formatter fmt;
         struct sink out; /* stdout */
         struct parts parts;

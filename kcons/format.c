@@ -151,8 +151,15 @@ static long collect_headers(struct formatter *f, const rd_kafka_message_t *m)
         return (long)n;
 }
 
+/* The envelope's form of a key or value as decode gave it. */
+static enum env_form env_form_of(enum part_form form)
+{
+        return form == PART_JSON ? ENV_JSON : form == PART_UNDECODED ? ENV_B64 : ENV_BYTES;
+}
+
 /* Appends the -J envelope for m (lib/envelope.h) and a newline. */
-static int put_json(struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m)
+static int put_json(struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m,
+                    const struct msg_view *v)
 {
         rd_kafka_timestamp_type_t tstype;
         long nh = collect_headers(f, m);
@@ -168,10 +175,12 @@ static int put_json(struct formatter *f, struct outbuf *ob, const rd_kafka_messa
             .broker = rd_kafka_message_broker_id(m),
             .headers = f->hdrs,
             .nheaders = (size_t)nh,
-            .key = m->key,
-            .keylen = m->key_len,
-            .payload = m->payload,
-            .len = m->len,
+            .key = v->key.p,
+            .keylen = v->key.n,
+            .payload = v->value.p,
+            .len = v->value.n,
+            .keyform = env_form_of(v->key.form),
+            .payloadform = env_form_of(v->value.form),
         };
         e.tstype = tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME       ? ENV_TS_CREATE
                    : tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? ENV_TS_LOGAPPEND
@@ -180,7 +189,8 @@ static int put_json(struct formatter *f, struct outbuf *ob, const rd_kafka_messa
 }
 
 /* Appends m as the compiled -f format says. */
-static int put_formatted(const struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m)
+static int put_formatted(const struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m,
+                         const struct msg_view *v)
 {
         int rc = 0;
         for (size_t i = 0; i < f->npieces; i++) {
@@ -201,10 +211,10 @@ static int put_formatted(const struct formatter *f, struct outbuf *ob, const rd_
                         rc |= put_int(ob, m->offset);
                         break;
                 case 'k':
-                        rc |= put_bytes(f, ob, m->key, m->key_len);
+                        rc |= put_bytes(f, ob, v->key.p, v->key.n);
                         break;
                 case 's':
-                        rc |= put_bytes(f, ob, m->payload, m->len);
+                        rc |= put_bytes(f, ob, v->value.p, v->value.n);
                         break;
                 case 'T':
                         rc |= put_int(ob, rd_kafka_message_timestamp(m, NULL));
@@ -223,26 +233,27 @@ static int put_formatted(const struct formatter *f, struct outbuf *ob, const rd_
         return rc;
 }
 
-int format_message(struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m)
+int format_message(struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m,
+                   const struct msg_view *v)
 {
         const struct opts *o = f->o;
         switch (o->mode) {
         case OUT_JSON:
-                return put_json(f, ob, m);
+                return put_json(f, ob, m, v);
         case OUT_FORMAT:
-                return put_formatted(f, ob, m);
+                return put_formatted(f, ob, m, v);
         case OUT_VALUE:
         default:
                 break;
         }
         int rc = 0;
         if (o->keydelimlen) {
-                rc |= put_bytes(f, ob, m->key, m->key_len);
+                rc |= put_bytes(f, ob, v->key.p, v->key.n);
                 rc |= outbuf_put(ob, o->keydelim, o->keydelimlen);
         }
-        if (!m->payload && o->null_as_text)
+        if (!v->value.p && o->null_as_text)
                 return rc | record_put(ob, "NULL", 4, o->delim, o->delimlen);
-        return rc | record_put(ob, m->payload, m->len, o->delim, o->delimlen);
+        return rc | record_put(ob, v->value.p, v->value.n, o->delim, o->delimlen);
 }
 
 /* True when the n bytes at p contain the d delimiter bytes. */
@@ -251,13 +262,13 @@ static bool contains(const void *p, size_t n, const char *d, size_t dlen)
         return p && memfind(p, n, d, dlen) != NULL;
 }
 
-bool format_is_ambiguous(const struct formatter *f, const rd_kafka_message_t *m)
+bool format_is_ambiguous(const struct formatter *f, const struct msg_view *v)
 {
         const struct opts *o = f->o;
         if (o->mode != OUT_VALUE)
                 return false;
-        if (contains(m->payload, m->len, o->delim, o->delimlen))
+        if (contains(v->value.p, v->value.n, o->delim, o->delimlen))
                 return true;
-        return o->keydelimlen && (contains(m->key, m->key_len, o->keydelim, o->keydelimlen) ||
-                                  contains(m->key, m->key_len, o->delim, o->delimlen));
+        return o->keydelimlen && (contains(v->key.p, v->key.n, o->keydelim, o->keydelimlen) ||
+                                  contains(v->key.p, v->key.n, o->delim, o->delimlen));
 }

@@ -8,6 +8,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "decode.h"
 #include "envelope.h"
 #include "opts.h"
 #include "outbuf.h"
@@ -31,10 +32,12 @@ struct formatter {
  * -f. Returns 0, or -1 with a message in err naming what is wrong. */
 int format_init(struct formatter *f, const struct opts *o, char *err, size_t errlen);
 void format_free(struct formatter *f);
-/* Appends one message. Returns 0, or -1 when memory ran out. */
-int format_message(struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m);
-/* True when the message's key or value contains the delimiter that ends
+/* Appends message m, its key and value as v gives them (decoded or as
+ * they are). Returns 0, or -1 when memory ran out. */
+int format_message(struct formatter *f, struct outbuf *ob, const rd_kafka_message_t *m,
+                   const struct msg_view *v);
+/* True when the key or value as written contains the delimiter that ends
  * it on output, so a reader splitting on it would see the wrong records. */
-bool format_is_ambiguous(const struct formatter *f, const rd_kafka_message_t *m);
+bool format_is_ambiguous(const struct formatter *f, const struct msg_view *v);
 
 #endif

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 {
         fputs("usage: kcons [-0eJLquVvZ] [--until-now] [-b brokers] [-c count] [-D delim]\n"
               "             [-d contexts] [-F file] [-f format] [-g group] [-K delim] [-o offset]\n"
-              "             [-p partition] [-X prop=value] topic ... [-- command [arg ...]]\n",
+              "             [-p partition] [-r url] [-s [key=|value=]avro] [-X prop=value]\n"
+              "             topic ... [-- command [arg ...]]\n",
               f);
 }
 
@@ -67,6 +68,9 @@ static void help(void)
               "  -o offset       beginning, end, stored, N, -N, s@MS; e@MS stops\n"
               "  -p partition    read only this partition\n"
               "  -q, -v          only errors; a summary and librdkafka's log\n"
+              "  -r url          the schema registry for -s avro (schema.registry.url)\n"
+              "  -s [key=|value=]avro\n"
+              "                  decode Avro in the registry's framing to JSON\n"
               "  -t topic        another topic, as kcat spells it\n"
               "  -u              write each message at once\n"
               "  -V, --version   print the versions and exit\n"
@@ -77,7 +81,8 @@ static void help(void)
               "                  when it exits 0, and what it read\n"
               "  -h, --help      the synopsis; --help also this list\n"
               "\n"
-              "Exit status: 0 done, 1 cluster or output error, 2 usage, 3 no broker reachable;\n"
+              "Exit status: 0 done, 1 cluster or output error, 2 usage, 3 no broker reachable,\n"
+              "6 the schema registry failed, 7 messages written undecoded;\n"
               "with -- a command that failed gives its status (128+N: killed by signal N).\n"
               "The manual: man kcons (man/kcons.1 in the source).\n",
               stdout);
@@ -93,6 +98,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
             {NULL, 0, NULL, 0},
         };
         *o = (struct opts){.partition = -1, .stop_ts = -1, .max_count = -1, .verbosity = 1};
+        serde_init(&o->serde);
+        char why[256];
         o->start.kind = START_BEGINNING;
         o->delim[0] = '\n';
         o->delimlen = 1;
@@ -111,7 +118,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         long long v;
         int c;
         const char *last_arg = NULL;
-        while ((c = getopt_long(argc, argv, "0b:c:CD:d:eF:f:G:g:hJK:Lo:p:qt:uVvX:Z", longopts,
+        while ((c = getopt_long(argc, argv, "0b:c:CD:d:eF:f:G:g:hJK:Lo:p:qr:s:t:uVvX:Z", longopts,
                                 NULL)) != -1) {
                 last_arg = optarg;
                 switch (c) {
@@ -196,6 +203,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
                 case 'q':
                         o->verbosity = 0;
                         break;
+                case 'r':
+                        if (serde_url(&o->serde, optarg, why, sizeof(why)) < 0)
+                                errx(EXIT_USAGE, "-r %s: %s", optarg, why);
+                        break;
+                case 's':
+                        if (serde_format(&o->serde, optarg, why, sizeof(why)) < 0)
+                                errx(EXIT_USAGE, "%s", why);
+                        break;
                 case 't': /* kcat's spelling of a topic argument */
                         o->topics[o->ntopics++] = optarg;
                         break;
@@ -231,9 +246,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
         if (o->list) {
                 if (o->job)
                         errx(EXIT_USAGE, "-L lists the cluster's metadata: no command to run");
-                if (o->group || o->mode != OUT_VALUE || delim_given || o->keydelimlen)
+                if (o->group || o->mode != OUT_VALUE || delim_given || o->keydelimlen ||
+                    serde_any(&o->serde))
                         errx(EXIT_USAGE, "-L lists the cluster's metadata: not with -g, -J, -f, "
-                                         "-D, -0 or -K");
+                                         "-D, -0, -K or -s");
                 o->brokers = kconf_brokers(brokers);
                 return;
         }
@@ -265,9 +281,13 @@ static void summary(const struct run *r, double secs)
                 nparts += r->parts.v[i].next_offset >= 0;
         fprintf(stderr,
                 "kcons: %" PRId64 " messages, %" PRId64 " bytes from %zu partitions in %.3f s "
-                "(%.0f msgs/s); %" PRId64 " contained the output delimiter\n",
+                "(%.0f msgs/s); %" PRId64 " contained the output delimiter",
                 consume_written(r), (int64_t)r->out.written, nparts, secs,
                 secs > 0 ? (double)consume_written(r) / secs : 0.0, r->ambiguous);
+        if (serde_any(&r->o->serde))
+                fprintf(stderr, "; %" PRId64 " written undecoded, %lu schema registry requests",
+                        r->dec.undecoded, r->dec.reg ? registry_requests(r->dec.reg) : 0UL);
+        fputc('\n', stderr);
 }
 
 int main(int argc, char **argv)
@@ -281,7 +301,7 @@ int main(int argc, char **argv)
         struct opts o;
         parse_args(argc, argv, &o);
 
-        struct run r = {.o = &o};
+        struct run r = {.o = &o, .serde = &o.serde};
         char why[256];
         if (format_init(&r.fmt, &o, why, sizeof(why)) < 0)
                 errx(EXIT_USAGE, "%s", why);
@@ -296,6 +316,11 @@ int main(int argc, char **argv)
 
         double t0 = (double)clock_mono_ms() / 1000;
         int status = o.list ? client_list(&r) : client_open(&r);
+        /* After the -X schema.registry.* settings are all in (client_open). */
+        if (status == EXIT_OK && !o.list && decode_init(&r.dec, &o.serde) < 0) {
+                warnx("schema registry: %s", r.dec.why);
+                status = EXIT_USAGE;
+        }
         struct job job;
         if (status == EXIT_OK && o.job) {
                 /* Started once the cluster answers: a job given nothing
@@ -314,6 +339,8 @@ int main(int argc, char **argv)
         }
         if (status == EXIT_OK && !o.list)
                 status = consume_run(&r);
+        if (status == EXIT_OK && r.dec.undecoded > 0)
+                status = EXIT_UNDECODED;
         client_close(&r);
         if (o.verbosity >= 2)
                 summary(&r, (double)clock_mono_ms() / 1000 - t0);
@@ -325,6 +352,8 @@ int main(int argc, char **argv)
                 sink_close(&r.out);
         free(r.marks);
         format_free(&r.fmt);
+        decode_free(&r.dec);
+        serde_free(&o.serde);
         free(o.topics);
         free(o.confs);
         free(o.words);

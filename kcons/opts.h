@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "offsets.h"
+#include "serde.h"
 
 /* How each message becomes bytes on stdout. */
 enum out_mode {
@@ -43,7 +44,8 @@ struct opts {
         bool unbuffered;        /* -u: write after every message */
         int verbosity;          /* -q: 0, default 1, -v: 2 */
         const char *debug;      /* -d CONTEXTS */
-        struct conf_arg *confs; /* -X and -F */
+        struct serde_opts serde; /* -s, -r and the -X schema.registry.* properties */
+        struct conf_arg *confs;  /* -X and -F */
         int nconfs;
         char **job;   /* -- COMMAND ARGS...: run it on the stream, or NULL */
         char **words; /* the command line as given, which job points into */

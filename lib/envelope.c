@@ -44,6 +44,26 @@ static char *write_string(char *o, bool text, const void *s, size_t n)
         return o;
 }
 
+/* Writes the key or payload field as form says. */
+static char *write_field(char *o, enum env_form form, const char *name, size_t namelen,
+                         const void *s, size_t n)
+{
+        if (!s || form == ENV_BYTES)
+                return json_write_field(o, name, namelen, s, n);
+        *o++ = '"';
+        memcpy(o, name, namelen);
+        o += namelen;
+        if (form == ENV_JSON) {
+                o = WRITE_LIT(o, "\":");
+                memcpy(o, s, n);
+                return o + n;
+        }
+        o = WRITE_LIT(o, "_b64\":\"");
+        o = base64_write(o, s, n);
+        *o++ = '"';
+        return o;
+}
+
 /* Adds b to *a, saturating at (size_t)-1 (too big to reserve). */
 static void room_add(size_t *a, size_t b)
 {
@@ -133,9 +153,9 @@ int envelope_put(struct outbuf *ob, const struct envelope *e)
                 o = write_headers(o, e->headers, e->nheaders);
                 *o++ = ',';
         }
-        o = json_write_field(o, "key", 3, e->key, e->keylen);
+        o = write_field(o, e->keyform, "key", 3, e->key, e->keylen);
         *o++ = ',';
-        o = json_write_field(o, "payload", 7, e->payload, e->len);
+        o = write_field(o, e->payloadform, "payload", 7, e->payload, e->len);
         *o++ = '}';
         ob->len += (size_t)(o - start);
         return 0;

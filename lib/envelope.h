@@ -12,7 +12,12 @@
  * base64 of the bytes. headers is a flat array of names and values (a value
  * may be null); when any name or value is not UTF-8 the array is written as
  * headers_b64, every name and value base64-encoded. The reader takes the
- * fields in any order and ignores fields it does not know. */
+ * fields in any order and ignores fields it does not know.
+ *
+ * A writer that decoded a key or payload (kcons -s avro) gives its JSON
+ * text as ENV_JSON: it is written as the field's value as it is
+ * ("payload":{"title":"x"}); one it could not decode is ENV_B64, always
+ * key_b64 / payload_b64, so a reader tells it from decoded JSON. */
 #ifndef LIB_ENVELOPE_H
 #define LIB_ENVELOPE_H
 
@@ -27,6 +32,13 @@ enum env_tstype {
         ENV_TS_CREATE,    /* "create": the producer's time */
         ENV_TS_LOGAPPEND, /* "logappend": the broker's time */
         ENV_TS_UNKNOWN,   /* "unknown" (read only) */
+};
+
+/* How a key or payload is written (envelope_put only). */
+enum env_form {
+        ENV_BYTES, /* a string when UTF-8, else _b64 */
+        ENV_JSON,  /* the bytes are one JSON value, written as they are */
+        ENV_B64,   /* always _b64 */
 };
 
 struct env_header {
@@ -50,6 +62,7 @@ struct envelope {
         size_t keylen;
         const void *payload; /* NULL: null (a tombstone) */
         size_t len;
+        enum env_form keyform, payloadform; /* ENV_BYTES unless told */
 };
 
 /* Appends e as one JSON object, without a line end. Returns 0, or -1 when

@@ -12,8 +12,12 @@ enum {
         EXIT_NOT_KEPT = 4,    /* kprod: records neither delivered nor kept in --failed */
         EXIT_ALTERED = 5,     /* kprod: all delivered, but a CreateTime 0 sent as the time
                                  of producing */
-        EXIT_SCHEMA = 6,      /* kprod: the schema registry could not be reached, or refused
-                                 or lacks the schema: nothing was produced */
+        EXIT_SCHEMA = 6,      /* kprod, kcons -s avro: the schema registry could not be
+                                 reached, or refused or lacks the schema, or failed a
+                                 request: kprod produced nothing, kcons stopped before
+                                 the message that needed it */
+        EXIT_UNDECODED = 7,   /* kcons -s avro: messages written undecoded (not in the
+                                 framing, an unknown schema id, bytes that do not decode) */
         EXIT_CANTRUN = 126,   /* kcons --: the command was found but cannot run */
         EXIT_NOCMD = 127,     /* kcons --: no such command (as a shell says) */
 };
