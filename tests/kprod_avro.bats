@@ -189,3 +189,43 @@ $kid	{\"id\":2}	$vid	{\"genres\":[],\"rating\":null,\"released\":1995,\"title\":
 	run cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/failed"
 	assert_success
 }
+
+@test "Confluent's Python AvroDeserializer at its defaults reads what kprod -s value=avro wrote as the same values" {
+	local t f
+	t=$(new_topic)
+	f=$(schema_file)
+	kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema "$f" <<'EOF2'
+{"title":"The Matrix","released":1999,"rating":8.7,"genres":["sci-fi","action"]}
+{"released":1995,"title":"Heat \u00e9"}
+EOF2
+	run timeout 120 /usr/bin/python3 "$CLIENTS/avroreg.py" "$BROKERS" "$REGISTRY_URL" read "$t" 2
+	assert_success
+	assert_output '{"genres":["sci-fi","action"],"rating":8.7,"released":1999,"title":"The Matrix"}
+{"genres":[],"rating":null,"released":1995,"title":"Heat é"}'
+}
+
+# Every Avro type and the logical types, for the round trip through kcons.
+ALL='{"type":"record","name":"All","namespace":"t","fields":[{"name":"n","type":"null"},{"name":"b","type":"boolean"},{"name":"i","type":"int"},{"name":"l","type":"long"},{"name":"f","type":"float"},{"name":"d","type":"double"},{"name":"by","type":"bytes"},{"name":"s","type":"string"},{"name":"e","type":{"type":"enum","name":"Suit","symbols":["HEARTS","SPADES"]}},{"name":"fx","type":{"type":"fixed","name":"F2","size":2}},{"name":"a","type":{"type":"array","items":"int"}},{"name":"m","type":{"type":"map","values":"string"}},{"name":"u","type":["null","string","long"]},{"name":"ul","type":["int","long"]},{"name":"day","type":{"type":"int","logicalType":"date"}},{"name":"ts","type":{"type":"long","logicalType":"timestamp-micros"}},{"name":"dec","type":{"type":"bytes","logicalType":"decimal","precision":6,"scale":2}},{"name":"id","type":{"type":"string","logicalType":"uuid"}}]}'
+
+@test "kcons -s value=avro | kprod -s value=avro gives the same Avro bytes again, for every type" {
+	local t1 t2 f id
+	t1=$(new_topic)
+	t2=$(new_topic)
+	f=$(schema_file "$ALL")
+	kprod -b "$BROKERS" -t "$t1" -s value=avro -r "$REGISTRY_URL" --value-schema "$f" <<'EOF2'
+{"n":null,"b":true,"i":-1,"l":9007199254740993,"f":1.5,"d":-0.25,"by":"\u0000\u00ff","s":"\u00e9\n\"x\"","e":"SPADES","fx":"ab","a":[1,2,3],"m":{"k":"v"},"u":"str","ul":{"long":5},"day":"2024-05-17","ts":"2024-05-17T13:45:30.250001Z","dec":-12.34,"id":"123e4567-e89b-12d3-a456-426614174000"}
+{"n":null,"b":false,"i":2147483647,"l":-9223372036854775808,"f":0.0,"d":1e300,"by":"","s":"","e":"HEARTS","fx":"\u0000\u0001","a":[],"m":{},"u":null,"ul":7,"day":0,"ts":0,"dec":"0.00","id":"00000000-0000-0000-0000-000000000000"}
+{"n":null,"b":true,"i":0,"l":0,"f":"NaN","d":"-Infinity","by":"a","s":"s","e":"HEARTS","fx":"zz","a":[-5],"m":{"a":"1","b":"2"},"u":7,"ul":{"long":-3000000000},"day":-1,"ts":-1,"dec":"9999.99","id":"ffffffff-ffff-ffff-ffff-ffffffffffff"}
+EOF2
+	id=$(latest_id "$t1-value")
+	timeout 30 kcons -b "$BROKERS" -s value=avro -r "$REGISTRY_URL" -e "$t1" >"$BATS_TEST_TMPDIR/decoded"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/decoded")" 3
+	kprod -b "$BROKERS" -t "$t2" -s value=avro -r "$REGISTRY_URL" --value-schema-id "$id" <"$BATS_TEST_TMPDIR/decoded"
+	# The values, byte for byte (kafka-python, as hex).
+	run bash -c "timeout 60 '$PY' '$CLIENTS/kafkapy.py' '$BROKERS' dump '$t1' 3 | cut -d' ' -f5,6"
+	assert_success
+	local first=$output
+	[ "$(wc -l <<<"$first")" -eq 3 ]
+	run bash -c "timeout 60 '$PY' '$CLIENTS/kafkapy.py' '$BROKERS' dump '$t2' 3 | cut -d' ' -f5,6"
+	assert_equal "$output" "$first"
+}

@@ -14,6 +14,11 @@ by tests/deps under tests/.deps/python).
   avroreg.py BROKERS - raw TOPIC
       produces each line of stdin, "KEYHEX VALUEHEX" ("-" for null),
       to partition 0 as bytes, in order
+  avroreg.py BROKERS REGISTRY read TOPIC COUNT
+      consumes COUNT messages of partition 0 from the beginning with
+      confluent-kafka's Consumer and AvroDeserializer (each value with its
+      writer's schema, by the id in its framing) and prints each value as
+      JSON (sorted keys, one line)
 """
 import json
 import os
@@ -21,9 +26,9 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".deps", "python"))
 
-from confluent_kafka import Producer  # noqa: E402
+from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.schema_registry import SchemaRegistryClient  # noqa: E402
-from confluent_kafka.schema_registry.avro import AvroSerializer  # noqa: E402
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer  # noqa: E402
 from confluent_kafka.serialization import MessageField, SerializationContext  # noqa: E402
 
 KEY = {"type": "record", "name": "MovieKey", "namespace": "com.example",
@@ -94,12 +99,31 @@ def raw(brokers, topic):
         sys.exit("avroreg: messages not delivered in 30 s")
 
 
+def read(brokers, registry, topic, count):
+    deser = AvroDeserializer(SchemaRegistryClient({"url": registry}))
+    c = Consumer({"bootstrap.servers": brokers, "group.id": "avroreg", "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, 0, 0)])
+    got = 0
+    while got < count:
+        m = c.poll(30)
+        if m is None:
+            sys.exit("avroreg: %d messages of %s, %d expected" % (got, topic, count))
+        if m.error():
+            continue
+        value = deser(m.value(), SerializationContext(topic, MessageField.VALUE))
+        print(json.dumps(value, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False), flush=True)
+        got += 1
+    c.close()
+
+
 def main():
     brokers, registry, cmd, topic = sys.argv[1:5]
     if cmd == "movies":
         movies(brokers, registry, topic, int(sys.argv[5]))
     elif cmd == "raw":
         raw(brokers, topic)
+    elif cmd == "read":
+        read(brokers, registry, topic, int(sys.argv[5]))
     else:
         sys.exit("avroreg: unknown command " + cmd)
 
