@@ -129,10 +129,8 @@ static void check_combinations(const struct options *o)
         if (o->key_field && !*o->key_field)
                 errx(EXIT_USAGE, "--key-field: the name is empty");
         const struct serde_opts *s = &o->serde;
-        if (serde_any(s) && o->json)
-                errx(EXIT_USAGE, "-s avro reads plain JSON records, not -J envelopes");
-        if (s->key == SERDE_AVRO && !o->kdlen && !o->key)
-                errx(EXIT_USAGE, "-s key=avro: the key's JSON comes from -K or -k");
+        if (s->key == SERDE_AVRO && !o->kdlen && !o->key && !o->json)
+                errx(EXIT_USAGE, "-s key=avro: the key's JSON comes from -K, -k or -J");
         const struct kavro_source *srcs[2] = {&o->value_schema, &o->key_schema};
         const enum serde_kind kinds[2] = {s->value, s->key};
         for (int i = 0; i < 2; i++) {

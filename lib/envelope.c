@@ -406,6 +406,21 @@ static int get_int(struct jr *j, int64_t min, int64_t max, int64_t *v)
         return 0;
 }
 
+/* A key or payload that is a JSON value other than a string or null (as
+ * kcons -s avro -J writes what it decoded): its text, as written. Returns
+ * false when the value is a string; else true, with *val NULL when the
+ * value's syntax is bad. */
+static bool get_json(struct jr *j, const void **val, size_t *len)
+{
+        jr_ws(j);
+        if (j->p < j->end && *j->p == '"')
+                return false;
+        const char *start = j->p;
+        *val = jr_skip(j) < 0 ? NULL : start;
+        *len = (size_t)(j->p - start);
+        return true;
+}
+
 /* Reads the value of field f into e. */
 static int get_field(struct env_reader *r, struct jr *j, struct sink *k, enum field f,
                      struct envelope *e)
@@ -469,6 +484,8 @@ static int get_field(struct env_reader *r, struct jr *j, struct sink *k, enum fi
                         e->keylen = 0;
                         return 0;
                 }
+                if (get_json(j, &e->key, &e->keylen))
+                        return e->key ? (e->keyform = ENV_JSON, 0) : -1;
                 return get_bytes(j, k, false, &e->key, &e->keylen);
         case F_KEY_B64:
                 return get_bytes(j, k, true, &e->key, &e->keylen);
@@ -478,6 +495,8 @@ static int get_field(struct env_reader *r, struct jr *j, struct sink *k, enum fi
                         e->len = 0;
                         return 0;
                 }
+                if (get_json(j, &e->payload, &e->len))
+                        return e->payload ? (e->payloadform = ENV_JSON, 0) : -1;
                 return get_bytes(j, k, false, &e->payload, &e->len);
         case F_PAYLOAD_B64:
                 return get_bytes(j, k, true, &e->payload, &e->len);

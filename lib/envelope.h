@@ -17,7 +17,9 @@
  * A writer that decoded a key or payload (kcons -s avro) gives its JSON
  * text as ENV_JSON: it is written as the field's value as it is
  * ("payload":{"title":"x"}); one it could not decode is ENV_B64, always
- * key_b64 / payload_b64, so a reader tells it from decoded JSON. */
+ * key_b64 / payload_b64, so a reader tells it from decoded JSON. The
+ * reader gives a key or payload that is a JSON value other than a string
+ * or null as its text, as written, with keyform / payloadform ENV_JSON. */
 #ifndef LIB_ENVELOPE_H
 #define LIB_ENVELOPE_H
 

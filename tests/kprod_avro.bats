@@ -146,8 +146,9 @@ $id	{\"genres\":[],\"rating\":null,\"released\":3,\"title\":\"by id\"}"
 	assert_equal "$stderr" "kprod: --value-schema: the value is not Avro (add -s value=avro)"
 	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=protobuf </dev/null
 	assert_equal "$status" 2
-	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" -J </dev/null
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s key=avro -r "$REGISTRY_URL" </dev/null
 	assert_equal "$status" 2
+	assert_equal "$stderr" "kprod: -s key=avro: the key's JSON comes from -K, -k or -J"
 	run --separate-stderr kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema "$BATS_TEST_TMPDIR/none.avsc" </dev/null
 	assert_equal "$status" 2
 	[[ $stderr == *"none.avsc: No such file or directory" ]]
@@ -228,4 +229,32 @@ EOF2
 	[ "$(wc -l <<<"$first")" -eq 3 ]
 	run bash -c "timeout 60 '$PY' '$CLIENTS/kafkapy.py' '$BROKERS' dump '$t2' 3 | cut -d' ' -f5,6"
 	assert_equal "$output" "$first"
+}
+
+@test "kprod -J -s avro reads the decoded envelopes kcons -s avro -J writes and gives the same Avro bytes, keys, headers and timestamps; a payload that is a string of JSON (wsrecv -J) is encoded too" {
+	local t1 t2 kf vf kid vid
+	t1=$(new_topic)
+	t2=$(new_topic)
+	kf=$(schema_file '{"type":"record","name":"MovieKey","fields":[{"name":"id","type":"long"}]}')
+	vf=$(schema_file)
+	printf '%s\n' '{"id":1}|{"title":"The Matrix","released":1999,"genres":["sci-fi"]}' '{"id":2}|{"title":"Heat","released":1995,"rating":7.5}' |
+		kprod -b "$BROKERS" -t "$t1" -s avro -r "$REGISTRY_URL" --key-schema "$kf" --value-schema "$vf" -K '|' -H origin=test
+	kid=$(latest_id "$t1-key")
+	vid=$(latest_id "$t1-value")
+	timeout 30 kcons -b "$BROKERS" -s avro -r "$REGISTRY_URL" -J -e "$t1" >"$BATS_TEST_TMPDIR/env"
+	run jq -c '[.key, .payload, .headers]' "$BATS_TEST_TMPDIR/env"
+	assert_output '[{"id":1},{"title":"The Matrix","released":1999,"rating":null,"genres":["sci-fi"]},["origin","test"]]
+[{"id":2},{"title":"Heat","released":1995,"rating":7.5,"genres":[]},["origin","test"]]'
+	kprod -b "$BROKERS" -t "$t2" -J -s avro -r "$REGISTRY_URL" --key-schema-id "$kid" --value-schema-id "$vid" <"$BATS_TEST_TMPDIR/env"
+	run bash -c "timeout 60 '$PY' '$CLIENTS/kafkapy.py' '$BROKERS' dump '$t1' 2 | cut -d' ' -f3-"
+	local first=$output
+	run bash -c "timeout 60 '$PY' '$CLIENTS/kafkapy.py' '$BROKERS' dump '$t2' 2 | cut -d' ' -f3-"
+	assert_equal "$output" "$first"
+	# A browser's JSON as wsrecv -J writes it: a string holding the JSON.
+	local t3
+	t3=$(new_topic)
+	printf '%s\n' '{"headers":["peer","1.2.3.4"],"key":null,"payload":"{\"title\":\"Alien\",\"released\":1979}"}' |
+		kprod -b "$BROKERS" -t "$t3" -J -s value=avro -r "$REGISTRY_URL" --value-schema-id "$vid"
+	run avroread "$t3" 1
+	assert_output "$vid	{\"genres\":[],\"rating\":null,\"released\":1979,\"title\":\"Alien\"}"
 }
