@@ -6,7 +6,8 @@ load helpers
 @test "framing: random inputs keep every property (UTF-8, JSON, base64, delimiters)" {
 	run timeout 120 "$ROOT/tests/bin/framing_fuzz" 200000
 	assert_success
-	assert_output "framing_fuzz: 200000 random inputs, all properties hold"
+	assert_line --index 0 --regexp '^framing_fuzz: seed [0-9]+$'
+	assert_line --index 1 "framing_fuzz: 200000 random inputs, all properties hold"
 }
 
 @test "envelope: random inputs keep every property (JSON strings decode exactly, envelopes round-trip)" {

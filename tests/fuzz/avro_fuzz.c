@@ -22,6 +22,7 @@
 #include "avroschema.h"
 #include "framing.h"
 #include "outbuf.h"
+#include "seed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -172,10 +173,7 @@ static const char *values[] = {
 int main(int argc, char **argv)
 {
         long iterations = argc > 1 ? atol(argv[1]) : 100000;
-        unsigned seed = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : (unsigned)time(NULL);
-        printf("avro_fuzz: seed %u\n", seed);
-        fflush(stdout);
-        srand(seed);
+        fuzz_seed(argc, argv, "avro_fuzz");
         setup();
         /* The values' bytes, as inputs for the decoder. */
         struct outbuf enc[sizeof(values) / sizeof(values[0])];

@@ -19,6 +19,7 @@
 #include "framing.h"
 #include "jsonread.h"
 #include "outbuf.h"
+#include "seed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -341,7 +342,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 int main(int argc, char **argv)
 {
         long iterations = argc > 1 ? atol(argv[1]) : 100000;
-        unsigned seed = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : (unsigned)time(NULL);
         static const char *cases[] = {
             "",
             "{}",
@@ -371,9 +371,7 @@ int main(int argc, char **argv)
             "\\",     "\\u",  "d83d",     "dc00",    "00e9",        "null",        "true",
             "-1",     "0",    "1e9",      "\"key\"", "\"payload\"", "\"headers\"", "\"key_b64\"",
             "\"ts\"", "AA==", "\xc3\xa9", "\xff",    " ",           "\n",          "\"x\""};
-        printf("envelope_fuzz: seed %u\n", seed);
-        fflush(stdout);
-        srand(seed);
+        fuzz_seed(argc, argv, "envelope_fuzz");
         uint8_t buf[256];
         for (long it = 0; it < iterations; it++) {
                 size_t n = 0;

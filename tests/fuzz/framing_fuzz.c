@@ -14,6 +14,7 @@
 
 #include "framing.h"
 #include "outbuf.h"
+#include "seed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -208,7 +209,7 @@ int main(int argc, char **argv)
         static const uint8_t alphabet[] = {'a',  '"',  '\\', '\n', '\r', 0,    0x1f,
                                            0x7f, 0x80, 0xbf, 0xc2, 0xdf, 0xe0, 0xed,
                                            0xef, 0xf0, 0xf4, 0xf5, 0xff, 'x'};
-        srand((unsigned)time(NULL));
+        fuzz_seed(argc, argv, "framing_fuzz");
         uint8_t buf[64];
         for (long it = 0; it < iterations; it++) {
                 size_t n = (size_t)rand() % sizeof(buf);

@@ -15,6 +15,7 @@
 
 #include "outbuf.h"
 #include "reportline.h"
+#include "seed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -139,7 +140,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 int main(int argc, char **argv)
 {
         long iterations = argc > 1 ? atol(argv[1]) : 100000;
-        unsigned seed = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : (unsigned)time(NULL);
         static const char *cases[] = {
             "",
             "up",
@@ -168,9 +168,7 @@ int main(int argc, char **argv)
         static const char *tokens[] = {
             "settled ", "failed ", "down", "up", "records ", " ",    "0",
             "9",        "a",       "F",    "\n", "\x01",     "\xff", "18446744073709551615"};
-        printf("report_fuzz: seed %u\n", seed);
-        fflush(stdout);
-        srand(seed);
+        fuzz_seed(argc, argv, "report_fuzz");
         uint8_t buf[400];
         for (long it = 0; it < iterations; it++) {
                 size_t n = 0, want = (size_t)rand() % 320;
