@@ -250,7 +250,9 @@ static int subscribe(struct run *r)
         return EXIT_OK;
 }
 
-int client_open(struct run *r)
+/* Creates the consumer handle from the options. Returns EXIT_OK or
+ * EXIT_USAGE (said on stderr). */
+static int new_consumer(struct run *r)
 {
         rd_kafka_conf_t *conf = make_conf(r);
         if (!conf)
@@ -263,9 +265,16 @@ int client_open(struct run *r)
                 warnx("%s", why);
                 return EXIT_USAGE;
         }
-        conf = NULL;
+        return EXIT_OK;
+}
+
+int client_open(struct run *r)
+{
+        int status = new_consumer(r);
+        if (status != EXIT_OK)
+                return status;
         const struct rd_kafka_metadata *md = NULL;
-        int status = read_metadata(r, &md);
+        status = read_metadata(r, &md);
         if (status != EXIT_OK)
                 return status;
         rd_kafka_topic_partition_list_t *list =
@@ -292,19 +301,12 @@ int client_open(struct run *r)
 
 int client_list(struct run *r)
 {
-        rd_kafka_conf_t *conf = make_conf(r);
-        if (!conf)
-                return EXIT_USAGE;
+        int status = new_consumer(r);
+        if (status != EXIT_OK)
+                return status;
         char why[512];
-        /* On success rd_kafka_new takes conf; on failure it is still ours. */
-        r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
-        if (!r->rk) {
-                rd_kafka_conf_destroy(conf);
-                warnx("%s", why);
-                return EXIT_USAGE;
-        }
         const struct rd_kafka_metadata *md = NULL;
-        int status = read_metadata(r, &md);
+        status = read_metadata(r, &md);
         if (status != EXIT_OK)
                 return status;
         if (kmeta_format(md, rd_kafka_controllerid(r->rk, 1000), r->o->topics, r->o->ntopics,

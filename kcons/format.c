@@ -13,15 +13,11 @@
 /* Appends the decimal form of v. */
 static int put_int(struct outbuf *ob, int64_t v)
 {
-        char tmp[24], *p = tmp + sizeof(tmp);
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        do {
-                *--p = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                *--p = '-';
-        return outbuf_put(ob, p, (size_t)(tmp + sizeof(tmp) - p));
+        char *o = outbuf_reserve(ob, DEC_MAX);
+        if (!o)
+                return -1;
+        ob->len += (size_t)(dec_write(o, v) - o);
+        return 0;
 }
 
 /* Appends the bytes of a key or value; a null one is empty, or NULL with -Z. */

@@ -9,22 +9,6 @@
 #include "framing.h"
 #include "jsonread.h"
 
-/* Writes the decimal form of v at o; returns the end. */
-static char *write_int(char *o, int64_t v)
-{
-        char tmp[24], *p = tmp + sizeof(tmp);
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        do {
-                *--p = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                *--p = '-';
-        size_t n = (size_t)(tmp + sizeof(tmp) - p);
-        memcpy(o, p, n);
-        return o + n;
-}
-
 /* Writes the n bytes of a literal at o; returns the end. */
 static char *write_lit(char *o, const char *lit, size_t n)
 {
@@ -119,12 +103,12 @@ int envelope_put(struct outbuf *ob, const struct envelope *e)
         }
         if (e->partition >= 0) {
                 o = WRITE_LIT(o, "\"partition\":");
-                o = write_int(o, e->partition);
+                o = dec_write(o, e->partition);
                 *o++ = ',';
         }
         if (e->offset >= 0) {
                 o = WRITE_LIT(o, "\"offset\":");
-                o = write_int(o, e->offset);
+                o = dec_write(o, e->offset);
                 *o++ = ',';
         }
         switch (e->tstype) {
@@ -141,12 +125,12 @@ int envelope_put(struct outbuf *ob, const struct envelope *e)
                 break;
         }
         if (e->tstype != ENV_TS_NONE) {
-                o = write_int(o, e->ts);
+                o = dec_write(o, e->ts);
                 *o++ = ',';
         }
         if (e->broker >= 0) {
                 o = WRITE_LIT(o, "\"broker\":");
-                o = write_int(o, e->broker);
+                o = dec_write(o, e->broker);
                 *o++ = ',';
         }
         if (e->nheaders) {

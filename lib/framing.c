@@ -504,3 +504,18 @@ long json_get_string(const char *s, size_t n, char *out, const char **val, size_
         *vlen = olen;
         return (long)(i + 1);
 }
+
+char *dec_write(char *o, int64_t v)
+{
+        char tmp[DEC_MAX], *p = tmp + sizeof(tmp);
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                *--p = '-';
+        size_t n = (size_t)(tmp + sizeof(tmp) - p);
+        memcpy(o, p, n);
+        return o + n;
+}

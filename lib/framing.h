@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "outbuf.h"
 
@@ -57,6 +58,10 @@ int unescape(const char *p, char *c);
  * \\ and \xHH are understood. Writes at most outcap bytes to out and
  * returns the length, or -1 when the spec is empty, too long or malformed. */
 long delim_parse(const char *spec, char *out, size_t outcap);
+/* Writes the decimal form of v at o (at most DEC_MAX bytes); returns the
+ * end. */
+#define DEC_MAX 20
+char *dec_write(char *o, int64_t v);
 /* What a tool says of a delimiter delim_parse() refused. */
 #define DELIM_SYNTAX "text, with the escapes \\n \\r \\t \\0 \\\\ \\xHH"
 
