@@ -130,14 +130,22 @@ make_records() {
 	seq -f 'record-%.0f' 1 "$n" >"$file"
 }
 
-# Waits (up to $2 seconds, default 10) until the file $1 has content.
-wait_for_file() {
-	local f=$1 secs=${2:-10} i
-	for i in $(seq $((secs * 20))); do
-		[ -s "$f" ] && return 0
+# Runs the command given until it succeeds, $1 seconds' worth of tries
+# 50 ms apart (longer on a busy machine, never shorter); fails when it never
+# did. The suites' wait loop: wait on a condition, never a bare sleep.
+wait_until() {
+	local tries=$(($1 * 20))
+	shift
+	until "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
 		sleep 0.05
 	done
-	return 1
+}
+
+# Waits (up to $2 seconds, default 10) until the file $1 has content.
+wait_for_file() {
+	wait_until "${2:-10}" test -s "$1"
 }
 
 # Prints a TCP port that is free right now on 127.0.0.1 (tests/free-port).
@@ -148,21 +156,14 @@ free_port() {
 # Waits until something accepts connections on 127.0.0.1:$1 (a server
 # started with a fixed port, where no "listening" line can be read).
 wait_port() {
-	local i
-	for i in $(seq 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 
 # Waits (at most $3 seconds, default 30) until file $1 has at least $2 lines.
 wait_lines() {
-	local f=$1 n=$2 secs=${3:-30} i
-	for i in $(seq $((secs * 20))); do
-		[ -f "$f" ] && [ "$(wc -l <"$f")" -ge "$n" ] && return 0
-		sleep 0.05
-	done
+	local f=$1 n=$2
+	has_lines() { [ -f "$f" ] && [ "$(wc -l <"$f")" -ge "$n" ]; }
+	wait_until "${3:-30}" has_lines && return 0
 	echo "wait_lines: $f has $(wc -l <"$f" 2>/dev/null || echo no) lines, not $n" >&2
 	return 1
 }
@@ -170,12 +171,8 @@ wait_lines() {
 # Waits until file $1 has a line matching the regex $2, for up to $3
 # seconds (default 30).
 wait_line_matching() {
-	local f=$1 re=$2 secs=${3:-30} i
-	for i in $(seq $((secs * 20))); do
-		grep -qE -- "$re" "$f" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "wait_line_matching: no line of $f matches $re" >&2
+	wait_until "${3:-30}" grep -qE -- "$2" "$1" 2>/dev/null && return 0
+	echo "wait_line_matching: no line of $1 matches $2" >&2
 	return 1
 }
 

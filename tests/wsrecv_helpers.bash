@@ -62,12 +62,12 @@ wsrecv_cleanup() {
 # Waits up to $2 seconds (default 30) until wsrecv's /healthz satisfies the
 # jq condition $1 (e.g. '.buffered > 1000'); fails naming the last answer.
 wait_healthz() {
-	local cond=$1 secs=${2:-30} i health=
-	for i in $(seq $((secs * 10))); do
+	local cond=$1 health=
+	healthz_meets() {
 		health=$(timeout 5 curl -s "http://127.0.0.1:$PORT/healthz")
-		[ "$(jq "$cond" <<<"$health" 2>/dev/null)" = true ] && return 0
-		sleep 0.1
-	done
+		[ "$(jq "$cond" <<<"$health" 2>/dev/null)" = true ]
+	}
+	wait_until "${2:-30}" healthz_meets && return 0
 	echo "healthz never met $cond: $health" >&2
 	return 1
 }
