@@ -282,3 +282,15 @@ $(tail -n 1 <<<"$stderr")"
 	assert_equal "$status" 2
 	assert_equal "$stderr" 'kcons: -s json: expected [key=|value=]avro (or string)'
 }
+
+@test "kcons -s value=avro decodes what kafkajs with @kafkajs/confluent-schema-registry (the setup's own stack) wrote" {
+	t=$(new_topic 1)
+	local f=$BATS_TEST_TMPDIR/movie.avsc
+	printf '%s\n' '{"type":"record","name":"Movie","fields":[{"name":"title","type":"string"},{"name":"released","type":"int"},{"name":"rating","type":["null","double"],"default":null}]}' >"$f"
+	printf '%s\n' '{"title":"The Matrix","released":1999,"rating":8.7}' '{"title":"Heat \u00e9","released":1995,"rating":null}' |
+		timeout 120 node "$ROOT/tests/clients/kafkajs-avro.js" "$BROKERS" "$REGISTRY_URL" send "$t" "$f"
+	kc -s value=avro -e "$t"
+	assert_success
+	assert_output '{"title":"The Matrix","released":1999,"rating":8.7}
+{"title":"Heat é","released":1995,"rating":null}'
+}

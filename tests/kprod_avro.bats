@@ -258,3 +258,15 @@ EOF2
 	run avroread "$t3" 1
 	assert_output "$vid	{\"genres\":[],\"rating\":null,\"released\":1979,\"title\":\"Alien\"}"
 }
+
+@test "kafkajs with @kafkajs/confluent-schema-registry (the setup's own stack) decodes what kprod -s value=avro wrote" {
+	local t f
+	t=$(new_topic)
+	f=$(schema_file)
+	printf '%s\n' '{"title":"The Matrix","released":1999,"rating":8.7,"genres":["sci-fi"]}' '{"released":1995,"title":"Heat"}' |
+		kprod -b "$BROKERS" -t "$t" -s value=avro -r "$REGISTRY_URL" --value-schema "$f"
+	run timeout 120 node "$CLIENTS/kafkajs-avro.js" "$BROKERS" "$REGISTRY_URL" read "$t" 2
+	assert_success
+	assert_output '{"title":"The Matrix","released":1999,"rating":8.7,"genres":["sci-fi"]}
+{"title":"Heat","released":1995,"rating":null,"genres":[]}'
+}
