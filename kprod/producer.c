@@ -86,6 +86,7 @@ static struct kept *keep(uint64_t recno, const char *rec, size_t len, const void
         struct kept *k = (struct kept *)(void *)(blk + off);
         k->recno = recno;
         k->len = len;
+        k->extra = 0;
         k->own = vlen == 0;
         k->alone = false;
         memcpy(k->rec, rec, len);
@@ -95,6 +96,32 @@ static struct kept *keep(uint64_t recno, const char *rec, size_t len, const void
                 memcpy(blk, val, vlen);
                 *payload = blk;
                 *flags = RD_KAFKA_MSG_F_FREE;
+        }
+        return k;
+}
+
+/* Avro, batched: one allocation holds the record as read, then its
+ * encoded value and key, to which m is pointed; the report frees it. */
+static struct kept *keep_batched(uint64_t recno, const char *rec, size_t len, struct shaped *m)
+{
+        size_t extra = m->vlen + (m->key ? m->klen : 0);
+        struct kept *k = malloc(sizeof(*k) + len + extra);
+        if (!k)
+                return NULL;
+        k->recno = recno;
+        k->len = len;
+        k->extra = extra;
+        k->own = true;
+        k->alone = false;
+        memcpy(k->rec, rec, len);
+        char *v = k->rec + len;
+        if (m->val) {
+                memcpy(v, m->val, m->vlen);
+                m->val = v;
+        }
+        if (m->key) {
+                memcpy(v + m->vlen, m->key, m->klen);
+                m->key = v + m->vlen;
         }
         return k;
 }
@@ -111,7 +138,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         uint64_t recno = k ? k->recno : producer_recno(p, m->_private);
         bool split = !k && ((uintptr_t)m->_private & SHAPED_KEY_SPLIT);
         bool alone = k ? k->alone : ((uintptr_t)m->_private & OPAQUE_ALONE) != 0;
-        p->held -= cost(m->key_len, m->len, k ? k->len : 0);
+        p->held -= cost(m->key_len, m->len, k ? k->len + k->extra : 0);
         if (alone)
                 p->alone_out = false;
         if (m->err && !alone && alone_cause(m->err) && !p->fatal && signals_stop_count() < 2) {
@@ -230,7 +257,7 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
 
         p->partition = o->partition;
         /* Only rd_kafka_produceva() takes headers and a timestamp per record. */
-        p->batch = o->nheaders == 0 && !p->keep;
+        p->batch = o->nheaders == 0 && !p->json;
         p->nvu = VU_HEADERS + (p->json ? 1 : o->nheaders);
         p->vu = calloc(p->nvu, sizeof(*p->vu));
         if (p->batch) {
@@ -339,6 +366,15 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
                 return 0;
         }
         void *opaque = opaque_of(recno, m.flags);
+        if (p->batch && p->keep) { /* Avro: the encoding lives until the flush */
+                struct kept *k = keep_batched(recno, rec, len, &m);
+                if (!k) {
+                        p->counts->rejected++;
+                        failed_record(p->failed, recno, "out of memory", rec, len);
+                        return 0;
+                }
+                opaque = k;
+        }
         if (p->batch) {
                 rd_kafka_message_t *bm = &p->msgs[p->nmsgs];
                 bm->payload = (void *)m.val;
@@ -443,11 +479,14 @@ int producer_flush(struct producer *p)
                 for (size_t i = 0; i < n; i++) {
                         rd_kafka_resp_err_t code = p->msgs[i].err;
                         uint64_t recno = producer_recno(p, p->msgs[i]._private);
+                        const struct kept *k = p->keep ? p->msgs[i]._private : NULL;
                         if (!code) {
                                 p->counts->produced++;
-                                p->held += cost(p->msgs[i].key_len, p->msgs[i].len, 0);
+                                p->held += cost(p->msgs[i].key_len, p->msgs[i].len,
+                                                k ? k->len + k->extra : 0);
                         } else if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                                 refuse(p, recno, code, p->recs[i].rec, p->recs[i].len);
+                                free((void *)k); /* never handed over */
                         } else {
                                 p->msgs[again] = p->msgs[i];
                                 p->recs[again] = p->recs[i];
@@ -456,9 +495,12 @@ int producer_flush(struct producer *p)
                 }
                 n = again;
                 if (n > 0 && wait_for_room(p) < 0) {
-                        for (size_t i = 0; i < n; i++)
+                        for (size_t i = 0; i < n; i++) {
                                 cut_short(p, producer_recno(p, p->msgs[i]._private), p->recs[i].rec,
                                           p->recs[i].len, i == 0);
+                                if (p->keep)
+                                        free(p->msgs[i]._private);
+                        }
                         return -1;
                 }
         }
@@ -522,6 +564,7 @@ static bool send_alone(struct producer *p)
                 }
                 k->recno = e->recno;
                 k->len = e->rlen;
+                k->extra = 0;
                 k->own = true;
                 k->alone = true;
                 memcpy(k->rec, e->data + e->klen + e->vlen, e->rlen);

@@ -1,9 +1,10 @@
 /* producer: the librdkafka handle, one record in, delivery reports out.
  *
- * Records are produced with RD_KAFKA_MSG_F_COPY from the reader's buffer,
- * gathered into batches for rd_kafka_produce_batch() (one topic lock and
- * one clock read per batch instead of per record) unless -H headers or -J
- * envelopes (headers, a timestamp per record) need rd_kafka_produceva().
+ * Records are produced with RD_KAFKA_MSG_F_COPY from the reader's buffer
+ * (Avro: from a struct kept holding the record and its encoding), gathered
+ * into batches for rd_kafka_produce_batch() (one topic lock and one clock
+ * read per batch instead of per record) unless -H headers or -J envelopes
+ * (headers, a timestamp per record) need rd_kafka_produceva().
  * Every delivery is reported to on_delivery; those that fail go to struct
  * failed, rebuilt from the message's key and value, or with -J written
  * from a copy of the record as read (struct kept). A delivery that failed
@@ -49,14 +50,17 @@ struct producer_opts {
         struct kavro *avro; /* -s avro: encodes values or keys (outlives the producer), or NULL */
 };
 
-/* -J: a record as read, kept from produceva() until its delivery report,
- * so that a failed one goes to --failed exactly as read. Its address is the
- * message's opaque. */
+/* -J or Avro: a record as read, kept from produceva() or the batch until
+ * its delivery report, so that a failed one goes to --failed exactly as
+ * read. Its address is the message's opaque. A batched one (Avro) also
+ * holds its encoded value and key, which the batch points into until it
+ * is produced (extra counts them). */
 struct kept {
         uint64_t recno;
         size_t len;
-        bool own;   /* allocated alone, freed by the report (else inside the payload) */
-        bool alone; /* produced again alone (struct alone): a failure is its own */
+        size_t extra; /* bytes of encoded value and key after the record */
+        bool own;     /* allocated alone, freed by the report (else inside the payload) */
+        bool alone;   /* produced again alone (struct alone): a failure is its own */
         char rec[];
 };
 
