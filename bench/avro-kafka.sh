@@ -84,6 +84,8 @@ head -n "$PN" "$tmp/movies" >"$tmp/movies.peer"
 # What kcons writes of the raw bytes: the values and a newline each (Avro
 # may hold newlines, so the check is on bytes, from kcat's sizes).
 RAWBYTES=$(timeout 120 kcat -b "$B" -C -e -q -t src -f '%S\n' | awk '{ n += $1 + 1 } END { print n }')
+AVROSIZE=$(awk -v b="$RAWBYTES" -v n="$N" 'BEGIN { printf "%.0f", b / n - 1 }')
+JSONSIZE=$(awk -v n="$N" '{ b += length($0) } END { printf "%.0f", b / n }' "$tmp/movies")
 
 # kafkajs and the registry package, if npm can install them.
 KJS=
@@ -162,9 +164,9 @@ mkdir -p bench/out
 {
 	echo "## Avro through a schema registry"
 	echo
-	echo "\`bench/avro-kafka.sh $N $RUNS\`: movie records of about 75 bytes of JSON"
-	echo "(title, released, rating, two genres; one Avro schema with those fields, about 30"
-	echo "bytes of Avro), a registry of its own (Apicurio Registry, tests/registry), the"
+	echo "\`bench/avro-kafka.sh $N $RUNS\`: movie records of $JSONSIZE bytes of JSON on average"
+	echo "(title, released, rating, two genres; one Avro schema with those fields, $AVROSIZE"
+	echo "bytes of Avro with the 5 of the framing), a registry of its own (Apicurio Registry, tests/registry), the"
 	echo "test broker, every producer run to a fresh $PARTS-partition topic and counted there;"
 	echo "the consumers read the $N records kprod -s value=avro wrote, counted (and the decoded"
 	echo "JSON checked equal to what was produced). The Python (and Node) peers get the first"
