@@ -166,6 +166,8 @@ goal() {
 	awk -v a="$($1 "$2")" -v b="$($1 "$3")" -v op="$4" -v g="$5" 'BEGIN { r = a / b
 		print (op == "le" ? r <= g : r >= g) ? "met" : "MISSED" }'
 }
+# The version of Node package $1 in tests/.deps/node.
+kjs_version() { sed -n 's/^  "version": "\(.*\)",$/\1/p' "$NODEDEPS/node_modules/$1/package.json"; }
 mkdir -p bench/out
 {
 	echo "## Avro through a schema registry"
@@ -184,7 +186,7 @@ mkdir -p bench/out
 	row "kprod (the JSON lines as they are)" p_line
 	row "kprod -s value=avro" p_avro
 	row "confluent-kafka 2.16.1 Producer + AvroSerializer (Python)" p_py
-	[ -z "$KJS" ] || row "kafkajs + @kafkajs/confluent-schema-registry, batched sends (Node)" p_kjs
+	[ -z "$KJS" ] || row "kafkajs $(kjs_version kafkajs) + @kafkajs/confluent-schema-registry $(kjs_version @kafkajs/confluent-schema-registry), batched sends (Node $(node --version))" p_kjs
 	row "kcons (the raw Avro bytes)" c_raw
 	row "kcons -s value=avro (JSON lines)" c_avro
 	row "confluent-kafka 2.16.1 Consumer + AvroDeserializer (Python)" c_py
