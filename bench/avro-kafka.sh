@@ -10,6 +10,8 @@
 # The peers are slower by far: they get PEER_RECORDS (N / 10) records a run.
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.bash
+. bench/lib.bash
 N=${1:-${BENCH_RECORDS:-1000000}}
 RUNS=${2:-${BENCH_RUNS:-5}}
 PN=${PEER_RECORDS:-$((N / 10))}
@@ -37,27 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkfifo "$tmp/ctl"
-tests/bin/mockbroker -c "$tmp/ctl" -t "src:$PARTS" >"$tmp/broker.out" 2>"$tmp/broker.err" 3>&- &
-bpid=$!
-for _ in $(seq 100); do [ -s "$tmp/broker.out" ] && break; sleep 0.05; done
-B=$(head -n 1 "$tmp/broker.out")
-[ -n "$B" ] || { cat "$tmp/broker.err" >&2; exit 1; }
+bench_broker_start -t "src:$PARTS"
 R=$(tests/registry/server start "$tmp/registry" </dev/null 3>&-) ||
 	{ echo "bench/avro-kafka.sh: the registry did not start" >&2; exit 1; }
 
-# Sends a command to the broker and waits for its answer.
-broker_cmd() {
-	local before
-	before=$(wc -l <"$tmp/broker.out")
-	echo "$*" >"$tmp/ctl"
-	for _ in $(seq 200); do
-		[ "$(wc -l <"$tmp/broker.out")" -gt "$before" ] && return 0
-		sleep 0.025
-	done
-	echo "bench/avro-kafka.sh: broker did not answer '$*'" >&2
-	return 1
-}
 
 # Records produced to topic $1: the sum of its partitions' end offsets.
 delivered() {

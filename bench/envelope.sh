@@ -7,6 +7,8 @@
 #   bench/envelope.sh [N_RECORDS] [RUNS]        (defaults 1000000 and 5)
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.bash
+. bench/lib.bash
 N=${1:-1000000}
 RUNS=${2:-5}
 PARTS=${PARTS:-64}
@@ -27,25 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkfifo "$tmp/ctl"
-tests/bin/mockbroker -c "$tmp/ctl" -t "src:$PARTS" >"$tmp/broker.out" 2>"$tmp/broker.err" 3>&- &
-bpid=$!
-for _ in $(seq 100); do [ -s "$tmp/broker.out" ] && break; sleep 0.05; done
-B=$(head -n 1 "$tmp/broker.out")
-[ -n "$B" ] || { cat "$tmp/broker.err" >&2; exit 1; }
+bench_broker_start -t "src:$PARTS"
 
-# Sends a command to the broker and waits for its answer.
-broker_cmd() {
-	local before
-	before=$(wc -l <"$tmp/broker.out")
-	echo "$*" >"$tmp/ctl"
-	for _ in $(seq 200); do
-		[ "$(wc -l <"$tmp/broker.out")" -gt "$before" ] && return 0
-		sleep 0.025
-	done
-	echo "bench/envelope.sh: broker did not answer '$*'" >&2
-	return 1
-}
 
 # Records produced to topic $1: the sum of its partitions' end offsets.
 delivered() {

@@ -10,6 +10,8 @@
 # bench/out/kprod.md. Needs `make all testtools`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.bash
+. bench/lib.bash
 
 N=${1:-1000000}
 RUNS=${2:-5}
@@ -32,28 +34,8 @@ cleanup() {
 trap cleanup EXIT
 
 # The test broker, on a port of its own.
-mkfifo "$tmp/ctl"
-tests/bin/mockbroker -c "$tmp/ctl" >"$tmp/broker.out" 2>"$tmp/broker.err" 3>&- &
-bpid=$!
-for _ in $(seq 100); do
-	[ -s "$tmp/broker.out" ] && break
-	sleep 0.05
-done
-B=$(head -n 1 "$tmp/broker.out")
-[ -n "$B" ] || { cat "$tmp/broker.err" >&2; exit 1; }
+bench_broker_start
 
-# Sends a command to the broker and waits for its answer.
-broker_cmd() {
-	local before
-	before=$(wc -l <"$tmp/broker.out")
-	echo "$*" >"$tmp/ctl"
-	for _ in $(seq 200); do
-		[ "$(wc -l <"$tmp/broker.out")" -gt "$before" ] && return 0
-		sleep 0.025
-	done
-	echo "bench/kprod.sh: broker did not answer '$*'" >&2
-	return 1
-}
 
 # Records produced to topic $1: the sum of its partitions' end offsets (the
 # test broker drops old data past 5 MB a partition, so counting by reading

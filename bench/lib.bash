@@ -1,4 +1,34 @@
-# Sourced by the benchmarks that start a WebSocket server.
+# Sourced by the benchmarks: the test broker of a run, and the port of a
+# WebSocket server.
+
+# Starts a test broker of the run's own with mockbroker's options ($@), its
+# control FIFO and output in the caller's $tmp; sets B (bootstrap) and
+# bpid (the caller's cleanup stops it). Exits when it does not start.
+bench_broker_start() {
+	mkfifo "$tmp/ctl"
+	tests/bin/mockbroker -c "$tmp/ctl" "$@" >"$tmp/broker.out" 2>"$tmp/broker.err" 3>&- &
+	bpid=$!
+	for _ in $(seq 100); do
+		[ -s "$tmp/broker.out" ] && break
+		sleep 0.05
+	done
+	B=$(head -n 1 "$tmp/broker.out")
+	[ -n "$B" ] || { cat "$tmp/broker.err" >&2; exit 1; }
+}
+
+# Sends a command to the broker of bench_broker_start and waits for its
+# answer.
+broker_cmd() {
+	local before
+	before=$(wc -l <"$tmp/broker.out")
+	echo "$*" >"$tmp/ctl"
+	for _ in $(seq 200); do
+		[ "$(wc -l <"$tmp/broker.out")" -gt "$before" ] && return 0
+		sleep 0.025
+	done
+	echo "bench: the broker did not answer '$*'" >&2
+	return 1
+}
 
 # Prints the port the server whose stderr is FILE says it listens on
 # ("... listening on 127.0.0.1:PORT"), waiting up to 5 s for the line (the
