@@ -679,6 +679,13 @@ static ALWAYS_INLINE bool leaf(struct av_enc *e, const struct av_node *n)
                 double d;
                 if (room < 8 || !real_fast(&e->j, &d))
                         return false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                if (n->type == AV_DOUBLE) { /* its bytes as they are */
+                        memcpy(o, &d, 8);
+                        ob->len += 8;
+                        return true;
+                }
+#endif
                 return put_real(e, n, d) == 0;
         }
         default:
@@ -888,17 +895,12 @@ out:
         return r;
 }
 
-/* Writes the item count of a block whose items were appended after the
- * one byte reserved at offset at. */
-static int block_count(struct av_enc *e, size_t at, int64_t count)
+/* block_count for 64 items or more: the count needs more than the byte. */
+COLD static int block_count_long(struct av_enc *e, size_t at, int64_t count)
 {
         struct outbuf *ob = e->out;
         unsigned char b[10];
         size_t k = varint(b, count);
-        if (k == 1) { /* up to 63 items: the byte reserved holds the count */
-                ob->data[ob->off + at] = (char)b[0];
-                return put(e, "", 1);
-        }
         if (!outbuf_reserve(ob, k - 1))
                 return fail(e, "out of memory");
         char *base = ob->data + ob->off;
@@ -906,6 +908,18 @@ static int block_count(struct av_enc *e, size_t at, int64_t count)
         ob->len += k - 1;
         memcpy(ob->data + ob->off + at, b, k);
         return put(e, "", 1); /* the block of 0 items that ends it */
+}
+
+/* Writes the item count of a block whose items were appended after the
+ * one byte reserved at offset at, then the empty block that ends it. */
+static ALWAYS_INLINE int block_count(struct av_enc *e, size_t at, int64_t count)
+{
+        struct outbuf *ob = e->out;
+        if (count < 64) { /* the byte reserved holds the count's varint */
+                ob->data[ob->off + at] = (char)(count << 1);
+                return put(e, "", 1);
+        }
+        return block_count_long(e, at, count);
 }
 
 /* An array, as one block. */

@@ -60,7 +60,7 @@ static inline bool jr_plain_string(struct jr *j, const char **val, size_t *len)
         const unsigned char *s = (const unsigned char *)j->p + 1, *q = s;
         const unsigned char *end = (const unsigned char *)j->end;
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        while (end - q >= 8) {
+        for (; end - q >= 8; q += 8) {
                 uint64_t w;
                 memcpy(&w, q, 8);
                 /* The high bit of each byte below ' ', '"', '\\' or from 0x80
@@ -73,14 +73,16 @@ static inline bool jr_plain_string(struct jr *j, const char **val, size_t *len)
                                w;
                 hit &= 0x8080808080808080ULL;
                 if (hit) {
-                        q += __builtin_ctzll(hit) >> 3; /* the loop below stops there */
-                        break;
+                        q += __builtin_ctzll(hit) >> 3;
+                        goto stop;
                 }
-                q += 8;
         }
 #endif
         while (q < end && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
                 q++;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+stop:
+#endif
         if (q >= end || *q != '"')
                 return false;
         *val = (const char *)s;
