@@ -134,7 +134,7 @@ wait_until() {
 	if [ "$1" = --every ]; then
 		every=$2
 		shift 2
-		tries=$(awk -v s="$1" -v e="$every" 'BEGIN { t = int(s / e); print t > 0 ? t : 1 }')
+		tries=$(awk -v s="$1" -v e="$every" 'BEGIN { t = int(s / e + 0.5); print (t > 0 ? t : 1) }')
 	else
 		tries=$(($1 * 20))
 	fi
