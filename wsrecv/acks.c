@@ -6,7 +6,10 @@
  * byte count passes its end). With --ack-from, once kprod reports it
  * settled ("records 1..N are stored, or reported failed"). A record that
  * kprod reports failed caps that connection's acks just before it, and the
- * connection is closed with 1013 so that the client sends it again.
+ * connection is closed with 1013 so that the client sends it again. A
+ * record kprod reports refused (it does not fit the schema, is too large:
+ * sending it again gets the same answer) is told to its connection, which
+ * says so to the client before any ack that covers it, and goes on.
  *
  * Each entry keeps the time its first record was noted: the oldest entry's
  * tells how long an ack has been owed (acks_oldest, for readiness). A run
@@ -123,30 +126,49 @@ void acks_settled(struct server *srv, uint64_t upto)
         }
 }
 
-void acks_failed(struct server *srv, uint64_t rec, const char *why)
+/* The connection record rec came from and its seq there; NULL when rec
+ * is settled already, or was never noted. */
+static struct conn *owner(const struct acks *a, uint64_t rec, uint64_t *seq)
 {
-        struct acks *a = &srv->acks;
         for (size_t i = 0; i < a->n; i++) {
                 struct ack_entry *e = at(a, i);
                 uint64_t last = e->first_rec + e->count - 1;
                 if (rec < e->first_rec)
-                        return; /* settled already, or never ours */
+                        return NULL;
                 if (rec > last)
                         continue;
-                struct conn *c = e->c;
-                uint64_t seq = e->last_seq - (last - rec);
-                if (c->failed_at && c->failed_at <= seq)
-                        return;
-                c->failed_at = seq;
-                if (srv->conf->log >= LOG_VERBOSE)
-                        fprintf(stderr, "wsrecv: conn %llu from %s: message %llu not stored: %s\n",
-                                (unsigned long long)c->id, c->peer, (unsigned long long)seq, why);
-                char reason[124];
-                snprintf(reason, sizeof(reason), "message %llu was not stored; send it again",
-                         (unsigned long long)seq);
-                conn_close(c, CLOSE_TRY_AGAIN_LATER, reason);
-                return;
+                *seq = e->last_seq - (last - rec);
+                return e->c;
         }
+        return NULL;
+}
+
+void acks_failed(struct server *srv, uint64_t rec, const char *why)
+{
+        uint64_t seq;
+        struct conn *c = owner(&srv->acks, rec, &seq);
+        if (!c || (c->failed_at && c->failed_at <= seq))
+                return;
+        c->failed_at = seq;
+        if (srv->conf->log >= LOG_VERBOSE)
+                fprintf(stderr, "wsrecv: conn %llu from %s: message %llu not stored: %s\n",
+                        (unsigned long long)c->id, c->peer, (unsigned long long)seq, why);
+        char reason[124];
+        snprintf(reason, sizeof(reason), "message %llu was not stored; send it again",
+                 (unsigned long long)seq);
+        conn_close(c, CLOSE_TRY_AGAIN_LATER, reason);
+}
+
+void acks_refused(struct server *srv, uint64_t rec, const char *why)
+{
+        uint64_t seq;
+        struct conn *c = owner(&srv->acks, rec, &seq);
+        if (!c)
+                return;
+        if (srv->conf->log >= LOG_VERBOSE)
+                fprintf(stderr, "wsrecv: conn %llu from %s: message %llu refused: %s\n",
+                        (unsigned long long)c->id, c->peer, (unsigned long long)seq, why);
+        conn_refused(c, seq, why);
 }
 
 bool acks_pending(const struct server *srv)

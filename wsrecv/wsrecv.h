@@ -20,6 +20,12 @@ enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
  * could not be stored, the client should send it again. */
 #define CLOSE_TRY_AGAIN_LATER 1013
 
+/* The longest reason a refusal frame carries (kprod's REPORT_WHY_MAX). */
+#define REFUSAL_WHY_MAX 255
+/* Refusals a connection keeps unsent at most: a client that reads none of
+ * its frames is closed rather than let them grow. */
+#define REFUSALS_MAX 1024
+
 /* Room for a peer's name: "[v6 address]:port" and its NUL. */
 #define PEER_MAX 56
 
@@ -76,6 +82,8 @@ struct conn {
         uint64_t ack_sent;  /* highest seq acknowledged to the client */
         uint64_t failed_at; /* first seq Kafka did not store, or 0 */
         unsigned refs;      /* ack entries naming this connection */
+        struct refusal *refused; /* refusals not yet sent, oldest first from refused_head */
+        size_t nrefused, refused_head, refused_cap;
         int64_t last_rx_ms; /* monotonic time of the last message or pong */
         /* the message being assembled from pieces */
         char *msg;
@@ -93,6 +101,12 @@ struct conn {
         char *meta; /* -J: the request path, a header of every record */
         size_t meta_len;
         char peer[PEER_MAX];
+};
+
+/* A message kprod refused for what it is, to be told to its client. */
+struct refusal {
+        uint64_t seq;
+        char why[REFUSAL_WHY_MAX + 1];
 };
 
 /* lws's per-connection user data, for HTTP requests and WebSockets alike. */
@@ -227,6 +241,7 @@ void conn_close(struct conn *c, int code, const char *reason);
 void conn_refuse(struct conn *c, int code, const char *why);
 void conn_update_rx(struct conn *c);
 void conn_unref(struct conn *c);
+void conn_refused(struct conn *c, uint64_t seq, const char *why);
 bool conn_idle(struct conn *c, int64_t now);
 
 /* record.c */
@@ -257,6 +272,7 @@ int acks_noted(struct server *srv, struct conn *c);
 void acks_written(struct server *srv);
 void acks_settled(struct server *srv, uint64_t upto);
 void acks_failed(struct server *srv, uint64_t rec, const char *why);
+void acks_refused(struct server *srv, uint64_t rec, const char *why);
 bool acks_pending(const struct server *srv);
 int64_t acks_oldest(const struct server *srv);
 size_t acks_bytes(const struct acks *a);
