@@ -385,8 +385,9 @@ static long hex4(const char *p)
  * control byte or byte above 0x7F), at most n. Sixteen bytes at a time
  * with SSE2 (every x86-64 has it), then eight, then one: kprod -J spends
  * most of an envelope's reading here. */
-static size_t plain_run(const unsigned char *p, size_t n)
+size_t json_plain_run(const void *s, size_t n)
 {
+        const unsigned char *p = s;
         size_t i = 0;
 #ifdef __SSE2__
         const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
@@ -437,7 +438,7 @@ long json_get_string(const char *s, size_t n, char *out, const char **val, size_
         size_t i = 1, olen = 0;
         bool copied = false;
         for (;;) {
-                size_t run = plain_run(p + i, n - i);
+                size_t run = json_plain_run(p + i, n - i);
                 while (i + run < n && p[i + run] >= 0x80) {
                         size_t u = utf8_one(p + i + run, n - i - run);
                         if (!u) {
@@ -445,7 +446,7 @@ long json_get_string(const char *s, size_t n, char *out, const char **val, size_
                                 return -1;
                         }
                         run += u;
-                        run += plain_run(p + i + run, n - i - run);
+                        run += json_plain_run(p + i + run, n - i - run);
                 }
                 if (copied && out)
                         memcpy(out + olen, p + i, run);
