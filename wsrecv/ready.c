@@ -1,6 +1,8 @@
 /* ready: whether this front door can take messages now, as /healthz says
- * (200, or 503 with a reason): not while stopping, nor once kprod's
- * delivery reports ended, nor while kprod reaches no broker, nor while an
+ * (200, or 503 with a reason): not while stopping, nor before kprod's
+ * delivery reports begin (kprod begins them once the topic's partitions
+ * take records, so that a client sent here is acknowledged at once), nor
+ * once they ended, nor while kprod reaches no broker, nor while an
  * acknowledgement has been owed longer than --ack-wait (with --ack: the
  * oldest message not yet acknowledged has waited that long, because kprod
  * or the reader of stdout has stopped taking records). A load balancer
@@ -57,6 +59,10 @@ const char *ready_reason(struct server *srv)
                 return "stopping";
         if (conf->ack_from && srv->rep.eof)
                 return "kprod's delivery reports ended";
+        if (conf->ack_from && !srv->rep.agreed)
+                return srv->rep.broken[0] ? srv->rep.broken
+                                          : "kprod has not begun its delivery reports (it waits "
+                                            "until the topic's partitions take records)";
         if (conf->ack_from && srv->rep.brokers_down)
                 return srv->rep.why;
         int64_t waited = owed_ms(srv);

@@ -115,7 +115,7 @@ void conn_refused(struct conn *c, uint64_t seq, const char *why)
                 conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too many refusals unread");
                 return;
         }
-        if (c->nrefused == c->refused_cap) {
+        if (c->nrefused == c->refused_cap && c->refused_head) {
                 memmove(c->refused, c->refused + c->refused_head, pending * sizeof(*c->refused));
                 c->nrefused = pending;
                 c->refused_head = 0;
