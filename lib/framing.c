@@ -381,10 +381,10 @@ static long hex4(const char *p)
         return v;
 }
 
-/* Length of the run of plain ASCII string bytes at p (no quote, backslash,
+/* Length of the run of plain ASCII string bytes at s (no quote, backslash,
  * control byte or byte above 0x7F), at most n. Sixteen bytes at a time
- * with SSE2 (every x86-64 has it), then eight, then one: kprod -J spends
- * most of an envelope's reading here. */
+ * with SSE2 (every x86-64 has it), then eight, then one: a -J envelope
+ * is mostly strings. */
 size_t json_plain_run(const void *s, size_t n)
 {
         const unsigned char *p = s;
