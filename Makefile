@@ -77,21 +77,21 @@ tests/bin/mockbroker tests/bin/mktopic: tests/bin/%: tests/%.c
 	$(CC) $(CFLAGS) -O2 $(RDKAFKA_CFLAGS) -o $@ $< $(RDKAFKA_LIBS)
 
 # The framing properties, driven by random input under ASan+UBSan.
-tests/bin/framing_fuzz: tests/fuzz/framing_fuzz.c lib/framing.c lib/outbuf.c
+tests/bin/framing_fuzz: tests/fuzz/framing_fuzz.c lib/framing.c lib/outbuf.c tests/fuzz/driver.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $(filter %.c,$^)
 
 # Reading JSON back: the string decoder, the cursor and the envelope.
 ENVELOPE_SRC := lib/envelope.c lib/jsonread.c lib/framing.c lib/outbuf.c
-tests/bin/envelope_fuzz: tests/fuzz/envelope_fuzz.c $(ENVELOPE_SRC)
+tests/bin/envelope_fuzz: tests/fuzz/envelope_fuzz.c $(ENVELOPE_SRC) tests/fuzz/driver.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $(filter %.c,$^)
 
 # The delivery report lines between kprod and wsrecv.
 REPORT_SRC := lib/reportline.c lib/framing.c lib/outbuf.c
-tests/bin/report_fuzz: tests/fuzz/report_fuzz.c $(REPORT_SRC)
+tests/bin/report_fuzz: tests/fuzz/report_fuzz.c $(REPORT_SRC) tests/fuzz/driver.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $^
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Ilib -o $@ $(filter %.c,$^)
 
 # The schema registry client, driven against a real registry (tests/registry.bats),
 # always under ASan+UBSan.
@@ -111,9 +111,9 @@ tests/bin/avro_test: tests/avro_test.c $(AVRO_SRC)
 tests/bin/avro_test_asan: tests/avro_test.c $(AVRO_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined $(AVRO_CFLAGS) -Ilib -o $@ $^ $(AVRO_LIBS) -lm
-tests/bin/avro_fuzz: tests/fuzz/avro_fuzz.c $(AVRO_SRC)
+tests/bin/avro_fuzz: tests/fuzz/avro_fuzz.c $(AVRO_SRC) tests/fuzz/driver.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined $(AVRO_CFLAGS) -Ilib -o $@ $^ $(AVRO_LIBS) -lm
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined $(AVRO_CFLAGS) -Ilib -o $@ $(filter %.c,$^) $(AVRO_LIBS) -lm
 
 # The same properties under libFuzzer (needs clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30

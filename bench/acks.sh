@@ -76,12 +76,8 @@ run_broker() {
 		done | timeout 60 bin/kprod -q -J -b "$B" -t "$topic"
 		return
 	fi
-	rm -f "$tmp/broker"
-	tests/bin/mockbroker -t "$topic:$1" >"$tmp/broker" 2>/dev/null &
-	run_pids=($!)
-	for _ in $(seq 100); do [ -s "$tmp/broker" ] && break; sleep 0.05; done
-	B=$(head -n 1 "$tmp/broker")
-	[ -n "$B" ] || { echo "acks.sh: the test broker did not start" >&2; return 1; }
+	bench_broker_start -t "$topic:$1"
+	run_pids=("$bpid")
 }
 
 # One run: mode $1 (write, kafka or json: kafka with -J), $2 connections, $3 partitions,

@@ -4,7 +4,8 @@
 # front door on it (wsrecv --ack --ack-from R | kprod --reports R, every
 # other setting at its default), and one Python websockets client
 # (bench/first-second.py): one message alone, then 10,000 messages/s for
-# one second, each timed from its send to the ack that covers it.
+# SECS seconds (5), each timed from its send to the ack that covers it: the
+# first second's against those after the third ("the rest"), same run.
 # Two ways to start: the client connects as soon as wsrecv listens
 # ("at once", what a script that does not look at /healthz does), or once
 # /healthz says ready ("when ready", what a load balancer does); and, as the
@@ -12,6 +13,7 @@
 # (wsrecv --ack | kprod: acknowledged once written into the pipe). Starts its
 # own single-node Kafka; writes bench/out/kafka-first-second.md.
 #   bench/kafka-first-second.sh [RUNS] [PARTITIONS...]     (defaults 3, 4 32)
+#   SECS=N                                                 seconds of traffic (5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.bash
@@ -19,6 +21,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/kafka.bash
 . bench/kafka.bash
 RUNS=${1:-3}
+SECS=${SECS:-5}
 shift || true
 PARTS=("$@")
 [ ${#PARTS[@]} -gt 0 ] || PARTS=(4 32)
@@ -59,7 +62,7 @@ run_one() {
 		done
 		ready_ms=$((($(date +%s%N) - t0) / 1000000))
 	fi
-	echo "$(timeout 120 /usr/bin/python3 bench/first-second.py "ws://127.0.0.1:$port/") ready_ms=$ready_ms"
+	echo "$(timeout 120 /usr/bin/python3 bench/first-second.py --secs "$SECS" "ws://127.0.0.1:$port/") ready_ms=$ready_ms"
 	kill -TERM "$ws" 2>/dev/null || true
 	wait "$ws" "$kp" 2>/dev/null || true
 	pids=()
@@ -79,22 +82,24 @@ field() { sed -n "s/.* $1=\([0-9.-]*\).*/\1/p; s/^$1=\([0-9.-]*\) .*/\1/p"; }
 	echo
 	echo "\`bench/kafka-first-second.sh $RUNS ${PARTS[*]}\`: a topic created just before, a fresh"
 	echo "\`wsrecv --ack --ack-from R | kprod --reports R\` on it, one Python websockets client:"
-	echo "one message alone, then 10,000 messages/s for 1 s, each timed from its send to its ack."
+	echo "one message alone, then 10,000 messages/s for $SECS s, each timed from its send to its ack:"
+	echo "those of the first second, and the rest (sent after the third second) of the same run."
 	echo "\"at once\": the client connects as soon as wsrecv listens; \"when ready\": once /healthz"
 	echo "answers 200 (ready: the time from starting the pipeline to that answer)."
 	echo
-	echo "| partitions | client starts | run | ready after | lone first message | first second p50 / p99 / max |"
-	echo "|---:|---|---:|---:|---:|---:|"
+	echo "| partitions | client starts | run | ready after | lone first message | first second p50 / p99 / max | the rest p50 / p99 |"
+	echo "|---:|---|---:|---:|---:|---:|---:|"
 	for parts in "${PARTS[@]}"; do
 		for run in $(seq "$RUNS"); do
 			for start in now ready write; do
 				line=$(run_one "$start" "$parts")
 				echo "$line" >>"$tmp/lines.$parts.$start"
-				printf '| %s | %s | %s | %s | %s ms | %s / %s / %s ms |\n' "$parts" \
+				printf '| %s | %s | %s | %s | %s ms | %s / %s / %s ms | %s / %s ms |\n' "$parts" \
 					"$(label "$start")" "$run" \
 					"$([ "$start" = ready ] && echo "$(field ready_ms <<<"$line") ms" || echo -)" \
 					"$(field lone_ms <<<"$line")" "$(field p50_ms <<<"$line")" \
-					"$(field p99_ms <<<"$line")" "$(field max_ms <<<"$line")"
+					"$(field p99_ms <<<"$line")" "$(field max_ms <<<"$line")" \
+					"$(field rest_p50_ms <<<"$line")" "$(field rest_p99_ms <<<"$line")"
 			done
 		done
 	done
@@ -104,9 +109,9 @@ field() { sed -n "s/.* $1=\([0-9.-]*\).*/\1/p; s/^$1=\([0-9.-]*\) .*/\1/p"; }
 	for parts in "${PARTS[@]}"; do
 		for start in now ready write; do
 			f=$tmp/lines.$parts.$start
-			printf -- '- %s partitions, %s: lone first message %s ms, first second p99 %s ms\n' "$parts" \
+			printf -- '- %s partitions, %s: lone first message %s ms, first second p99 %s ms, the rest p99 %s ms\n' "$parts" \
 				"$(label "$start")" \
-				"$(field lone_ms <"$f" | median)" "$(field p99_ms <"$f" | median)"
+				"$(field lone_ms <"$f" | median)" "$(field p99_ms <"$f" | median)" "$(field rest_p99_ms <"$f" | median)"
 		done
 	done
 } | tee bench/out/kafka-first-second.md

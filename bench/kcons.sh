@@ -10,6 +10,8 @@ PARTS=${PARTS:-64}
 KCONS=${KCONS:-bin/kcons}
 [ -x "$KCONS" ] && [ -x tests/bin/mockbroker ] || { echo "kcons.sh: run make all testtools first" >&2; exit 2; }
 mkdir -p bench/out
+# shellcheck source=bench/lib.bash
+. bench/lib.bash
 tmp=$(mktemp -d)
 bpid=
 cleanup() {
@@ -19,11 +21,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The broker keeps at most 5 MB per partition: 64 partitions hold the run.
-tests/bin/mockbroker -t big:$PARTS -t small:1 >"$tmp/broker.out" 2>"$tmp/broker.err" 3>&- &
-bpid=$!
-for _ in $(seq 100); do [ -s "$tmp/broker.out" ] && break; sleep 0.05; done
-B=$(head -n 1 "$tmp/broker.out")
-[ -n "$B" ] || { cat "$tmp/broker.err" >&2; exit 1; }
+bench_broker_start -t big:$PARTS -t small:1
 
 # N records of about 100 bytes.
 awk -v n="$N" 'BEGIN { pad = sprintf("%88s", ""); gsub(/ /, "x", pad);

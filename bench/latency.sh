@@ -47,14 +47,11 @@ if [ "${LAT_BROKER:-test}" = kafka ]; then
 	OUT=bench/out/kafka-latency.md
 	mktopic() { tests/bin/mktopic -b "$B" "$1" 1; }
 else
-	mkfifo "$tmp/ctl"
-	tests/bin/mockbroker -c "$tmp/ctl" >"$tmp/broker" 2>/dev/null &
-	pids+=($!)
-	for _ in $(seq 100); do [ -s "$tmp/broker" ] && break; sleep 0.05; done
-	B=$(head -n 1 "$tmp/broker")
+	bench_broker_start
+	pids+=("$bpid")
 	BROKER_NAME="the test broker"
 	OUT=bench/out/latency.md
-	mktopic() { echo "topic $1 1" >"$tmp/ctl" && sleep 0.2; }
+	mktopic() { broker_cmd "topic $1 1"; }
 fi
 
 # One run at $1 messages/s with kprod options $2: prints "p50 p99 max" in ms.

@@ -3,8 +3,10 @@
 
 # Starts a test broker of the run's own with mockbroker's options ($@), its
 # control FIFO and output in the caller's $tmp; sets B (bootstrap) and
-# bpid (the caller's cleanup stops it). Exits when it does not start.
+# bpid (the caller's cleanup stops it). Exits when it does not start. A
+# caller may start one again once the last has exited.
 bench_broker_start() {
+	rm -f "$tmp/ctl" "$tmp/broker.out"
 	mkfifo "$tmp/ctl"
 	tests/bin/mockbroker -c "$tmp/ctl" "$@" >"$tmp/broker.out" 2>"$tmp/broker.err" 3>&- &
 	bpid=$!

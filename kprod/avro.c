@@ -105,6 +105,9 @@ static int open_side(struct kavro *a, struct kavro_side *side, const char *topic
                 goto out;
         }
         side->on = true;
+        /* The header is the same for every record: written here, kept by
+         * encode_side (the buffer only grows; av_encode appends after it). */
+        av_frame_header((unsigned char *)side->out.data, side->id);
         rc = 0;
 out:
         free(file_text);
@@ -129,7 +132,7 @@ int kavro_open(struct kavro *a, const struct serde_opts *s, const char *topic,
         return rc;
 }
 
-/* Encodes one side's JSON into its buffer: header, then body. */
+/* Encodes one side's JSON into its buffer, after the header. */
 static int encode_side(struct kavro_side *side, const void **data, size_t *len, char *why,
                        size_t whylen)
 {
@@ -137,14 +140,8 @@ static int encode_side(struct kavro_side *side, const void **data, size_t *len, 
                 snprintf(why, whylen, "the %s is null: no Avro to write", side->is_key ? "key" : "value");
                 return -1;
         }
-        side->out.len = side->out.off = 0;
-        unsigned char *h = (unsigned char *)outbuf_reserve(&side->out, 5);
-        if (!h) {
-                snprintf(why, whylen, "out of memory");
-                return -1;
-        }
-        av_frame_header(h, side->id);
-        side->out.len = 5;
+        side->out.off = 0;
+        side->out.len = 5; /* the header, from open_side */
         if (av_encode(side->enc, *data, *len, &side->out) < 0) {
                 const char *e = av_enc_error(side->enc);
                 if (side->is_key)

@@ -31,7 +31,8 @@ struct kavro_side {
         uint32_t id;
         struct av_schema *schema;
         struct av_enc *enc;
-        struct outbuf out; /* the last record's encoding */
+        struct outbuf out; /* the last record's encoding, after the 5 bytes of
+                              the framing's header, written once */
         char subject[512];
 };
 

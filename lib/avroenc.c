@@ -51,14 +51,32 @@
 #include "framing.h"
 #include "jsonread.h"
 
+/* The failure paths out of line, the few steps of every value in it: the
+ * hot functions stay small (GCC, clang; elsewhere the compiler decides). */
+#if defined(__GNUC__)
+#define COLD __attribute__((cold, noinline))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define COLD
+#define ALWAYS_INLINE inline
+#endif
+
 struct def {
         unsigned char *bytes; /* the default, encoded; NULL: none */
         size_t len;
 };
 
+/* A field's member name as the records of tools write it, `"name":`, in
+ * two words to compare with the text under a mask. */
+struct key {
+        uint64_t w[2], m[2];
+        size_t len; /* bytes of `"name":`; 0: above 16, not compared so */
+};
+
 struct av_enc {
         const struct av_schema *s;
         struct def *defs; /* by field id */
+        struct key *keys; /* by field id */
         struct jr j;
         struct outbuf *out;
         bool raw;          /* reading a default: no logical forms */
@@ -73,7 +91,7 @@ struct av_enc {
 };
 
 /* Records a failure at the current path; returns -1. */
-static int fail(struct av_enc *e, const char *fmt, ...)
+COLD static int fail(struct av_enc *e, const char *fmt, ...)
 {
         if (e->failed)
                 return -1;
@@ -153,7 +171,7 @@ static const char *expects(const struct av_node *n, char *buf, size_t cap)
 }
 
 /* Fails with "expected T, got V". */
-static int mismatch(struct av_enc *e, const struct av_node *n)
+COLD static int mismatch(struct av_enc *e, const struct av_node *n)
 {
         if (e->trial)
                 return fail(e, "");
@@ -162,13 +180,13 @@ static int mismatch(struct av_enc *e, const struct av_node *n)
 }
 
 /* Fails on a syntax error the cursor recorded. */
-static int bad_json(struct av_enc *e)
+COLD static int bad_json(struct av_enc *e)
 {
         return fail(e, "bad JSON at byte %zu: %s", jr_pos(&e->j), e->j.err ? e->j.err : "?");
 }
 
 /* Appends n bytes when they need more room (or memory ran out). */
-static int put_slow(struct av_enc *e, const void *p, size_t n)
+COLD static int put_slow(struct av_enc *e, const void *p, size_t n)
 {
         if (outbuf_put(e->out, p, n) < 0)
                 return fail(e, "out of memory");
@@ -177,7 +195,7 @@ static int put_slow(struct av_enc *e, const void *p, size_t n)
 
 /* Appends n bytes. Inline, and only a store when they fit: it runs for
  * every value of every record. */
-static inline int put(struct av_enc *e, const void *p, size_t n)
+static ALWAYS_INLINE int put(struct av_enc *e, const void *p, size_t n)
 {
         struct outbuf *ob = e->out;
         if (!ob->oom && ob->off + ob->len + n <= ob->cap) {
@@ -189,7 +207,7 @@ static inline int put(struct av_enc *e, const void *p, size_t n)
 }
 
 /* Writes v zigzag-encoded as a varint at o; returns its length. */
-static size_t varint(unsigned char *o, int64_t v)
+static inline size_t varint(unsigned char *o, int64_t v)
 {
         uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
         size_t n = 0;
@@ -201,16 +219,29 @@ static size_t varint(unsigned char *o, int64_t v)
         return n;
 }
 
-/* Appends an Avro int or long. */
-static int put_long(struct av_enc *e, int64_t v)
+/* Appends an Avro int or long: in place when ten bytes fit. */
+static ALWAYS_INLINE int put_long(struct av_enc *e, int64_t v)
 {
+        struct outbuf *ob = e->out;
+        if (!ob->oom && ob->off + ob->len + 10 <= ob->cap) {
+                ob->len += varint((unsigned char *)ob->data + ob->off + ob->len, v);
+                return 0;
+        }
         unsigned char b[10];
-        return put(e, b, varint(b, v));
+        return put_slow(e, b, varint(b, v));
 }
 
-/* Appends a length and the n bytes at p. */
-static int put_bytes(struct av_enc *e, const void *p, size_t n)
+/* Appends a length and the n bytes at p: in place when they fit. */
+static ALWAYS_INLINE int put_bytes(struct av_enc *e, const void *p, size_t n)
 {
+        struct outbuf *ob = e->out;
+        if (!ob->oom && ob->off + ob->len + 10 + n <= ob->cap) {
+                unsigned char *o = (unsigned char *)ob->data + ob->off + ob->len;
+                size_t k = varint(o, (int64_t)n);
+                memcpy(o + k, p, n);
+                ob->len += k + n;
+                return 0;
+        }
         if (put_long(e, (int64_t)n) < 0)
                 return -1;
         return put(e, p, n);
@@ -281,22 +312,55 @@ static unsigned kind(struct av_enc *e)
         return whole ? AV_K_WHOLE : AV_K_FRAC;
 }
 
-/* Reads a string at the cursor (decoded, maybe into scratch). */
-static int string(struct av_enc *e, const char **v, size_t *n)
+/* string() for a string that is not plain (or not there). */
+COLD static int string_slow(struct av_enc *e, const char **v, size_t *n)
 {
         if (jr_string(&e->j, e->scratch, v, n) < 0)
                 return bad_json(e);
         return 0;
 }
 
+/* Reads a string at the cursor (decoded, maybe into scratch). */
+static ALWAYS_INLINE int string(struct av_enc *e, const char **v, size_t *n)
+{
+        if (jr_plain_string(&e->j, v, n))
+                return 0;
+        return string_slow(e, v, n);
+}
+
 static int value(struct av_enc *e, const struct av_node *n);
 
-/* int and long, and the logical types on them. */
+/* Reads at the cursor a whole number of at most 18 digits (which cannot
+ * overflow), as the slower path of enc_whole would; false, the cursor
+ * unmoved, for any other text. */
+static inline bool whole_fast(struct jr *j, int64_t *v)
+{
+        const char *p = j->p, *end = j->end;
+        bool neg = p < end && *p == '-';
+        p += neg;
+        const char *d = p;
+        uint64_t u = 0;
+        while (p < end && p - d < 18 && (unsigned)(*p - '0') < 10)
+                u = u * 10 + (uint64_t)(*p++ - '0');
+        if (p == d || (*d == '0' && p > d + 1) ||
+            (p < end && ((unsigned)(*p - '0') < 10 || *p == '.' || *p == 'e' || *p == 'E')))
+                return false;
+        *v = neg ? -(int64_t)u : (int64_t)u;
+        j->p = p;
+        return true;
+}
+
+/* int and long, and the logical types on them. The cursor is on the
+ * value (value() skipped the space before it). */
 static int enc_whole(struct av_enc *e, const struct av_node *n)
 {
-        jr_ws(&e->j);
         const char *at = e->j.p;
         int64_t v;
+        if (whole_fast(&e->j, &v)) {
+                if (n->type == AV_LONG || (v >= INT32_MIN && v <= INT32_MAX))
+                        return put_long(e, v);
+                e->j.p = at; /* out of range: said below */
+        }
         if (at < e->j.end && *at == '"' && n->logical != AV_LT_NONE && !e->raw) {
                 const char *s;
                 size_t len;
@@ -357,12 +421,75 @@ static bool exact_double(const char *s, size_t n, double *out)
         return true;
 }
 
-/* float and double. */
+/* Reads at the cursor the common short number that exact_double takes
+ * (no exponent, at most 15 significant digits and 22 after the point), in
+ * one pass, giving the same double; false, the cursor unmoved, otherwise. */
+static inline bool real_fast(struct jr *j, double *out)
+{
+        static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+        const char *p = j->p, *end = j->end;
+        bool neg = p < end && *p == '-';
+        p += neg;
+        const char *d = p;
+        uint64_t m = 0;
+        int digits = 0, frac = 0;
+        while (p < end && (unsigned)(*p - '0') < 10) {
+                m = m * 10 + (uint64_t)(*p++ - '0');
+                if (m && ++digits > 15)
+                        return false;
+        }
+        if (p == d || (*d == '0' && p > d + 1))
+                return false;
+        if (p < end && *p == '.') {
+                const char *f = ++p;
+                while (p < end && (unsigned)(*p - '0') < 10) {
+                        m = m * 10 + (uint64_t)(*p++ - '0');
+                        if ((m && ++digits > 15) || ++frac > 22)
+                                return false;
+                }
+                if (p == f)
+                        return false;
+        }
+        if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
+                return false;
+        double v = (double)m / pow10[frac];
+        *out = neg ? -v : v;
+        j->p = p;
+        return true;
+}
+
+/* Appends d as node n's float or double: little-endian IEEE 754. */
+static int put_real(struct av_enc *e, const struct av_node *n, double d)
+{
+        unsigned char b[8];
+        if (n->type == AV_FLOAT) {
+                float f = (float)d;
+                uint32_t u;
+                memcpy(&u, &f, 4);
+                for (int i = 0; i < 4; i++)
+                        b[i] = (unsigned char)(u >> (8 * i));
+                return put(e, b, 4);
+        }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(b, &d, 8); /* one store, where the loop below is eight */
+#else
+        uint64_t u;
+        memcpy(&u, &d, 8);
+        for (int i = 0; i < 8; i++)
+                b[i] = (unsigned char)(u >> (8 * i));
+#endif
+        return put(e, b, 8);
+}
+
+/* float and double. The cursor is on the value. */
 static int enc_real(struct av_enc *e, const struct av_node *n)
 {
-        jr_ws(&e->j);
         const char *at = e->j.p;
         double d;
+        if (real_fast(&e->j, &d))
+                return put_real(e, n, d);
         if (at < e->j.end && *at == '"') {
                 const char *s;
                 size_t len;
@@ -396,20 +523,7 @@ static int enc_real(struct av_enc *e, const struct av_node *n)
                         return fail(e, "%.*s is out of range for %s", (int)(len > 40 ? 40 : len),
                                     s, n->name);
         }
-        unsigned char b[8];
-        if (n->type == AV_FLOAT) {
-                float f = (float)d;
-                uint32_t u;
-                memcpy(&u, &f, 4);
-                for (int i = 0; i < 4; i++)
-                        b[i] = (unsigned char)(u >> (8 * i));
-                return put(e, b, 4);
-        }
-        uint64_t u;
-        memcpy(&u, &d, 8);
-        for (int i = 0; i < 8; i++)
-                b[i] = (unsigned char)(u >> (8 * i));
-        return put(e, b, 8);
+        return put_real(e, n, d);
 }
 
 /* Turns the UTF-8 of a string into the bytes its code points 0-255 are,
@@ -434,7 +548,6 @@ static long latin1(struct av_enc *e, const char *s, size_t n)
 /* A decimal, from a number or a string holding one. */
 static int enc_decimal(struct av_enc *e, const struct av_node *n)
 {
-        jr_ws(&e->j);
         const char *at = e->j.p, *s;
         size_t len;
         bool whole;
@@ -474,12 +587,12 @@ static bool is_uuid(const char *s, size_t n)
         return true;
 }
 
-/* string, bytes, fixed and enum: the kinds written as a JSON string. */
+/* string, bytes, fixed and enum: the kinds written as a JSON string. The
+ * cursor is on the value. */
 static int enc_text(struct av_enc *e, const struct av_node *n)
 {
         if (n->logical == AV_LT_DECIMAL && !e->raw)
                 return enc_decimal(e, n);
-        jr_ws(&e->j);
         const char *at = e->j.p, *s;
         size_t len;
         if (at >= e->j.end || *at != '"')
@@ -516,6 +629,67 @@ static int enc_text(struct av_enc *e, const struct av_node *n)
                 }
                 return put(e, e->scratch, (size_t)k);
         }
+        }
+}
+
+/* Encodes the value at the cursor as node n when it is the usual value of
+ * a leaf type that cannot fail once read and has room in out: a plain
+ * string for a string, a short number (whole_fast, real_fast) for int,
+ * long, float and double. Returns true when done; false, with nothing
+ * taken or written, for value() to do with the field's path on the stack
+ * for its messages. */
+static ALWAYS_INLINE bool leaf(struct av_enc *e, const struct av_node *n)
+{
+        struct outbuf *ob = e->out;
+        if (ob->oom)
+                return false;
+        jr_ws(&e->j);
+        size_t room = ob->cap - ob->off - ob->len;
+        unsigned char *o = (unsigned char *)ob->data + ob->off + ob->len;
+        const char *at = e->j.p;
+        switch (n->type) {
+        case AV_STRING: {
+                const char *s;
+                size_t len;
+                if (n->logical != AV_LT_NONE || !jr_plain_string(&e->j, &s, &len))
+                        return false;
+                if (room < 10 + len) {
+                        e->j.p = at;
+                        return false;
+                }
+                size_t k = varint(o, (int64_t)len);
+                memcpy(o + k, s, len);
+                ob->len += k + len;
+                return true;
+        }
+        case AV_INT:
+        case AV_LONG: {
+                int64_t v;
+                if (room < 10 || !whole_fast(&e->j, &v))
+                        return false;
+                if (n->type == AV_INT && (v < INT32_MIN || v > INT32_MAX)) {
+                        e->j.p = at;
+                        return false;
+                }
+                ob->len += varint(o, v);
+                return true;
+        }
+        case AV_FLOAT: /* (15 digits fit a float's range) */
+        case AV_DOUBLE: {
+                double d;
+                if (room < 8 || !real_fast(&e->j, &d))
+                        return false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                if (n->type == AV_DOUBLE) { /* its bytes as they are */
+                        memcpy(o, &d, 8);
+                        ob->len += 8;
+                        return true;
+                }
+#endif
+                return put_real(e, n, d) == 0;
+        }
+        default:
+                return false;
         }
 }
 
@@ -563,12 +737,76 @@ static int default_value(struct av_enc *e, const struct av_field *f)
         return r;
 }
 
+/* Takes the member name `"name":` of field fd when the cursor is on it,
+ * written just so (no space, no escape, as tools write records); false,
+ * the cursor unmoved, otherwise. */
+static inline bool take_key(struct av_enc *e, const struct av_field *fd)
+{
+        const struct key *k = &e->keys[fd->id];
+        const char *p = e->j.p;
+        uint64_t a, b = 0;
+        if (k->len == 0 || (size_t)(e->j.end - p) < (k->len > 8 ? 16 : 8))
+                return false;
+        memcpy(&a, p, 8);
+        if (k->len > 8)
+                memcpy(&b, p + 8, 8);
+        if (((a & k->m[0]) ^ k->w[0]) | ((b & k->m[1]) ^ k->w[1]))
+                return false;
+        e->j.p = p + k->len;
+        return true;
+}
+
+/* Reads a member's name and its ':' in any form, for record n whose
+ * field next is due: *f the field it names. Returns 0, or -1 (failed). */
+COLD static int member(struct av_enc *e, const struct av_node *n, size_t next, size_t *f)
+{
+        jr_ws(&e->j);
+        const char *k;
+        size_t klen;
+        *f = n->n;
+        /* The member due next, written as its name with no escape (Avro
+         * names have none to write): taken as is. */
+        const char *p = e->j.p;
+        if (next < n->n) {
+                const struct av_field *fd = &n->fields[next];
+                if ((size_t)(e->j.end - p) > fd->namelen + 1 && p[0] == '"' &&
+                    memcmp(p + 1, fd->name, fd->namelen) == 0 && p[fd->namelen + 1] == '"') {
+                        *f = next;
+                        k = fd->name;
+                        klen = fd->namelen;
+                        e->j.p += fd->namelen + 2;
+                }
+        }
+        if (*f == n->n && string(e, &k, &klen) < 0)
+                return -1;
+        if (!jr_eat(&e->j, ':')) {
+                jr_fail(&e->j, "expected ':'");
+                return bad_json(e);
+        }
+        if (*f < n->n)
+                return 0;
+        if (next < n->n && n->fields[next].namelen == klen &&
+            memcmp(n->fields[next].name, k, klen) == 0) {
+                *f = next;
+                return 0;
+        }
+        for (size_t i = 0; i < n->n; i++)
+                if (n->fields[i].namelen == klen && memcmp(n->fields[i].name, k, klen) == 0)
+                        *f = i;
+        if (*f == n->n && push(e, AV_STEP_FIELD, k, klen) == 0) {
+                fail(e, "no such field in record %s", n->name);
+                e->path.depth--;
+        }
+        return *f == n->n ? -1 : 0;
+}
+
 /* A record: members in any order, defaults for the missing. */
 static int enc_record(struct av_enc *e, const struct av_node *n)
 {
         if (!jr_eat(&e->j, '{'))
                 return mismatch(e, n);
-        /* slots[base + i]: where field i's value was met before its turn. */
+        /* slots[base + i]: where field i's value was met before its turn;
+         * read only once early (how many were) is not 0, and cleared then. */
         size_t base = e->nslots;
         if (base + n->n > e->capslots) {
                 size_t cap = e->capslots ? 2 * e->capslots : 64;
@@ -580,64 +818,29 @@ static int enc_record(struct av_enc *e, const struct av_node *n)
                 e->slots = s;
                 e->capslots = cap;
         }
-        for (size_t i = 0; i < n->n; i++)
-                e->slots[base + i] = NULL;
         e->nslots += n->n;
         size_t next = 0; /* fields before it are written */
+        size_t early = 0;
         int r = -1;
         if (!jr_eat(&e->j, '}')) {
                 do {
-                        jr_ws(&e->j);
-                        const char *k;
-                        size_t klen, f = n->n;
-                        /* The member due next, written as its name with no
-                         * escape (Avro names have none to write): taken as is. */
-                        const char *p = e->j.p;
-                        if (next < n->n) {
-                                const struct av_field *fd = &n->fields[next];
-                                if ((size_t)(e->j.end - p) > fd->namelen + 1 && p[0] == '"' &&
-                                    memcmp(p + 1, fd->name, fd->namelen) == 0 &&
-                                    p[fd->namelen + 1] == '"') {
-                                        f = next;
-                                        k = fd->name;
-                                        klen = fd->namelen;
-                                        e->j.p += fd->namelen + 2;
-                                }
-                        }
-                        if (f == n->n && string(e, &k, &klen) < 0)
+                        size_t f = next;
+                        if ((next == n->n || !take_key(e, &n->fields[next])) &&
+                            member(e, n, next, &f) < 0)
                                 goto out;
-                        if (!jr_eat(&e->j, ':')) {
-                                jr_fail(&e->j, "expected ':'");
-                                bad_json(e);
-                                goto out;
-                        }
-                        if (f < n->n)
-                                ;
-                        else if (next < n->n && n->fields[next].namelen == klen &&
-                                 memcmp(n->fields[next].name, k, klen) == 0)
-                                f = next;
-                        else
-                                for (size_t i = 0; i < n->n; i++)
-                                        if (n->fields[i].namelen == klen &&
-                                            memcmp(n->fields[i].name, k, klen) == 0)
-                                                f = i;
-                        if (f == n->n) {
-                                if (push(e, AV_STEP_FIELD, k, klen) == 0) {
-                                        fail(e, "no such field in record %s", n->name);
-                                        e->path.depth--;
-                                }
-                                goto out;
-                        }
                         const struct av_field *fd = &n->fields[f];
-                        if (f < next || e->slots[base + f]) {
+                        if (f < next || (early && e->slots[base + f])) {
                                 if (push(e, AV_STEP_FIELD, fd->name, fd->namelen) == 0) {
                                         fail(e, "field given twice");
                                         e->path.depth--;
                                 }
                                 goto out;
                         }
-                        jr_ws(&e->j);
                         if (f != next) {
+                                if (!early++)
+                                        for (size_t i = 0; i < n->n; i++)
+                                                e->slots[base + i] = NULL;
+                                jr_ws(&e->j);
                                 e->slots[base + f] = e->j.p;
                                 if (jr_skip(&e->j) < 0) {
                                         bad_json(e);
@@ -645,12 +848,14 @@ static int enc_record(struct av_enc *e, const struct av_node *n)
                                 }
                                 continue;
                         }
-                        if (push(e, AV_STEP_FIELD, fd->name, fd->namelen) < 0 ||
-                            value(e, fd->type) < 0)
-                                goto out;
-                        e->path.depth--;
+                        if (!leaf(e, fd->type)) {
+                                if (push(e, AV_STEP_FIELD, fd->name, fd->namelen) < 0 ||
+                                    value(e, fd->type) < 0)
+                                        goto out;
+                                e->path.depth--;
+                        }
                         /* Then the fields met earlier that are now due. */
-                        for (next++; next < n->n && e->slots[base + next]; next++) {
+                        for (next++; early && next < n->n && e->slots[base + next]; next++) {
                                 fd = &n->fields[next];
                                 if (push(e, AV_STEP_FIELD, fd->name, fd->namelen) < 0 ||
                                     value_at(e, fd->type, e->slots[base + next]) < 0)
@@ -668,7 +873,7 @@ static int enc_record(struct av_enc *e, const struct av_node *n)
                 const struct av_field *fd = &n->fields[next];
                 if (push(e, AV_STEP_FIELD, fd->name, fd->namelen) < 0)
                         goto out;
-                if (e->slots[base + next]) {
+                if (early && e->slots[base + next]) {
                         if (value_at(e, fd->type, e->slots[base + next]) < 0)
                                 goto out;
                 } else if (e->defs[fd->id].bytes) {
@@ -690,22 +895,31 @@ out:
         return r;
 }
 
-/* Writes the item count of a block whose items were appended after the
- * one byte reserved at offset at. */
-static int block_count(struct av_enc *e, size_t at, int64_t count)
+/* block_count for 64 items or more: the count needs more than the byte. */
+COLD static int block_count_long(struct av_enc *e, size_t at, int64_t count)
 {
         struct outbuf *ob = e->out;
         unsigned char b[10];
         size_t k = varint(b, count);
-        if (k > 1) {
-                if (!outbuf_reserve(ob, k - 1))
-                        return fail(e, "out of memory");
-                char *base = ob->data + ob->off;
-                memmove(base + at + k, base + at + 1, ob->len - at - 1);
-                ob->len += k - 1;
-        }
+        if (!outbuf_reserve(ob, k - 1))
+                return fail(e, "out of memory");
+        char *base = ob->data + ob->off;
+        memmove(base + at + k, base + at + 1, ob->len - at - 1);
+        ob->len += k - 1;
         memcpy(ob->data + ob->off + at, b, k);
         return put(e, "", 1); /* the block of 0 items that ends it */
+}
+
+/* Writes the item count of a block whose items were appended after the
+ * one byte reserved at offset at, then the empty block that ends it. */
+static ALWAYS_INLINE int block_count(struct av_enc *e, size_t at, int64_t count)
+{
+        struct outbuf *ob = e->out;
+        if (count < 64) { /* the byte reserved holds the count's varint */
+                ob->data[ob->off + at] = (char)(count << 1);
+                return put(e, "", 1);
+        }
+        return block_count_long(e, at, count);
 }
 
 /* An array, as one block. */
@@ -720,9 +934,12 @@ static int enc_array(struct av_enc *e, const struct av_node *n)
                 return -1;
         int64_t count = 0;
         do {
-                if (push(e, AV_STEP_INDEX, NULL, (size_t)count) < 0 || value(e, n->items) < 0)
-                        return -1;
-                e->path.depth--;
+                if (!leaf(e, n->items)) {
+                        if (push(e, AV_STEP_INDEX, NULL, (size_t)count) < 0 ||
+                            value(e, n->items) < 0)
+                                return -1;
+                        e->path.depth--;
+                }
                 count++;
         } while (jr_eat(&e->j, ','));
         if (!jr_eat(&e->j, ']')) {
@@ -753,10 +970,13 @@ static int enc_map(struct av_enc *e, const struct av_node *n)
                         jr_fail(&e->j, "expected ':'");
                         return bad_json(e);
                 }
-                if (push(e, AV_STEP_KEY, lit, (size_t)(e->j.p - 1 - lit)) < 0 ||
-                    value(e, n->items) < 0)
-                        return -1;
-                e->path.depth--;
+                size_t litlen = (size_t)(e->j.p - 1 - lit); /* before leaf() skips space */
+                if (!leaf(e, n->items)) {
+                        if (push(e, AV_STEP_KEY, lit, litlen) < 0 ||
+                            value(e, n->items) < 0)
+                                return -1;
+                        e->path.depth--;
+                }
                 count++;
         } while (jr_eat(&e->j, ','));
         if (!jr_eat(&e->j, '}')) {
@@ -966,15 +1186,39 @@ static int default_encode(struct av_enc *e, const struct av_node *r, const struc
         return rc;
 }
 
+/* Sets k to the member name of field f as take_key compares it. */
+static void key_init(struct key *k, const struct av_field *f)
+{
+        unsigned char q[16] = {0}, m[16] = {0};
+        k->len = 0;
+        if (f->namelen + 3 > sizeof(q))
+                return;
+        q[0] = '"';
+        memcpy(q + 1, f->name, f->namelen);
+        q[f->namelen + 1] = '"';
+        q[f->namelen + 2] = ':';
+        k->len = f->namelen + 3;
+        memset(m, 0xff, k->len);
+        memcpy(k->w, q, 16);
+        memcpy(k->m, m, 16);
+}
+
 struct av_enc *av_enc_new(const struct av_schema *s, char *err, size_t errlen)
 {
+        size_t nf = s->nfields ? s->nfields : 1;
         struct av_enc *e = calloc(1, sizeof(*e));
-        if (!e || !(e->defs = calloc(s->nfields ? s->nfields : 1, sizeof(*e->defs)))) {
+        if (!e || !(e->defs = calloc(nf, sizeof(*e->defs))) ||
+            !(e->keys = calloc(nf, sizeof(*e->keys)))) {
+                if (e)
+                        free(e->defs);
                 free(e);
                 snprintf(err, errlen, "out of memory");
                 return NULL;
         }
         e->s = s;
+        for (const struct av_node *n = s->nodes; n; n = n->next_alloc)
+                for (size_t i = 0; n->type == AV_RECORD && i < n->n; i++)
+                        key_init(&e->keys[n->fields[i].id], &n->fields[i]);
         /* A record default missing a member takes that member's default
          * from the text (enc_record), encoded or not yet. */
         for (const struct av_node *n = s->nodes; n; n = n->next_alloc)
@@ -994,6 +1238,7 @@ void av_enc_free(struct av_enc *e)
         for (size_t i = 0; i < e->s->nfields; i++)
                 free(e->defs[i].bytes);
         free(e->defs);
+        free(e->keys);
         free(e->scratch);
         free(e->slots);
         free(e);

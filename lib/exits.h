@@ -7,7 +7,8 @@ enum {
         EXIT_OK = 0,
         EXIT_FAIL = 1,        /* kprod: records not delivered; kcons: a cluster or
                                  output error; wsrecv: the server or its output failed */
-        EXIT_USAGE = 2,       /* bad options or configuration; nothing was done */
+        EXIT_USAGE = 2,       /* bad options or configuration, or a file an option
+                                 names that cannot be opened; nothing was done */
         EXIT_UNREACHABLE = 3, /* kprod, kcons: no broker could be reached at all */
         EXIT_NOT_KEPT = 4,    /* kprod: records neither delivered nor kept in --failed */
         EXIT_ALTERED = 5,     /* kprod: all delivered, but a CreateTime 0 sent as the time

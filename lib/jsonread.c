@@ -46,6 +46,8 @@ int jr_string(struct jr *j, char *out, const char **val, size_t *len)
         jr_ws(j);
         if (j->p >= j->end || *j->p != '"')
                 return jr_fail(j, "expected a string");
+        if (jr_plain_string(j, val, len))
+                return 0;
         long used = json_get_string(j->p, (size_t)(j->end - j->p), out, val, len);
         if (used < 0) {
                 j->p = *val;

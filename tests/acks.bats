@@ -35,15 +35,8 @@ start_pipeline() {
 	kprod -b "$BROKERS" -t "$t" --reports "$d/reports" --failed "$d/failed" \
 		${KPROD_ARGS[@]+"${KPROD_ARGS[@]}"} <"$d/ws2k" 2>"$d/kprod.err" 3>&- &
 	KP_PID=$!
-	PORT=
-	wait_until 10 listening || { cat "$d/wsrecv.err" >&2; return 1; }
+	wait_listening "$d/wsrecv.err" "$WS_PID" || return 1
 	wait_until 30 begun
-}
-
-# Sets PORT once wsrecv says where it listens.
-listening() {
-	PORT=$(sed -n 's/^wsrecv: listening on .*:\([0-9][0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/wsrecv.err")
-	[ -n "$PORT" ]
 }
 
 # True once kprod's reports have begun (/healthz no longer says they have not).
@@ -141,7 +134,7 @@ healthz() {
 	mkfifo "$d/reports" "$d/in"
 	wsrecv -p 0 --ack --ack-from "$d/reports" >"$d/out" 2>"$d/wsrecv.err" 3>&- &
 	WS_PID=$!
-	wait_until 10 listening
+	wait_listening "$d/wsrecv.err" "$WS_PID"
 	run timeout 5 curl -s -w '\n%{http_code}' "http://127.0.0.1:$PORT/healthz"
 	assert_equal "$(head -n 1 <<<"$output" | jq -c '[.ready, .reason]')" \
 		'[false,"kprod has not begun its delivery reports (it waits until the topic'"'"'s partitions take records)"]'
@@ -171,19 +164,13 @@ healthz() {
 	run timeout 5 curl -s "http://127.0.0.1:$PORT/healthz"
 	assert_equal "$(echo "$output" | jq -c '[.ready, .reason]')" '[true,null]'
 	broker_cmd "down all"
-	for _ in $(seq 100); do
-		[ "$(timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")" = 503 ] && break
-		sleep 0.1
-	done
+	wait_until --every 0.1 10 healthz_answers 503
 	run timeout 5 curl -s -w '\n%{http_code}' "http://127.0.0.1:$PORT/healthz"
 	assert_equal "$(echo "$output" | head -n 1 | jq -c '[.ready, .reason]')" \
 		"[false,\"kprod: cannot reach brokers at $BROKERS\"]"
 	assert_equal "$(echo "$output" | tail -n 1)" 503
 	broker_cmd "up all"
-	for _ in $(seq 100); do
-		[ "$(timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")" = 200 ] && break
-		sleep 0.1
-	done
+	wait_until --every 0.1 10 healthz_answers 200
 	run timeout 5 curl -s "http://127.0.0.1:$PORT/healthz"
 	assert_equal "$(echo "$output" | jq -c '[.ready, .reason]')" '[true,null]'
 	stop_pipeline
@@ -203,13 +190,7 @@ healthz() {
 	# Sent while kprod is stopped: an ack owed whatever client 1 got.
 	wsclient "ws://127.0.0.1:$PORT/" --prefix during --count 100 --acks >"$d/client2" &
 	local client2=$!
-	local code=
-	for _ in $(seq 300); do
-		code=$(timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")
-		[ "$code" = 503 ] && break
-		sleep 0.1
-	done
-	assert_equal "$code" 503
+	wait_until --every 0.1 30 healthz_answers 503
 	# Within --ack-wait and slack for a busy machine.
 	(( SECONDS - stopped <= 12 ))
 	run timeout 5 curl -s "http://127.0.0.1:$PORT/healthz"
@@ -412,14 +393,7 @@ front_door_sending() {
 # client was acked for all it sent, then closed with 1001, and everything is
 # in the topic.
 check_orderly_stop() {
-	run timeout 60 tail --pid="$FD_PID" -f /dev/null
-	assert_success
-	# The log first: it names the stage that did not exit 0.
-	run cat "$BATS_TEST_TMPDIR/front.err"
-	assert_line --index -1 "ws-to-kafka: stopped (wsrecv 0, kprod 0)"
-	run wait "$FD_PID"
-	assert_success
-	FD_PID=
+	front_door_stopped
 	wait "$CLIENT"
 	run cat "$BATS_TEST_TMPDIR/client"
 	assert_output $'acked 3000\nclose 1001 server shutting down'
@@ -470,14 +444,7 @@ check_orderly_stop() {
 	# quarter second in which a signal counts as the same stop.
 	wait_line_matching "$BATS_TEST_TMPDIR/front.err" '^kprod: stopping' 20
 	sleep 0.3
-	kill -TERM "$FD_PID"
-	run timeout 30 tail --pid="$FD_PID" -f /dev/null
-	assert_success
-	run wait "$FD_PID"
-	assert_failure 1
-	FD_PID=
-	run tail -n 1 "$BATS_TEST_TMPDIR/front.err"
-	assert_output "ws-to-kafka: stopped (wsrecv 1, kprod 1)"
+	front_door_stop 1 'wsrecv 1, kprod 1'
 	wait "$CLIENT" || true
 	run head -n 1 "$BATS_TEST_TMPDIR/client"
 	assert_output "acked 0"

@@ -74,11 +74,7 @@ consumer() {
 # it could not deliver some records (the long outage), which the clients
 # sent again.
 stop_front_door() {
-	kill -TERM "$FD_PID"
-	timeout 60 tail --pid="$FD_PID" -f /dev/null
-	wait "$FD_PID" || true
-	FD_PID=
-	tail -n 1 "$D/front.err" | grep -Eq '^ws-to-kafka: stopped \(wsrecv 0, kprod [01]\)$'
+	front_door_stop '0|1' 'wsrecv 0, kprod [01]'
 }
 
 # Stops the front door and the consumer (signal $1: TERM drains, KILL not).
@@ -115,10 +111,8 @@ phase() {
 	timeout 300 "$PY" "$ROOT/tests/clients/chaos.py" send "ws://127.0.0.1:$PORT/" "$p" \
 		"$CONNS" "$COUNT" --acked "$D/acked" --timeout 240 --rate 500 >"$D/$p.client" 2>&1 &
 	local client=$!
-	for _ in $(seq 600); do
-		[ "$(acked "$p")" -ge $((CONNS * COUNT / 3)) ] && break
-		sleep 0.05
-	done
+	third_acked() { [ "$(acked "$p")" -ge $((CONNS * COUNT / 3)) ]; }
+	wait_until 30 third_acked || true # the fault comes after 30 s in any case
 	"$@"
 	wait "$client" || { cat "$D/$p.client" "$D/front.err" >&2; return 1; }
 	echo "# $p: $(cat "$D/$p.client")" >&3
@@ -127,11 +121,7 @@ phase() {
 # Kills the front door's stage $1 with SIGKILL, once it runs (it may be
 # restarting after the last fault).
 kill_stage() {
-	for _ in $(seq 200); do
-		front_door_signal "$FD_PID" KILL "$1" && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_until 10 front_door_signal "$FD_PID" KILL "$1"
 }
 kill_kprod() { kill_stage kprod; }
 kill_wsrecv() { kill_stage wsrecv; }
@@ -178,10 +168,8 @@ restart_consumer() {
 	for p in p1 p2 p3 p4 p5 p6; do specs+=("$p:$CONNS:$COUNT"); done
 	# The consumer catches up (it may read again what a fault made it lose
 	# track of), then stops.
-	for _ in $(seq 90); do
-		"$PY" "$ROOT/tests/clients/chaos.py" check "$D/consumed" "$D/acked" "${specs[@]}" >/dev/null && break
-		sleep 1
-	done
+	wait_until --every 1 90 "$PY" "$ROOT/tests/clients/chaos.py" check "$D/consumed" "$D/acked" "${specs[@]}" >/dev/null ||
+		true # checked again below, after the stop
 	stop_all TERM
 	run "$PY" "$ROOT/tests/clients/chaos.py" check "$D/topic" "$D/acked" "${specs[@]}"
 	echo "$output" | sed 's/^/# topic: /' >&3

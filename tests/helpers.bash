@@ -31,11 +31,7 @@ broker_start() {
 	mkfifo "$dir/broker.ctl"
 	"$ROOT/tests/bin/mockbroker" -c "$dir/broker.ctl" "$@" >"$dir/broker.out" 2>"$dir/broker.err" 3>&- &
 	echo $! >"$dir/broker.pid"
-	local i
-	for i in $(seq 100); do
-		[ -s "$dir/broker.out" ] && break
-		sleep 0.05
-	done
+	wait_for_file "$dir/broker.out" 5 || true # an empty BROKERS below says it
 	BROKERS=$(head -n 1 "$dir/broker.out")
 	[ -n "$BROKERS" ] || { cat "$dir/broker.err" >&2; return 1; }
 	export BROKERS
@@ -86,14 +82,11 @@ broker_cmd() {
 	local before
 	before=$(wc -l <"$dir/broker.out")
 	echo "$*" >"$dir/broker.ctl"
-	local i
-	for i in $(seq 200); do
-		if [ "$(wc -l <"$dir/broker.out")" -gt "$before" ]; then
-			tail -n +"$((before + 1))" "$dir/broker.out" | grep -qx "ok $*"
-			return
-		fi
-		sleep 0.025
-	done
+	broker_answered() { [ "$(wc -l <"$dir/broker.out")" -gt "$before" ]; }
+	if wait_until --every 0.025 5 broker_answered; then
+		tail -n +"$((before + 1))" "$dir/broker.out" | grep -qx "ok $*"
+		return
+	fi
 	echo "broker_cmd: no answer to '$*'" >&2
 	return 1
 }
@@ -133,14 +126,29 @@ make_records() {
 # Runs the command given until it succeeds, $1 seconds' worth of tries
 # 50 ms apart (longer on a busy machine, never shorter); fails when it never
 # did. The suites' wait loop: wait on a condition, never a bare sleep.
+#   wait_until [--every SECS] SECONDS COMMAND...
+# --every spaces the tries SECS apart instead, for a command that costs
+# something (a consumer run, an HTTP request).
 wait_until() {
-	local tries=$(($1 * 20))
+	local every=0.05 tries
+	if [ "$1" = --every ]; then
+		every=$2
+		shift 2
+		tries=$(awk -v s="$1" -v e="$every" 'BEGIN { t = int(s / e + 0.5); print (t > 0 ? t : 1) }')
+	else
+		tries=$(($1 * 20))
+	fi
 	shift
 	until "$@"; do
 		tries=$((tries - 1))
 		[ "$tries" -gt 0 ] || return 1
-		sleep 0.05
+		sleep "$every"
 	done
+}
+
+# True once process $1 has exited.
+pid_gone() {
+	! kill -0 "$1" 2>/dev/null
 }
 
 # Waits (up to $2 seconds, default 10) until the file $1 has content.
@@ -165,6 +173,15 @@ wait_lines() {
 	has_lines() { [ -f "$f" ] && [ "$(wc -l <"$f")" -ge "$n" ]; }
 	wait_until "${3:-30}" has_lines && return 0
 	echo "wait_lines: $f has $(wc -l <"$f" 2>/dev/null || echo no) lines, not $n" >&2
+	return 1
+}
+
+# Waits (at most $3 seconds) until file $1 has at least $2 lines matching
+# the regex $4.
+wait_matches() {
+	has_matches() { [ "$(grep -cE -- "$4" "$1" 2>/dev/null)" -ge "$2" ]; }
+	wait_until "$3" has_matches "$@" && return 0
+	echo "wait_matches: $1 has fewer than $2 lines matching $4" >&2
 	return 1
 }
 
@@ -194,16 +211,27 @@ front_door_start() {
 }
 
 # Stops the front door the way an operator does (SIGTERM to the script) and
-# checks that it and both stages exit 0.
+# checks how it ended, as front_door_stopped does: by default it and both
+# stages exit 0.
 front_door_stop() {
 	kill -TERM "$FD_PID"
-	run timeout 30 tail --pid="$FD_PID" -f /dev/null
+	front_door_stopped "$@"
+}
+
+# Waits (at most 60 s) for the front door FD_PID, once something stopped it,
+# and checks how it ended: its last log line (first: it names a stage that
+# failed) is "ws-to-kafka: stopped (STAGES)", and it exits STATUS. Both
+# are extended regexes: front_door_stopped [STATUS [STAGES]], by default
+# 0 and "wsrecv 0, kprod 0". Its log is $BATS_TEST_TMPDIR/front.err.
+front_door_stopped() {
+	local want=${1:-0} stages=${2:-wsrecv 0, kprod 0}
+	run timeout 60 tail --pid="$FD_PID" -f /dev/null
 	assert_success
+	run cat "$BATS_TEST_TMPDIR/front.err"
+	assert_line --index -1 --regexp "^ws-to-kafka: stopped \\($stages\\)\$"
 	run wait "$FD_PID"
-	assert_success
 	FD_PID=
-	run tail -n 1 "$BATS_TEST_TMPDIR/front.err"
-	assert_output "ws-to-kafka: stopped (wsrecv 0, kprod 0)"
+	assert_regex "$status" "^($want)\$"
 }
 
 # pipelines/ws-to-kafka runs its stages under a watcher subshell, its one

@@ -188,11 +188,7 @@ coordinator() {
 	kafka_kill "$leader"
 	wait "$client" || { cat "$dir/client" "$dir/front.err"; false; }
 	echo "# $(cat "$dir/client")" >&3
-	kill -TERM "$FD_PID"
-	timeout 60 tail --pid="$FD_PID" -f /dev/null
-	run wait "$FD_PID"
-	FD_PID=
-	assert_success
+	front_door_stop
 	# kcat reads the topic: every acknowledged message is there, whole.
 	timeout 120 kcat -b "$BROKERS" -C -t "$t" -o beginning -e -q >"$dir/topic"
 	run /usr/bin/python3 "$ROOT/tests/clients/chaos.py" check "$dir/topic" "$dir/acked" k:5:4000

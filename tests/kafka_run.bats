@@ -20,12 +20,8 @@ start_make_kafka() {
 	env TMPDIR="$BATS_TEST_TMPDIR/tmp" "$@" make -s -C "$ROOT" kafka \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	MAKE_PID=$!
-	local i
-	for i in $(seq 1200); do
-		grep -q '^bootstrap: ' "$BATS_TEST_TMPDIR/out" && break
-		kill -0 "$MAKE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	bootstrap_or_gone() { grep -q '^bootstrap: ' "$BATS_TEST_TMPDIR/out" || pid_gone "$MAKE_PID"; }
+	wait_until --every 0.1 120 bootstrap_or_gone || true # checked below
 	# On a failure, what make kafka said shows with the test's output.
 	grep -q '^bootstrap: ' "$BATS_TEST_TMPDIR/out" || cat "$BATS_TEST_TMPDIR/err" >&2
 	run cat "$BATS_TEST_TMPDIR/out"

@@ -264,10 +264,8 @@ produce_in_three_times() {
 	done | timeout 70 kcat -b "$BROKERS" -P -t "$t" -T >/dev/null) 3>&- &
 	prod=$!
 	# Writing already: the topic holds more than the first thousand.
-	for _ in $(seq 100); do
-		[ "$(timeout 10 kcat -b "$BROKERS" -C -t "$t" -e -q | wc -l)" -gt 1000 ] && break
-		sleep 0.1
-	done
+	more_than_1000() { [ "$(timeout 10 kcat -b "$BROKERS" -C -t "$t" -e -q | wc -l)" -gt 1000 ]; }
+	wait_until --every 0.1 10 more_than_1000 || true # the run goes on either way, as it did
 	timeout 10 kcons -b "$BROKERS" --until-now "$t" >"$dir/out"
 	status=$?
 	alive=0
@@ -292,10 +290,7 @@ produce_in_three_times() {
 	assert_equal "$(cat "$dir/out")" first
 	echo later | produce "$t"
 	sent=$(date +%s%N)
-	for i in $(seq 40); do
-		[ "$(wc -l <"$dir/out")" -ge 2 ] && break
-		sleep 0.05
-	done
+	wait_lines "$dir/out" 2 2 || true # stopped and checked below
 	got=$(date +%s%N)
 	pkill -INT -P "$pid" kcons || true
 	kill "$pid" 2>/dev/null || true
@@ -310,10 +305,7 @@ produce_in_three_times() {
 	seq 1 50 | produce "$t"
 	timeout 20 kcons -b "$BROKERS" "$t" >"$dir/out" 2>"$dir/err" 3>&- &
 	pid=$!
-	for i in $(seq 100); do
-		[ "$(wc -l <"$dir/out")" -ge 50 ] && break
-		sleep 0.05
-	done
+	wait_lines "$dir/out" 50 5 || true # stopped and checked below
 	kill -INT "$pid"
 	wait "$pid"
 	assert_equal "$?" 0

@@ -55,10 +55,7 @@ teardown_file() { broker_stop; }
 			echo "$l"
 			[ -e "$dir/drain" ] || sleep 0.002
 		done >"$dir/out1") 3>&- &
-	for i in $(seq 300); do
-		[ "$(wc -l <"$dir/out1")" -ge 500 ] && break
-		sleep 0.05
-	done
+	wait_lines "$dir/out1" 500 15 || true # killed and counted below
 	sleep 0.5
 	pkill -KILL -f "kcons -b $BROKERS .*-g $g $t" || true
 	touch "$dir/drain"

@@ -168,10 +168,7 @@ JOB
 	# No -e: kcons would feed the job forever; the stop ends its input.
 	kcons -b "$BROKERS" $(group_opts) -g "$g" "$t" -- sh -c "cat >$dir/out; echo done >$dir/done" 3>&- &
 	pid=$!
-	for _ in $(seq 300); do
-		[ "$(wc -l <"$dir/out" 2>/dev/null)" = 50 ] && break
-		sleep 0.1
-	done
+	wait_lines "$dir/out" 50 30
 	assert_equal "$(wc -l <"$dir/out")" 50
 	kill -TERM "$pid"
 	run timeout 30 tail --pid="$pid" -f /dev/null

@@ -64,6 +64,22 @@ placement() {
 	[[ "$stderr" == "kprod: -z nope: "*compression.codec* ]]
 }
 
+@test "kprod exits 2, producing nothing, when a file it names cannot be opened: -F, --failed, --reports" {
+	local t d=$BATS_TEST_TMPDIR
+	t=$(new_topic 1)
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -F "$d/nowhere/props" <<<"r1"
+	[ "$status" -eq 2 ]
+	assert_equal "$stderr" "kprod: $d/nowhere/props: No such file or directory"
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" --failed "$d/nowhere/failed" <<<"r1"
+	[ "$status" -eq 2 ]
+	assert_equal "$stderr" "kprod: $d/nowhere/failed: No such file or directory"
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" --reports "$d/nowhere/reports" <<<"r1"
+	[ "$status" -eq 2 ]
+	assert_equal "$stderr" "kprod: --reports $d/nowhere/reports: No such file or directory"
+	run consume "$t"
+	assert_output ""
+}
+
 @test "kprod -F reads properties, skipping comments, and names file:line of a bad one" {
 	local t f=$BATS_TEST_TMPDIR/props
 	t=$(new_topic 1)

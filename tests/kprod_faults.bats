@@ -39,36 +39,19 @@ start_kprod() {
 
 # Waits (at most $3 seconds, default 10) until topic $1 holds $2 messages.
 wait_count() {
-	local i n
-	for i in $(seq $((${3:-10} * 4))); do
+	local n=0
+	topic_holds() {
 		n=$(consume "$1" '%o\n' | wc -l)
-		[ "$n" -ge "$2" ] && return 0
-		sleep 0.25
-	done
+		[ "$n" -ge "$2" ]
+	}
+	wait_until --every 0.25 "${3:-10}" topic_holds "$1" "$2" && return 0
 	echo "wait_count: $1 has $n messages, not $2" >&2
-	return 1
-}
-
-# Waits (at most $3 seconds) until file $1 has at least $2 lines matching
-# the regex $4.
-wait_matches() {
-	local i
-	for i in $(seq $(($3 * 20))); do
-		[ "$(grep -cE -- "$4" "$1" 2>/dev/null)" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "wait_matches: $1 has fewer than $2 lines matching $4" >&2
 	return 1
 }
 
 # Waits (at most $1 seconds) for kprod to exit; sets KPROD_STATUS.
 wait_kprod() {
-	local i
-	for i in $(seq $(($1 * 20))); do
-		kill -0 "$KPROD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$KPROD_PID" 2>/dev/null; then
+	if ! wait_until "$1" pid_gone "$KPROD_PID"; then
 		echo "kprod still running after $1 s" >&2
 		return 1
 	fi
@@ -202,11 +185,7 @@ make_numbered() {
 	local failed=$BATS_TEST_TMPDIR/failed
 	start_kprod -b 127.0.0.1:1 -t x --failed "$failed"
 	printf 'r1\nr2\n' >&4
-	local i
-	for i in $(seq 60); do
-		grep -q 'cannot reach brokers at 127.0.0.1:1; retrying until message.timeout.ms (300000 ms)' "$ERR" && break
-		sleep 0.05
-	done
+	wait_until 3 grep -qF 'cannot reach brokers at 127.0.0.1:1; retrying until message.timeout.ms (300000 ms)' "$ERR"
 	run grep -c 'kprod: cannot reach brokers at 127.0.0.1:1' "$ERR"
 	assert_output 1
 	sleep 0.5

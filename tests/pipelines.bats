@@ -53,7 +53,7 @@ ws_send() {
 	run ws_send "ws://127.0.0.1:$port/" "$BATS_TEST_TMPDIR/lost"
 	assert_failure
 	# A new pipeline serves the same port after the backoff.
-	run timeout 15 bash -c "until [ \$(grep -c 'ws-to-kafka: starting' '$BATS_TEST_TMPDIR/err') -ge 2 ]; do sleep 0.1; done"
+	run wait_matches "$BATS_TEST_TMPDIR/err" 2 15 'ws-to-kafka: starting'
 	assert_success
 	wait_port "$port"
 	echo '{"after":"restart"}' >"$BATS_TEST_TMPDIR/in"

@@ -20,12 +20,12 @@ teardown() {
 
 # Waits (at most 15 s) until topic $1 holds exactly the lines of $2.
 wait_topic() {
-	local i got
-	for i in $(seq 60); do
+	local got=
+	topic_is() {
 		got=$(timeout 10 kcat -b "$BROKERS" -C -e -q -t "$1" -f '%s\n')
-		[ "$got" = "$2" ] && return 0
-		sleep 0.25
-	done
+		[ "$got" = "$2" ]
+	}
+	wait_until --every 0.25 15 topic_is "$1" "$2" && return 0
 	echo "wait_topic: $1 holds '$got', not '$2'" >&2
 	return 1
 }

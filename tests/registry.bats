@@ -213,8 +213,9 @@ knows ssl.ca.location: no"
 	env TMPDIR="$BATS_TEST_TMPDIR/tmp" REGISTRY_PORT=0 make -s -C "$ROOT" registry \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	MAKE_PID=$!
-	timeout 180 bash -c "until grep -q '^registry: ' '$BATS_TEST_TMPDIR/out'; do kill -0 $MAKE_PID || exit 1; sleep 0.2; done" ||
-		cat "$BATS_TEST_TMPDIR/err" >&2
+	registry_up() { grep -q '^registry: ' "$BATS_TEST_TMPDIR/out"; }
+	up_or_gone() { registry_up || pid_gone "$MAKE_PID"; }
+	{ wait_until --every 0.2 180 up_or_gone && registry_up; } || cat "$BATS_TEST_TMPDIR/err" >&2
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output --regexp '^registry: http://127\.0\.0\.1:[0-9]+/apis/ccompat/v7$'
 	url=${output#registry: }
@@ -340,7 +341,7 @@ body = sys.argv[3].encode()
 c.sendall(b"HTTP/1.1 %s\r\nContent-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: %d\r\n\r\n%s" % (sys.argv[2].encode(), len(body), body))
 c.close()' "$BATS_TEST_TMPDIR/head" "$1" "$2" >"$BATS_TEST_TMPDIR/port" 3>&- &
 	HOLD_PID=$!
-	timeout 20 bash -c "until [ -s '$BATS_TEST_TMPDIR/port' ]; do sleep 0.05; done"
+	wait_for_file "$BATS_TEST_TMPDIR/port" 20
 	PORT=$(cat "$BATS_TEST_TMPDIR/port")
 }
 

@@ -418,9 +418,23 @@ teardown() {
 	wsrecv_stop
 	run cat "$OUT"
 	assert_output still-websocket
-	run wsrecv -p 0 --www "$BATS_TEST_TMPDIR/nowhere"
-	assert_equal "$status" 1
+	run timeout 10 wsrecv -p 0 --www "$BATS_TEST_TMPDIR/nowhere"
+	[ "$status" -eq 2 ]
 	assert_output "wsrecv: --www $BATS_TEST_TMPDIR/nowhere: No such file or directory"
+}
+
+@test "wsrecv exits 2, serving nothing, when a --token-file or --www it names cannot be read (as kprod and kcons do)" {
+	local d=$BATS_TEST_TMPDIR
+	run timeout 10 wsrecv -p 0 --token-file "$d/nowhere/token"
+	[ "$status" -eq 2 ]
+	assert_output "wsrecv: $d/nowhere/token: No such file or directory"
+	: >"$d/empty"
+	run timeout 10 wsrecv -p 0 --token-file "$d/empty"
+	[ "$status" -eq 2 ]
+	assert_output "wsrecv: $d/empty: no token on its first line"
+	run timeout 10 wsrecv -p 0 --www "$d/empty"
+	[ "$status" -eq 2 ]
+	assert_output "wsrecv: --www $d/empty: not a folder"
 }
 
 @test "GET /healthz counts connections, messages, bytes, rejected and buffered" {

@@ -16,15 +16,23 @@ wsrecv_start() {
 	: >"$ERR"
 	wsrecv -p 0 "$@" >"$OUT" 2>"$ERR" 3>&- &
 	WS_PID=$!
-	local i
-	for i in $(seq 200); do
-		PORT=$(sed -n 's/^wsrecv: listening on .*:\([0-9][0-9]*\)$/\1/p' "$ERR")
-		[ -n "$PORT" ] && break
-		kill -0 "$WS_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	[ -n "$PORT" ] || { cat "$ERR" >&2; return 1; }
+	wait_listening "$ERR" "$WS_PID" || return 1
 	export PORT WS_PID
+}
+
+# Waits (at most 10 s) for the "listening on" line in $1, the stderr of the
+# wsrecv whose pid is $2, and sets PORT from it; fails, showing $1, when
+# wsrecv exits first or the line never comes.
+wait_listening() {
+	local file=$1 pid=$2
+	PORT=
+	ws_listening() {
+		PORT=$(sed -n 's/^wsrecv: listening on .*:\([0-9][0-9]*\)$/\1/p' "$file")
+		[ -n "$PORT" ] || pid_gone "$pid"
+	}
+	wait_until 10 ws_listening && [ -n "$PORT" ] && return 0
+	cat "$file" >&2
+	return 1
 }
 
 # Sends SIGTERM and waits (at most 15 s) for the server; sets WS_STATUS.
@@ -35,13 +43,8 @@ wsrecv_stop() {
 
 # Waits (at most 15 s) for the server to exit by itself; sets WS_STATUS.
 wsrecv_wait() {
-	local i
-	for i in $(seq 300); do
-		kill -0 "$WS_PID" 2>/dev/null || break
-		sleep 0.05
-	done
 	WS_STATUS=
-	if kill -0 "$WS_PID" 2>/dev/null; then
+	if ! wait_until 15 pid_gone "$WS_PID"; then
 		kill -KILL "$WS_PID" 2>/dev/null || true
 		WS_STATUS=timeout
 	fi
@@ -70,6 +73,12 @@ wait_healthz() {
 	wait_until "${2:-30}" healthz_meets && return 0
 	echo "healthz never met $cond: $health" >&2
 	return 1
+}
+
+# True when wsrecv's /healthz answers with HTTP status $1; sets HEALTHZ_CODE.
+healthz_answers() {
+	HEALTHZ_CODE=$(timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")
+	[ "$HEALTHZ_CODE" = "$1" ]
 }
 
 # The Python websockets client (see tests/clients/wsclient.py), capped.

@@ -235,7 +235,7 @@ static void parse_args(int argc, char **argv, struct conf *conf, const char **to
 }
 
 /* Checks the combinations of options and what they name; reads the token.
- * Exits on a usage error (2) or a missing file or folder (1). */
+ * Exits (2) on a usage error or a file or folder it cannot read. */
 static void check_conf(struct conf *conf, const char *token_file)
 {
         if (!conf->cert != !conf->key)
@@ -260,18 +260,18 @@ static void check_conf(struct conf *conf, const char *token_file)
         if (conf->www) {
                 struct stat st;
                 if (stat(conf->www, &st) < 0)
-                        err(EXIT_FAIL, "--www %s", conf->www);
+                        err(EXIT_USAGE, "--www %s", conf->www);
                 if (!S_ISDIR(st.st_mode))
-                        errx(EXIT_FAIL, "--www %s: not a folder", conf->www);
+                        errx(EXIT_USAGE, "--www %s: not a folder", conf->www);
                 conf->www_real = realpath(conf->www, NULL);
                 if (!conf->www_real)
-                        err(EXIT_FAIL, "--www %s", conf->www);
+                        err(EXIT_USAGE, "--www %s", conf->www);
         }
         if (token_file) {
                 char why[256];
                 conf->token = auth_read_token(token_file, why, sizeof(why));
                 if (!conf->token)
-                        errx(EXIT_FAIL, "%s", why);
+                        errx(EXIT_USAGE, "%s", why);
         }
 }
 

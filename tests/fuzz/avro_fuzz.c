@@ -22,9 +22,7 @@
 #include "avroschema.h"
 #include "framing.h"
 #include "outbuf.h"
-#include "seed.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "driver.h"
 
 static const char *schemas[] = {
     "{\"type\":\"record\",\"name\":\"Movie\",\"fields\":["
@@ -170,15 +168,17 @@ static const char *values[] = {
     "\2{\"v\":1,\"next\":{\"v\":-2,\"next\":null,\"e\":[{}]},\"e\":[{},{}]}",
 };
 
-int main(int argc, char **argv)
+#define NVALUES (sizeof(values) / sizeof(values[0]))
+
+/* The values' bytes, as inputs for the decoder. */
+static struct outbuf enc[NVALUES];
+
+/* The schemas, then each value's JSON and bytes as fixed inputs. */
+static void start(void)
 {
-        long iterations = argc > 1 ? atol(argv[1]) : 100000;
-        fuzz_seed(argc, argv, "avro_fuzz");
-        setup();
-        /* The values' bytes, as inputs for the decoder. */
-        struct outbuf enc[sizeof(values) / sizeof(values[0])];
         uint8_t buf[512];
-        for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        setup();
+        for (size_t i = 0; i < NVALUES; i++) {
                 size_t k = (size_t)values[i][0];
                 const char *json = values[i] + 1;
                 outbuf_init(&enc[i], -1, 256);
@@ -193,61 +193,80 @@ int main(int argc, char **argv)
                 memcpy(buf + 1, enc[i].data, enc[i].len);
                 LLVMFuzzerTestOneInput(buf, enc[i].len + 1);
         }
+}
+
+static void end(void)
+{
+        for (size_t i = 0; i < NVALUES; i++)
+                outbuf_free(&enc[i]);
+}
+
+/* Random bytes, a value's bytes or JSON changed or cut, or random JSON
+ * tokens; the first byte picks the schema and the mode. */
+static size_t random_input(uint8_t *buf, size_t max, long it)
+{
         static const char *tokens[] = {"{",      "}",      "[",    "]",     ",",     ":",
                                        "\"",     "null",   "true", "0",     "-1",    "1.5",
                                        "1e400",  "\"u\"",  "\"d\"", "\"m\"", "\"A\"", "\"map\"",
                                        "\"t.E\"", "\"\\u00ff\"", "\"NaN\"", "\"x\"", "2147483648",
                                        "\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"", "\xff", "\x01"};
-        for (long it = 0; it < iterations; it++) {
-                size_t n = 1;
-                int how = rand() % 4;
-                size_t v = (size_t)rand() % (sizeof(values) / sizeof(values[0]));
-                size_t k = (size_t)values[v][0];
-                if (how == 0) { /* random bytes */
-                        size_t want = (size_t)rand() % 64;
-                        while (n < want + 1)
-                                buf[n++] = (uint8_t)(rand() % 3 ? rand() % 8 : rand());
-                        buf[0] = (uint8_t)(rand() % NSCHEMAS);
-                } else if (how == 1) { /* a value's bytes, changed */
-                        memcpy(buf + 1, enc[v].data, enc[v].len);
-                        n = enc[v].len + 1;
-                        for (int c = rand() % 3 + 1; c > 0; c--)
-                                buf[1 + (size_t)rand() % enc[v].len] = (uint8_t)rand();
-                        if (rand() % 2)
-                                n = 1 + (size_t)rand() % enc[v].len;
-                        buf[0] = (uint8_t)k;
-                } else if (how == 2) { /* a value's JSON, changed */
-                        const char *json = values[v] + 1;
-                        size_t len = strlen(json);
-                        memcpy(buf + 1, json, len);
-                        n = len + 1;
-                        size_t at = 1 + (size_t)rand() % len;
+        (void)it;
+        size_t n = 1;
+        int how = rand() % 4;
+        size_t v = (size_t)rand() % NVALUES;
+        size_t k = (size_t)values[v][0];
+        if (how == 0) { /* random bytes */
+                size_t want = (size_t)rand() % 64;
+                while (n < want + 1)
+                        buf[n++] = (uint8_t)(rand() % 3 ? rand() % 8 : rand());
+                buf[0] = (uint8_t)(rand() % NSCHEMAS);
+        } else if (how == 1) { /* a value's bytes, changed */
+                memcpy(buf + 1, enc[v].data, enc[v].len);
+                n = enc[v].len + 1;
+                for (int c = rand() % 3 + 1; c > 0; c--)
+                        buf[1 + (size_t)rand() % enc[v].len] = (uint8_t)rand();
+                if (rand() % 2)
+                        n = 1 + (size_t)rand() % enc[v].len;
+                buf[0] = (uint8_t)k;
+        } else if (how == 2) { /* a value's JSON, changed */
+                const char *json = values[v] + 1;
+                size_t len = strlen(json);
+                memcpy(buf + 1, json, len);
+                n = len + 1;
+                size_t at = 1 + (size_t)rand() % len;
+                const char *t = tokens[rand() % (sizeof(tokens) / sizeof(*tokens))];
+                size_t tl = strlen(t);
+                if (at + tl < max && rand() % 2) {
+                        memcpy(buf + at, t, tl);
+                        n = at + tl > n ? at + tl : n;
+                } else {
+                        n = at;
+                }
+                buf[0] = (uint8_t)(k + NSCHEMAS);
+        } else { /* random tokens */
+                size_t want = (size_t)rand() % 24;
+                for (size_t c = 0; c < want; c++) {
                         const char *t = tokens[rand() % (sizeof(tokens) / sizeof(*tokens))];
                         size_t tl = strlen(t);
-                        if (at + tl < sizeof(buf) && rand() % 2) {
-                                memcpy(buf + at, t, tl);
-                                n = at + tl > n ? at + tl : n;
-                        } else {
-                                n = at;
-                        }
-                        buf[0] = (uint8_t)(k + NSCHEMAS);
-                } else { /* random tokens */
-                        size_t want = (size_t)rand() % 24;
-                        for (size_t c = 0; c < want; c++) {
-                                const char *t = tokens[rand() % (sizeof(tokens) / sizeof(*tokens))];
-                                size_t tl = strlen(t);
-                                if (n + tl >= sizeof(buf))
-                                        break;
-                                memcpy(buf + n, t, tl);
-                                n += tl;
-                        }
-                        buf[0] = (uint8_t)(NSCHEMAS + (size_t)rand() % NSCHEMAS);
+                        if (n + tl >= max)
+                                break;
+                        memcpy(buf + n, t, tl);
+                        n += tl;
                 }
-                LLVMFuzzerTestOneInput(buf, n);
+                buf[0] = (uint8_t)(NSCHEMAS + (size_t)rand() % NSCHEMAS);
         }
-        for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-                outbuf_free(&enc[i]);
-        printf("avro_fuzz: %ld random inputs, all properties hold\n", iterations);
-        return 0;
+        return n;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct fuzz_target t = {
+            .name = "avro_fuzz",
+            .start = start,
+            .end = end,
+            .random_input = random_input,
+            .max = 512,
+        };
+        return fuzz_main(argc, argv, &t);
 }
 #endif

@@ -19,9 +19,7 @@
 #include "framing.h"
 #include "jsonread.h"
 #include "outbuf.h"
-#include "seed.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "driver.h"
 
 static void fail(const char *what)
 {
@@ -339,70 +337,69 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifndef FUZZING_ENGINE
 /* Hand-picked envelopes and literals, then random inputs: mutated valid
  * envelopes and bytes biased towards JSON's syntax. */
-int main(int argc, char **argv)
+static const char *const cases[] = {
+    "",
+    "{}",
+    "{\"payload\":null}",
+    "{\"payload\":\"v\",\"key\":\"\"}",
+    "{\"key_b64\":\"//4=\",\"payload_b64\":\"AA==\"}",
+    "{\"headers\":[\"a\",null,\"a\",\"b\"],\"payload\":\"x\"}",
+    "{\"headers_b64\":[\"YQ==\",null],\"payload\":\"\"}",
+    "{\"payload\":\"\\ud83d\\ude00 \\u00e9 \\/\"}",
+    "{\"payload\":\"\\ud83d\"}",
+    "{\"payload\":\"\\udc00\"}",
+    "{\"payload\":\"a\",\"payload\":\"b\"}",
+    "{\"partition\":2147483648,\"payload\":\"\"}",
+    "{\"ts\":-5,\"payload\":\"\"}",
+    "{\"topic\":\"t\",\"partition\":0,\"offset\":5,\"tstype\":\"create\",\"ts\":1,"
+    "\"broker\":1,\"headers\":[\"h\",\"v\"],\"key\":\"k\",\"payload\":\"v\"}",
+    "{\"x\":[1,{\"y\":[true,false,null,-0.5e+3]}],\"payload\":\"\"}",
+    "{\"payload\":\"cut",
+    "\"\\u0000\"",
+    "\"\\udbff\\udfff\\ud800\\udc00\"",
+    "\x01\xff\x05hello",
+};
+
+/* Random bytes, JSON tokens, or (every other one of those) the full
+ * envelope of cases[13] with one byte changed or cut there. */
+static size_t random_input(uint8_t *buf, size_t max, long it)
 {
-        long iterations = argc > 1 ? atol(argv[1]) : 100000;
-        static const char *cases[] = {
-            "",
-            "{}",
-            "{\"payload\":null}",
-            "{\"payload\":\"v\",\"key\":\"\"}",
-            "{\"key_b64\":\"//4=\",\"payload_b64\":\"AA==\"}",
-            "{\"headers\":[\"a\",null,\"a\",\"b\"],\"payload\":\"x\"}",
-            "{\"headers_b64\":[\"YQ==\",null],\"payload\":\"\"}",
-            "{\"payload\":\"\\ud83d\\ude00 \\u00e9 \\/\"}",
-            "{\"payload\":\"\\ud83d\"}",
-            "{\"payload\":\"\\udc00\"}",
-            "{\"payload\":\"a\",\"payload\":\"b\"}",
-            "{\"partition\":2147483648,\"payload\":\"\"}",
-            "{\"ts\":-5,\"payload\":\"\"}",
-            "{\"topic\":\"t\",\"partition\":0,\"offset\":5,\"tstype\":\"create\",\"ts\":1,"
-            "\"broker\":1,\"headers\":[\"h\",\"v\"],\"key\":\"k\",\"payload\":\"v\"}",
-            "{\"x\":[1,{\"y\":[true,false,null,-0.5e+3]}],\"payload\":\"\"}",
-            "{\"payload\":\"cut",
-            "\"\\u0000\"",
-            "\"\\udbff\\udfff\\ud800\\udc00\"",
-            "\x01\xff\x05hello",
-        };
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-                LLVMFuzzerTestOneInput((const uint8_t *)cases[i], strlen(cases[i]));
-        static const char *tokens[] = {
+        static const char *const tokens[] = {
             "{",      "}",    "[",        "]",       ",",           ":",           "\"",
             "\\",     "\\u",  "d83d",     "dc00",    "00e9",        "null",        "true",
             "-1",     "0",    "1e9",      "\"key\"", "\"payload\"", "\"headers\"", "\"key_b64\"",
             "\"ts\"", "AA==", "\xc3\xa9", "\xff",    " ",           "\n",          "\"x\""};
-        fuzz_seed(argc, argv, "envelope_fuzz");
-        uint8_t buf[256];
-        for (long it = 0; it < iterations; it++) {
-                size_t n = 0;
-                int mode = rand() % 3;
-                size_t want = (size_t)rand() % 96;
-                while (n < want) {
-                        if (mode == 0) {
-                                buf[n++] = (uint8_t)rand();
-                        } else {
-                                const char *t = tokens[rand() % (sizeof(tokens) / sizeof(*tokens))];
-                                size_t tl = strlen(t);
-                                if (n + tl > sizeof(buf))
-                                        break;
-                                memcpy(buf + n, t, tl);
-                                n += tl;
-                        }
-                }
-                if (mode == 2 && it % 2) {
-                        /* A valid envelope, then one byte changed or cut. */
-                        const char *c = cases[13];
-                        n = strlen(c);
-                        memcpy(buf, c, n);
-                        size_t at = (size_t)rand() % n;
-                        if (rand() % 2)
-                                buf[at] = (uint8_t)rand();
-                        else
-                                n = at;
-                }
-                LLVMFuzzerTestOneInput(buf, n);
+        size_t n = 0;
+        int mode = rand() % 3;
+        size_t want = (size_t)rand() % 96;
+        if (mode == 0) {
+                while (n < want)
+                        buf[n++] = (uint8_t)rand();
+        } else {
+                n = fuzz_tokens(buf, n, max, want, tokens, sizeof(tokens) / sizeof(*tokens));
         }
-        printf("envelope_fuzz: %ld random inputs, all properties hold\n", iterations);
-        return 0;
+        if (mode == 2 && it % 2) {
+                const char *c = cases[13];
+                n = strlen(c);
+                memcpy(buf, c, n);
+                size_t at = (size_t)rand() % n;
+                if (rand() % 2)
+                        buf[at] = (uint8_t)rand();
+                else
+                        n = at;
+        }
+        return n;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct fuzz_target t = {
+            .name = "envelope_fuzz",
+            .cases = cases,
+            .ncases = sizeof(cases) / sizeof(cases[0]),
+            .random_input = random_input,
+            .max = 256,
+        };
+        return fuzz_main(argc, argv, &t);
 }
 #endif

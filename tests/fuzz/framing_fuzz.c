@@ -14,9 +14,7 @@
 
 #include "framing.h"
 #include "outbuf.h"
-#include "seed.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "driver.h"
 
 static void fail(const char *what)
 {
@@ -187,37 +185,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifndef FUZZING_ENGINE
 /* Without libFuzzer: hand-picked cases, then random buffers biased towards
  * the bytes that matter (ASCII controls, quotes, UTF-8 lead bytes). */
-int main(int argc, char **argv)
+static const char *const cases[] = {"",
+                                    "a",
+                                    "\"\\\n\r\t\b\f\x01\x1f",
+                                    "\xc3\xa9",
+                                    "\xe2\x82\xac",
+                                    "\xf0\x9f\x98\x80",
+                                    "\xc0\xaf",
+                                    "\xed\xa0\x80",
+                                    "\xf4\x90\x80\x80",
+                                    "\xe2\x82",
+                                    "\xff",
+                                    "\\x4",
+                                    "\\x41\\n\\0",
+                                    "\\q"};
+
+/* Up to 63 bytes, half of them from the bytes UTF-8 and JSON care about. */
+static size_t random_input(uint8_t *buf, size_t max, long it)
 {
-        long iterations = argc > 1 ? atol(argv[1]) : 100000;
-        static const char *cases[] = {"",
-                                      "a",
-                                      "\"\\\n\r\t\b\f\x01\x1f",
-                                      "\xc3\xa9",
-                                      "\xe2\x82\xac",
-                                      "\xf0\x9f\x98\x80",
-                                      "\xc0\xaf",
-                                      "\xed\xa0\x80",
-                                      "\xf4\x90\x80\x80",
-                                      "\xe2\x82",
-                                      "\xff",
-                                      "\\x4",
-                                      "\\x41\\n\\0",
-                                      "\\q"};
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-                LLVMFuzzerTestOneInput((const uint8_t *)cases[i], strlen(cases[i]));
         static const uint8_t alphabet[] = {'a',  '"',  '\\', '\n', '\r', 0,    0x1f,
                                            0x7f, 0x80, 0xbf, 0xc2, 0xdf, 0xe0, 0xed,
                                            0xef, 0xf0, 0xf4, 0xf5, 0xff, 'x'};
-        fuzz_seed(argc, argv, "framing_fuzz");
-        uint8_t buf[64];
-        for (long it = 0; it < iterations; it++) {
-                size_t n = (size_t)rand() % sizeof(buf);
-                for (size_t i = 0; i < n; i++)
-                        buf[i] = rand() % 2 ? alphabet[rand() % sizeof(alphabet)] : (uint8_t)rand();
-                LLVMFuzzerTestOneInput(buf, n);
-        }
-        printf("framing_fuzz: %ld random inputs, all properties hold\n", iterations);
-        return 0;
+        (void)it;
+        size_t n = (size_t)rand() % max;
+        for (size_t i = 0; i < n; i++)
+                buf[i] = rand() % 2 ? alphabet[rand() % sizeof(alphabet)] : (uint8_t)rand();
+        return n;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct fuzz_target t = {
+            .name = "framing_fuzz",
+            .cases = cases,
+            .ncases = sizeof(cases) / sizeof(cases[0]),
+            .random_input = random_input,
+            .max = 64,
+        };
+        return fuzz_main(argc, argv, &t);
 }
 #endif

@@ -15,9 +15,7 @@
 
 #include "outbuf.h"
 #include "reportline.h"
-#include "seed.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "driver.h"
 
 static void fail(const char *what)
 {
@@ -139,60 +137,58 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifndef FUZZING_ENGINE
 /* Hand-picked lines, then random ones: bytes, and report words followed by
  * digits, hex and spaces. */
-int main(int argc, char **argv)
+static const char *const cases[] = {
+    "",
+    "up",
+    "upx",
+    "down",
+    "down ",
+    "down no broker",
+    "settled 0",
+    "settled 18446744073709551615",
+    "settled 18446744073709551616",
+    "settled 1 ",
+    "settled -1",
+    "failed 3",
+    "failed 3 Local: Message timed out",
+    "failed x why",
+    "refused 7 .released: expected int, got \"1999\"",
+    "refused 7",
+    "refused  7 why",
+    "records 0a",
+    "records 0A00",
+    "records 0",
+    "records ",
+    "records zz",
+    "records 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    "records 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20",
+};
+
+/* Up to 320 bytes: random ones, or report words, digits, hex and spaces. */
+static size_t random_input(uint8_t *buf, size_t max, long it)
 {
-        long iterations = argc > 1 ? atol(argv[1]) : 100000;
-        static const char *cases[] = {
-            "",
-            "up",
-            "upx",
-            "down",
-            "down ",
-            "down no broker",
-            "settled 0",
-            "settled 18446744073709551615",
-            "settled 18446744073709551616",
-            "settled 1 ",
-            "settled -1",
-            "failed 3",
-            "failed 3 Local: Message timed out",
-            "failed x why",
-            "refused 7 .released: expected int, got \"1999\"",
-            "refused 7",
-            "refused  7 why",
-            "records 0a",
-            "records 0A00",
-            "records 0",
-            "records ",
-            "records zz",
-            "records 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-            "records 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20",
-        };
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-                LLVMFuzzerTestOneInput((const uint8_t *)cases[i], strlen(cases[i]));
-        static const char *tokens[] = {
+        static const char *const tokens[] = {
             "settled ", "failed ", "refused ", "down", "up", "records ", " ",    "0",
             "9",        "a",       "F",    "\n", "\x01",     "\xff", "18446744073709551615"};
-        fuzz_seed(argc, argv, "report_fuzz");
-        uint8_t buf[400];
-        for (long it = 0; it < iterations; it++) {
-                size_t n = 0, want = (size_t)rand() % 320;
-                int bytes = rand() % 2;
-                while (n < want) {
-                        if (bytes) {
-                                buf[n++] = (uint8_t)rand();
-                                continue;
-                        }
-                        const char *t = tokens[rand() % (sizeof(tokens) / sizeof(*tokens))];
-                        size_t tl = strlen(t);
-                        if (n + tl > sizeof(buf))
-                                break;
-                        memcpy(buf + n, t, tl);
-                        n += tl;
-                }
-                LLVMFuzzerTestOneInput(buf, n);
+        (void)it;
+        size_t n = 0, want = (size_t)rand() % 320;
+        if (rand() % 2) {
+                while (n < want)
+                        buf[n++] = (uint8_t)rand();
+                return n;
         }
-        printf("report_fuzz: %ld random inputs, all properties hold\n", iterations);
-        return 0;
+        return fuzz_tokens(buf, n, max, want, tokens, sizeof(tokens) / sizeof(*tokens));
+}
+
+int main(int argc, char **argv)
+{
+        static const struct fuzz_target t = {
+            .name = "report_fuzz",
+            .cases = cases,
+            .ncases = sizeof(cases) / sizeof(cases[0]),
+            .random_input = random_input,
+            .max = 400,
+        };
+        return fuzz_main(argc, argv, &t);
 }
 #endif
