@@ -50,6 +50,11 @@ kcat -b "$B" -P -t src -K '\t' <"$tmp/keyed"
 # them): they go out in sticky batches, as unkeyed lines do.
 sed 's/"partition":[0-9]*,//; s/"key":"[^"]*"/"key":null/' "$tmp/envelopes" >"$tmp/unplaced"
 "$KCONS" -b "$B" -e -q -K '\t' src >"$tmp/keyed"
+# The same values as wsrecv -J writes a browser's messages: a receive time
+# and four headers (connection, sequence number, peer, path), no key. kcat
+# gets the lines with headers of the same sizes by -H.
+awk '{ printf "{\"tstype\":\"create\",\"ts\":%.0f,\"headers\":[\"conn\",\"1\",\"seq\",\"%d\",\"peer\",\"127.0.0.1:40001\",\"path\",\"/chat\"],\"key\":null,\"payload\":\"%s\"}\n",
+	1764740000000 + int(NR / 100), NR, $0 }' "$tmp/lines" >"$tmp/wsenv"
 M=$(wc -l <"$tmp/lines")
 [ "$M" -eq "$N" ] || { echo "bench/envelope.sh: the broker kept $M of $N records" >&2; N=$M; }
 # The browser's records: movie/actor JSON, keyed by actor.
@@ -75,6 +80,8 @@ P_LINE="$KPROD -b $B -t \$T < lines"
 P_JSON="$KPROD -b $B -J -t \$T < envelopes"
 P_JFREE="$KPROD -b $B -J -t \$T < unplaced"
 P_KCAT="kcat -P -b $B -t \$T -X partitioner=murmur2_random -X acks=all -X enable.idempotence=true < lines"
+P_JWS="$KPROD -b $B -J -t \$T < wsenv"
+P_HKCAT="kcat -P -b $B -t \$T -H conn=1 -H seq=$N -H peer=127.0.0.1:40001 -H path=/chat -X partitioner=murmur2_random -X acks=all -X enable.idempotence=true < lines"
 # With the keys the envelopes carry, records spread over all the partitions
 # as they do with -J (the envelopes name them), not in sticky batches.
 P_KLINE="$KPROD -b $B -t \$T -K '\\t' < keyed"
@@ -87,11 +94,12 @@ K_JQ="jq -R -c --unbuffered '{key: (try (fromjson | .actor | if type == \"string
 K_NONE="$KPROD -b $B -t \$T < movies"
 
 for r in $(seq "$RUNS"); do
-	for name in p_line p_json p_jfree p_kcat p_kline p_kkcat k_none k_field k_jq; do
+	for name in p_line p_json p_jfree p_kcat p_jws p_hkcat p_kline p_kkcat k_none k_field k_jq; do
 		t="${name}_$r"
 		broker_cmd "topic $t $PARTS"
 		case $name in
 		p_line) cmd=$P_LINE ;; p_json) cmd=$P_JSON ;; p_jfree) cmd=$P_JFREE ;; p_kcat) cmd=$P_KCAT ;;
+		p_jws) cmd=$P_JWS ;; p_hkcat) cmd=$P_HKCAT ;;
 		p_kline) cmd=$P_KLINE ;; p_kkcat) cmd=$P_KKCAT ;;
 		k_none) cmd=$K_NONE ;; k_field) cmd=$K_FIELD ;; k_jq) cmd=$K_JQ ;;
 		esac
@@ -136,6 +144,8 @@ mkdir -p bench/out
 	row "kprod -J (envelopes)" p_json
 	row "kprod -J (envelopes naming no partition or key)" p_jfree
 	row "kcat -P (lines)" p_kcat
+	row "kprod -J (envelopes as wsrecv -J writes them: ts, four headers)" p_jws
+	row "kcat -P -H (lines, four headers)" p_hkcat
 	row "kprod -K (keyed lines)" p_kline
 	row "kcat -P -K (keyed lines)" p_kkcat
 	row "kcons (lines)" c_line
@@ -148,6 +158,9 @@ mkdir -p bench/out
 	echo "  $(ratio rate p_json p_kcat)x on unkeyed lines (goal: ahead, above 1);"
 	echo "  naming no partition or key, $(ratio rate p_jfree p_kcat)x kcat -P's messages/s on unkeyed lines"
 	echo "  at $(ratio cpu p_jfree p_line)x the CPU per message of kprod's unkeyed lines."
+	echo "- kprod -J on envelopes as wsrecv -J writes them: $(ratio rate p_jws p_hkcat)x the messages/s of"
+	echo "  kcat -P -H on the same values with the same headers, at $(ratio cpu p_jws p_hkcat)x its CPU per message"
+	echo "  (goal: at least 1x the messages/s at no more CPU); $(ratio rate p_jws p_kcat)x kcat -P on the bare lines."
 	echo "- kcons -J: $(ratio cpu c_json c_line)x the CPU per message of kcons's line mode,"
 	echo "  $(ratio rate c_json c_kcat)x kcat -C's messages/s."
 	echo
@@ -163,11 +176,12 @@ mkdir -p bench/out
 	echo "- --key-field: $(ratio cpu k_field k_none)x the CPU of no key; jq: $(ratio cpu k_jq k_field)x the CPU of --key-field."
 	echo
 	echo "Commands (\$T a fresh topic; lines, keyed and envelopes are kcons's output,"
-	echo "unplaced the envelopes without their partition and key;"
+	echo "unplaced the envelopes without their partition and key, wsenv the values as"
+	echo "wsrecv -J envelopes;"
 	echo "the consumers write into a pipe to wc -l, which checks the count and is not timed):"
 	echo
 	echo '```'
-	for c in "$P_LINE" "$P_JSON" "$P_JFREE" "$P_KCAT" "$P_KLINE" "$P_KKCAT" "$C_LINE" "$C_JSON" "$C_KCAT" "$K_NONE" "$K_FIELD" "$K_JQ"; do
+	for c in "$P_LINE" "$P_JSON" "$P_JFREE" "$P_KCAT" "$P_JWS" "$P_HKCAT" "$P_KLINE" "$P_KKCAT" "$C_LINE" "$C_JSON" "$C_KCAT" "$K_NONE" "$K_FIELD" "$K_JQ"; do
 		c=${c//$B/BROKER}
 		c=${c//$KPROD/kprod}
 		echo "${c//$KCONS/kcons}"

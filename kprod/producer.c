@@ -252,8 +252,11 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
         p->shaper.null_empty = o->null_empty;
         p->json = o->mode == SHAPE_JSON;
         p->avro = o->avro;
-        /* An Avro record failed goes to --failed as read, not as encoded. */
-        p->keep = p->json || o->avro;
+        /* A record failed goes to --failed as read, not as sent (an
+         * envelope) or encoded (Avro). Without --failed only its number is
+         * named: -J keeps no copy then, and its value goes with F_COPY as
+         * a line's does. Batched Avro keeps its encoding until the flush. */
+        p->keep = (p->json && failed->path) || o->avro;
         p->quiet = o->quiet;
         p->max_bytes = conf_long(conf, "message.max.bytes", 1000000);
         p->timeout_ms = conf_long(conf, "message.timeout.ms", 300000);

@@ -6,11 +6,11 @@
  * read per batch instead of per record) unless -H headers or -J envelopes
  * (headers, a timestamp per record) need rd_kafka_produceva().
  * Every delivery is reported to on_delivery; those that fail go to struct
- * failed, rebuilt from the message's key and value, or with -J written
- * from a copy of the record as read (struct kept). A delivery that failed
- * for a cause that belongs to one record of its request (alone.h) is not
- * failed yet: the record is produced again, alone, and only a failure then
- * is final. What is held is counted (held) for --max-buffer. */
+ * failed, rebuilt from the message's key and value, or with -J and
+ * --failed written from a copy of the record as read (struct kept). A
+ * delivery that failed for a cause that belongs to one record of its
+ * request (alone.h) is not failed yet: the record is produced again,
+ * alone, and only a failure then is final. What is held is counted (held) for --max-buffer. */
 #ifndef KPROD_PRODUCER_H
 #define KPROD_PRODUCER_H
 
@@ -50,11 +50,11 @@ struct producer_opts {
         struct kavro *avro; /* -s avro: encodes values or keys (outlives the producer), or NULL */
 };
 
-/* -J or Avro: a record as read, kept from produceva() or the batch until
- * its delivery report, so that a failed one goes to --failed exactly as
- * read. Its address is the message's opaque. A batched one (Avro) also
- * holds its encoded value and key, which the batch points into until it
- * is produced (extra counts them). */
+/* -J with --failed, or Avro: a record as read, kept from produceva() or
+ * the batch until its delivery report, so that a failed one goes to
+ * --failed exactly as read. Its address is the message's opaque. A
+ * batched one (Avro) also holds its encoded value and key, which the batch
+ * points into until it is produced (extra counts them). */
 struct kept {
         uint64_t recno;
         size_t len;
@@ -82,7 +82,7 @@ struct producer {
         size_t nmsgs;
         struct shaper shaper;
         bool json; /* -J: records are envelopes */
-        bool keep; /* -J or Avro: every message's opaque is a struct kept, the record as read */
+        bool keep; /* -J with --failed, or Avro: every message's opaque is a struct kept */
         struct kavro *avro;
         bool quiet;
         long max_bytes;  /* message.max.bytes */

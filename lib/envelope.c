@@ -303,6 +303,19 @@ struct sink {
 /* Reads a string, base64-decoded when b64, into the sink. */
 static int get_bytes(struct jr *j, struct sink *k, bool b64, const void **val, size_t *len)
 {
+        /* Most strings (header names and values, a browser's messages)
+         * hold no escape and no byte above 0x7F: taken in place, without
+         * the decoder's calls (8% of kprod -J's instructions). */
+        if (!b64 && j->p < j->end && *j->p == '"') {
+                size_t room = (size_t)(j->end - j->p - 1);
+                size_t run = json_plain_run(j->p + 1, room);
+                if (run < room && j->p[1 + run] == '"') {
+                        *val = j->p + 1;
+                        *len = run;
+                        j->p += run + 2;
+                        return 0;
+                }
+        }
         const char *s;
         size_t n;
         char *out = k->p + k->used;

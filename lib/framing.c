@@ -4,6 +4,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 
 bool utf8_valid(const void *s, size_t n)
 {
@@ -377,12 +381,28 @@ static long hex4(const char *p)
         return v;
 }
 
-/* Length of the run of plain ASCII string bytes at p (no quote, backslash,
- * control byte or byte above 0x7F), at most n. Eight bytes at a time while
- * it can. */
-static size_t plain_run(const unsigned char *p, size_t n)
+/* Length of the run of plain ASCII string bytes at s (no quote, backslash,
+ * control byte or byte above 0x7F), at most n. Sixteen bytes at a time
+ * with SSE2 (every x86-64 has it), then eight, then one: a -J envelope
+ * is mostly strings. */
+size_t json_plain_run(const void *s, size_t n)
 {
+        const unsigned char *p = s;
         size_t i = 0;
+#ifdef __SSE2__
+        const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                      bslash = _mm_set1_epi8('\\');
+        for (; i + 16 <= n; i += 16) {
+                __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+                /* Signed: below 0x20 is a control byte or one above 0x7F. */
+                __m128i hit = _mm_or_si128(_mm_cmplt_epi8(w, space),
+                                           _mm_or_si128(_mm_cmpeq_epi8(w, quote),
+                                                        _mm_cmpeq_epi8(w, bslash)));
+                unsigned m = (unsigned)_mm_movemask_epi8(hit);
+                if (m)
+                        return i + (size_t)__builtin_ctz(m);
+        }
+#endif
         for (; i + 8 <= n; i += 8) {
                 uint64_t w;
                 memcpy(&w, p + i, 8);
@@ -418,7 +438,7 @@ long json_get_string(const char *s, size_t n, char *out, const char **val, size_
         size_t i = 1, olen = 0;
         bool copied = false;
         for (;;) {
-                size_t run = plain_run(p + i, n - i);
+                size_t run = json_plain_run(p + i, n - i);
                 while (i + run < n && p[i + run] >= 0x80) {
                         size_t u = utf8_one(p + i + run, n - i - run);
                         if (!u) {
@@ -426,7 +446,7 @@ long json_get_string(const char *s, size_t n, char *out, const char **val, size_
                                 return -1;
                         }
                         run += u;
-                        run += plain_run(p + i + run, n - i - run);
+                        run += json_plain_run(p + i + run, n - i - run);
                 }
                 if (copied && out)
                         memcpy(out + olen, p + i, run);

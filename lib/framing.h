@@ -48,6 +48,11 @@ long base64_decode(const char *s, size_t n, unsigned char *out);
  * closing quote included, or -1 when the literal is malformed or cut off
  * (then *val points at the offending byte). */
 long json_get_string(const char *s, size_t n, char *out, const char **val, size_t *vlen);
+/* Length of the run of bytes at s, at most n, that a JSON string literal
+ * holds as they are: printable ASCII but '"' and '\\'. A literal whose
+ * closing quote ends such a run is its own bytes (what json_get_string
+ * gives for it, without its checks for what comes after). */
+size_t json_plain_run(const void *s, size_t n);
 
 /* The value of one hex digit (either case), or -1. */
 int hex_digit(char c);

@@ -62,6 +62,34 @@ fill_source() {
 	assert_equal "$(kcat_view "$b")" "$(kcat_view "$a")"
 }
 
+@test "kprod -J --failed copies a topic as exactly as without --failed: the copies kept for --failed change nothing sent" {
+	local a b n f=$BATS_TEST_TMPDIR/failed
+	a=$(new_topic 3)
+	b=$(new_topic 3)
+	n=$(fill_source "$a")
+	assert_equal "$n" 43
+	run bash -c "timeout 60 kcons -b '$BROKERS' -e -q -J '$a' | timeout 60 kprod -b '$BROKERS' -J -t '$b' --failed '$f'"
+	assert_success
+	assert_output ''
+	assert_file_empty "$f"
+	kafkapy dump "$a" "$n" >"$BATS_TEST_TMPDIR/a"
+	kafkapy dump "$b" "$n" >"$BATS_TEST_TMPDIR/b"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/a")" "$n"
+	run diff "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	assert_success
+}
+
+@test "kprod -J without --failed names undelivered records by number on stderr, exit 3" {
+	local t
+	t=$(new_topic 2)
+	printf '%s\n' '{"partition":1,"ts":1500000000000,"headers":["h","1"],"payload":"a"}' \
+		'{"key_b64":"/w==","payload":null}' '{"payload":"c","key":""}' >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr timeout 30 kprod -b 127.0.0.1:1 -J -t "$t" -X message.timeout.ms=1000 <"$BATS_TEST_TMPDIR/in"
+	assert_equal "$status" 3
+	assert_output ''
+	[[ "$stderr" == *"kprod: records 1-3 not delivered: Local: Message timed out"* ]]
+}
+
 @test "kprod -J cannot send CreateTime 0 (librdkafka sends 0 as now): it sends such records with the time of producing, counts them, names the first, exit 5" {
 	local a b before after
 	a=$(new_topic)

@@ -77,6 +77,28 @@ envelopes() {
 	assert_equal "$(timeout 20 kcat -b "$BROKERS" -C -t "$t" -o -1 -c 1 -q -f '%o')" 2999
 }
 
+@test "kprod -J produces again one at a time the envelopes of a refused request, keys, headers and timestamps intact, with --failed and without" {
+	needs_mock
+	local t in=$BATS_TEST_TMPDIR/in failed=$BATS_TEST_TMPDIR/failed opt
+	# As wsrecv -J writes them (ts, four headers, no key) and with keys.
+	awk 'BEGIN { for (i = 1; i <= 3000; i++)
+		printf "{\"partition\":0,\"ts\":%.0f,\"headers\":[\"conn\",\"%d\",\"seq\",\"%d\",\"peer\",\"127.0.0.1:4%d\",\"path\",null],\"key\":%s,\"payload\":\"p%d\"}\n",
+			1500000000000 + i, i % 7, i, i % 10, (i % 2 ? "null" : "\"k" i "\""), i }' >"$in"
+	for opt in --failed=$failed ""; do
+		t=$(new_topic 1)
+		broker_cmd "errors 0 32 1"
+		run --separate-stderr timeout 120 kprod -b "$BROKERS" -t "$t" -J $opt <"$in"
+		echo "$stderr"
+		assert_success
+		[[ "$stderr" == *"refused (Broker: Invalid timestamp): producing them again one at a time"* ]]
+		[[ "$stderr" != *"not delivered"* ]]
+		[ -z "$opt" ] || assert_file_empty "$failed"
+		run cmp <(timeout 60 kcons -b "$BROKERS" -e -q -J -c 3000 "$t" | jq -c '[.partition, .tstype, .ts, .headers, .key, .payload]' | sort) \
+			<(jq -c '[.partition, "create", .ts, .headers, .key, .payload]' "$in" | sort)
+		assert_success
+	done
+}
+
 @test "kprod --max-buffer bounds its memory: 300 records of 900 KB to a slow broker, every one delivered exactly" {
 	heavy_test
 	# ASan keeps freed memory and adds shadow pages: RSS means something
