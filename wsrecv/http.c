@@ -226,6 +226,16 @@ int http_filter(struct lws *wsi, struct server *srv, const char *uri)
         return respond(wsi, 404, "Not Found", NULL, "not found", false);
 }
 
+/* Why reading is paused for everyone, or NULL when it is not. */
+static const char *paused_why(const struct server *srv)
+{
+        if (srv->draining)
+                return "stopping";
+        if (srv->budget.paused_all)
+                return "output is slower than the clients: --max-buffer is full";
+        return NULL;
+}
+
 /* The /healthz body into ob: counters, and whether this front door can
  * take messages now (ready.c). Sets *ready. */
 static int healthz_body(struct server *srv, struct outbuf *ob, bool *ready)
@@ -239,13 +249,14 @@ static int healthz_body(struct server *srv, struct outbuf *ob, bool *ready)
                      "\"rejected\":%llu,\"buffered\":%zu,\"ready\":%s",
                      (unsigned long long)srv->n.connections, (unsigned long long)srv->n.messages,
                      (unsigned long long)srv->n.bytes, (unsigned long long)srv->n.rejected,
-                     flow_held(srv), *ready ? "true" : "false");
+                     budget_held(&srv->budget, sink_pending(&srv->out) + acks_bytes(&srv->acks)),
+                     *ready ? "true" : "false");
         int rc = outbuf_put(ob, head, (size_t)n);
         if (reason) {
                 rc |= outbuf_putc(ob, ',');
                 rc |= json_put_field(ob, "reason", reason, strlen(reason));
         }
-        const char *paused = flow_paused(srv);
+        const char *paused = paused_why(srv);
         rc |= outbuf_putc(ob, ',');
         rc |= paused ? json_put_field(ob, "paused", paused, strlen(paused))
                      : outbuf_put(ob, "\"paused\":false", 14);

@@ -247,7 +247,7 @@ static void check_conf(struct conf *conf, const char *token_file)
         if (conf->ack_from && conf->binary == BINARY_RAW && !conf->json)
                 bad_combination("--ack-from with --binary=raw: a binary message may hold the "
                                 "delimiter, and kprod would count it as several records");
-        size_t need = flow_min_budget(conf);
+        size_t need = budget_min(record_bound(conf));
         if (conf->max_buffer < need) {
                 char why[200];
                 snprintf(why, sizeof(why),

@@ -14,7 +14,7 @@ int output_open(struct server *srv)
 {
         /* Records never take more than the budget, so this never grows;
          * pages it never reaches cost nothing. */
-        if (sink_open(&srv->out, STDOUT_FILENO, srv->flow.budget) < 0)
+        if (sink_open(&srv->out, STDOUT_FILENO, srv->budget.max) < 0)
                 return -1;
         if (!srv->out.nonblocking)
                 return 0; /* a file or terminal: written as is */
@@ -46,7 +46,7 @@ void output_pump(struct server *srv)
                 acks_written(srv);
         /* A buffer that once held much shrinks back as it is written. */
         outbuf_trim(&srv->out.ob, KEEP_BYTES);
-        flow_relieve(srv);
+        conns_relieve(srv);
         if (sink_pending(&srv->out) && srv->out_watch)
                 lws_callback_on_writable(srv->out_watch);
 }

@@ -130,7 +130,7 @@ void reports_read(struct server *srv)
                 r->len -= (size_t)(line - r->buf);
                 memmove(r->buf, line, r->len);
                 /* The acks given back memory: clients may read again. */
-                flow_relieve(srv);
+                conns_relieve(srv);
                 if (r->len == sizeof(r->buf) - 1)
                         r->len = 0; /* a line longer than any report: drop it */
         }

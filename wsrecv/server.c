@@ -76,7 +76,7 @@ static void tick(lws_sorted_usec_list_t *sul)
                 }
         }
         lws_end_foreach_dll_safe(d, d1);
-        flow_expire(srv);
+        conns_expire(srv);
         gate_expire(srv);
         ready_check(srv);
         if (srv->listen_paused && srv->listener) {
@@ -284,7 +284,7 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
         srv->rep.fd = -1;
         srv->next_id = 1;
         srv->acks.next_rec = 1;
-        flow_init(&srv->flow, conf);
+        budget_init(&srv->budget, conf->max_buffer, record_bound(conf), conf->idle);
         lws_set_log_level(conf->log >= LOG_VERBOSE ? LLL_ERR : 0, lws_log);
 
         srv->listen_fd = listen_open(conf->addr, conf->port, conf->reuseport, srv->listen_name,
@@ -328,7 +328,7 @@ void server_drain(struct server *srv)
         lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
         {
                 struct conn *c = lws_container_of(d, struct conn, link);
-                flow_release(srv, c);
+                conn_release(c);
                 conn_update_rx(c);
         }
         lws_end_foreach_dll_safe(d, d1);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "budget.h"
 #include "framing.h"
 #include "wsrecv.h"
 
@@ -59,7 +60,7 @@ static void conn_closed(struct conn *c)
         if (srv->conf->log >= LOG_VERBOSE)
                 fprintf(stderr, "wsrecv: conn %llu from %s: closed after %llu messages\n",
                         (unsigned long long)c->id, c->peer, (unsigned long long)c->seq);
-        flow_release(srv, c);
+        conn_release(c);
         lws_dll2_remove(&c->link);
         srv->n.connections--;
         c->wsi = NULL;
@@ -76,13 +77,134 @@ void conn_update_rx(struct conn *c)
         if (!c->wsi)
                 return;
         bool want = c->close_code ||
-                    (!srv->draining && !c->waiting && (c->ticket || !srv->flow.paused_all));
+                    (!srv->draining && !c->waiting && (c->ticket || !srv->budget.paused_all));
         if (want == !c->paused)
                 return;
         c->paused = !want;
         /* The time a client is held back does not count as idle. */
         c->last_rx_ms = clock_mono_ms();
         lws_rx_flow_control(c->wsi, want);
+}
+
+/* What wsrecv holds outside the budget's own counts: records not yet
+ * written and the ack list. */
+static size_t other_held(const struct server *srv)
+{
+        return sink_pending(&srv->out) + acks_bytes(&srv->acks);
+}
+
+/* Stops or resumes reading every connection, as paused_all says. */
+static void update_all(struct server *srv)
+{
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
+        {
+                conn_update_rx(lws_container_of(d, struct conn, link));
+        }
+        lws_end_foreach_dll_safe(d, d1);
+}
+
+/* After records were added: stops reading everyone at the high mark. */
+void conns_check(struct server *srv)
+{
+        if (budget_check(&srv->budget, other_held(srv)))
+                update_all(srv);
+}
+
+/* Makes c a ticket holder, newest grant last. */
+static void hold(struct conn *c)
+{
+        struct server *srv = c->srv;
+        budget_hold(&srv->budget);
+        c->ticket = true;
+        c->ticket_ms = clock_mono_ms();
+        lws_dll2_add_tail(&c->wait_link, &srv->holders);
+        conn_update_rx(c);
+}
+
+/* Gives tickets to waiting connections, oldest first, while they fit. */
+static void grant(struct server *srv)
+{
+        while (srv->waiting.count) {
+                struct conn *c =
+                    lws_container_of(lws_dll2_get_head(&srv->waiting), struct conn, wait_link);
+                if (!budget_fits(&srv->budget, other_held(srv), c->msg_len))
+                        return;
+                lws_dll2_remove(&c->wait_link);
+                c->waiting = false;
+                budget_unpark(&srv->budget, c->msg_len); /* covered by the ticket now */
+                hold(c);
+        }
+}
+
+/* After records were written or tickets given back: tickets first, then
+ * everyone else once the low mark is reached. */
+void conns_relieve(struct server *srv)
+{
+        if (srv->draining)
+                return;
+        grant(srv);
+        if (budget_relieve(&srv->budget, other_held(srv)))
+                update_all(srv);
+}
+
+/* A ticket for c, whose first piece has len bytes, or a place among those
+ * waiting; -1 when the waiting already hold their share (c is refused). */
+static int ticket(struct conn *c, size_t len)
+{
+        struct server *srv = c->srv;
+        if (!srv->waiting.count && budget_fits(&srv->budget, other_held(srv), 0)) {
+                hold(c);
+                return 0;
+        }
+        if (!budget_may_park(&srv->budget, len))
+                return -1;
+        c->waiting = true;
+        lws_dll2_add_tail(&c->wait_link, &srv->waiting);
+        conn_update_rx(c);
+        return 0;
+}
+
+/* Forgets c's message in pieces, finished or dropped, and its ticket. */
+void conn_release(struct conn *c)
+{
+        struct server *srv = c->srv;
+        if (!c->in_msg)
+                return;
+        if (c->ticket)
+                budget_unhold(&srv->budget);
+        else
+                budget_unpark(&srv->budget, c->msg_len);
+        if (c->ticket || c->waiting)
+                lws_dll2_remove(&c->wait_link);
+        c->ticket = c->waiting = c->in_msg = false;
+        /* Freed, not kept for the next message: a buffer kept per
+         * connection would be memory outside the budget. */
+        free(c->msg);
+        c->msg = NULL;
+        c->msg_len = c->msg_cap = 0;
+        conn_update_rx(c);
+        conns_relieve(srv);
+}
+
+/* Once a tick: while a connection waits for a ticket, refuses the
+ * messages that have held theirs for too long, oldest first (each
+ * refusal hands its ticket to the oldest waiting connection). */
+void conns_expire(struct server *srv)
+{
+        int64_t now = clock_mono_ms();
+        while (srv->waiting.count && srv->holders.count) {
+                struct conn *c =
+                    lws_container_of(lws_dll2_get_head(&srv->holders), struct conn, wait_link);
+                if (!budget_overdue(&srv->budget, now - c->ticket_ms))
+                        return;
+                char why[100];
+                snprintf(why, sizeof(why),
+                         "message not complete within %us while others wait for buffer",
+                         srv->budget.secs);
+                conn_refuse(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, why);
+                if (c->ticket)
+                        return; /* not released (cannot happen): never spin */
+        }
 }
 
 /* Asks lws to close c with code once it can write: after the acks of what
@@ -94,7 +216,7 @@ void conn_close(struct conn *c, int code, const char *reason)
         c->close_code = code;
         snprintf(c->close_text, sizeof(c->close_text), "%s", reason);
         c->close_reason = c->close_text;
-        flow_release(c->srv, c); /* a message in pieces is not taken */
+        conn_release(c); /* a message in pieces is not taken */
         conn_update_rx(c);
         lws_callback_on_writable(c->wsi);
 }
@@ -155,7 +277,7 @@ static int assemble(struct conn *c, const void *in, size_t len)
         memcpy(c->msg + c->msg_len, in, len);
         c->msg_len += len;
         if (!c->ticket)
-                c->srv->flow.parked += len; /* waiting for a ticket */
+                budget_park(&c->srv->budget, len); /* waiting for a ticket */
         return 0;
 }
 
@@ -186,7 +308,7 @@ static int receive(struct conn *c, const void *in, size_t len)
                 }
                 c->in_msg = true;
                 /* A ticket, or wait for one holding this piece. */
-                if (flow_ticket(srv, c, len) < 0)
+                if (ticket(c, len) < 0)
                         return refuse(c, CLOSE_TRY_AGAIN_LATER,
                                       "too many messages waiting for buffer; try again later");
         }
@@ -199,13 +321,13 @@ static int receive(struct conn *c, const void *in, size_t len)
                 return 0;
         /* Empty pieces only: no buffer was ever made. */
         rc = record_message(srv, c, c->msg ? c->msg : "", c->msg_len, c->msg_binary, &why);
-        flow_release(srv, c);
+        conn_release(c);
 done:
         if (rc < 0)
                 return refuse(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
         if (rc > 0)
                 return refuse(c, rc, why);
-        flow_check(srv);
+        conns_check(srv);
         return 0;
 }
 
@@ -222,7 +344,7 @@ static bool close_code_ok(unsigned code)
 static int peer_close(struct conn *c, const unsigned char *in, size_t len)
 {
         c->peer_closed = true;
-        flow_release(c->srv, c);
+        conn_release(c);
         const char *why = NULL;
         int code = 0;
         if (len == 1) {

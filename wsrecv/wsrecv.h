@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "budget.h"
 #include "clock.h"
 #include "exits.h"
 #include "sink.h"
@@ -69,7 +70,7 @@ struct conn {
         struct lws *wsi; /* NULL once closed */
         struct server *srv;
         lws_dll2_t link;      /* in srv->conns while open */
-        lws_dll2_t wait_link; /* in flow.waiting, or flow.holders while holding a ticket */
+        lws_dll2_t wait_link; /* in srv->waiting, or srv->holders while holding a ticket */
         uint64_t id;
         uint64_t seq;       /* messages of this connection written so far */
         uint64_t ack_due;   /* highest seq known stored (or written) */
@@ -83,7 +84,7 @@ struct conn {
         bool in_msg, msg_binary;
         bool ticket;      /* holds a reservation for a message in pieces */
         int64_t ticket_ms; /* monotonic time it was granted */
-        bool waiting;     /* in flow.waiting */
+        bool waiting;     /* in srv->waiting */
         bool paused;      /* reading is stopped (lws rx flow control) */
         bool peer_closed; /* the client sent its close frame */
         int close_code;   /* close with this when next writeable */
@@ -98,19 +99,6 @@ struct conn {
 /* lws's per-connection user data, for HTTP requests and WebSockets alike. */
 struct session {
         struct conn *conn; /* set once a WebSocket connection is established */
-};
-
-/* The memory budget (--max-buffer): what wsrecv holds of messages. */
-struct flow {
-        size_t budget;            /* --max-buffer */
-        size_t pieces;            /* the most tickets may reserve together */
-        size_t ticket;            /* reserved for a message arriving in pieces */
-        size_t reserved;          /* tickets granted */
-        size_t parked;            /* first pieces waiting for a ticket */
-        unsigned secs;            /* a ticket's time while others wait for one */
-        bool paused_all;          /* records reached the high mark */
-        lws_dll2_owner_t waiting; /* connections waiting for a ticket, oldest first */
-        lws_dll2_owner_t holders; /* connections holding one, oldest grant first */
 };
 
 /* One run of records of one connection awaiting their ack. */
@@ -181,7 +169,9 @@ struct server {
         struct sink out;
         struct lws *out_watch; /* raw-file wsi on a dup of stdout, or NULL */
         bool out_closed;       /* stdout was closed by us (drained) */
-        struct flow flow;
+        struct budget budget;     /* --max-buffer */
+        lws_dll2_owner_t waiting; /* connections waiting for a ticket, oldest first */
+        lws_dll2_owner_t holders; /* connections holding one, oldest grant first */
         struct acks acks;
         struct reports rep;
         struct ready ready;
@@ -228,6 +218,10 @@ void conn_refuse(struct conn *c, int code, const char *why);
 void conn_update_rx(struct conn *c);
 void conn_unref(struct conn *c);
 bool conn_idle(struct conn *c, int64_t now);
+void conn_release(struct conn *c);
+void conns_check(struct server *srv);
+void conns_relieve(struct server *srv);
+void conns_expire(struct server *srv);
 
 /* record.c */
 int record_message(struct server *srv, struct conn *c, const void *data, size_t len, bool binary,
@@ -235,17 +229,6 @@ int record_message(struct server *srv, struct conn *c, const void *data, size_t 
 size_t record_bound(const struct conf *conf);
 /* Builds the per-connection part of -J records (peer, path) into c->meta. */
 int record_meta(struct conn *c);
-
-/* flow.c */
-size_t flow_min_budget(const struct conf *conf);
-void flow_init(struct flow *f, const struct conf *conf);
-size_t flow_held(const struct server *srv);
-void flow_check(struct server *srv);
-void flow_relieve(struct server *srv);
-int flow_ticket(struct server *srv, struct conn *c, size_t len);
-void flow_release(struct server *srv, struct conn *c);
-void flow_expire(struct server *srv);
-const char *flow_paused(const struct server *srv);
 
 /* output.c */
 int output_open(struct server *srv);
