@@ -9,3 +9,9 @@ load helpers
 	assert_success
 	assert_output --regexp '^budget_test: [0-9]+ checks passed$'
 }
+
+@test "acks: a connection's messages are acked once stored, in order, capped by a failure" {
+	run timeout 60 "$ROOT/tests/bin/acks_test"
+	assert_success
+	assert_output --regexp '^acks_test: [0-9]+ checks passed$'
+}

@@ -51,7 +51,7 @@ int gate_open(struct server *srv)
         g->epfd = epoll_create1(EPOLL_CLOEXEC);
         if (g->epfd < 0)
                 return -1;
-        g->watch = server_watch_fd(srv, g->epfd); /* lws owns epfd now */
+        g->watch = fdwatch_add(srv->vhost, g->epfd); /* lws owns epfd now */
         if (!g->watch) {
                 close(g->epfd);
                 g->epfd = -1;
@@ -114,10 +114,7 @@ static void answer(struct server *srv, struct pending *p, unsigned code, const c
                          "Connection: close\r\n\r\n%s\n",
                          code, text, strlen(why) + 1, why);
         srv->n.rejected++;
-        if (srv->conf->log >= LOG_VERBOSE) {
-                fprintf(stderr, "wsrecv: refused %s: %u %s\n", listen_peer(srv, p->fd), code,
-                        why);
-        }
+        logx(LOG_VERBOSE, "refused %s: %u %s", listen_peer(srv, p->fd), code, why);
         if (send(p->fd, buf, (size_t)n, MSG_NOSIGNAL) < 0 || shutdown(p->fd, SHUT_WR) < 0) {
                 drop(srv, p, true);
                 return;

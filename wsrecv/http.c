@@ -192,10 +192,8 @@ int http_confirm_upgrade(struct lws *wsi, struct server *srv)
         if (!code)
                 return 0;
         srv->n.rejected++;
-        if (conf->log >= LOG_VERBOSE) {
-                fprintf(stderr, "wsrecv: refused %s %s: %u %s\n",
-                        listen_peer(srv, lws_get_socket_fd(wsi)), uri, code, why);
-        }
+        logx(LOG_VERBOSE, "refused %s %s: %u %s", listen_peer(srv, lws_get_socket_fd(wsi)), uri,
+             code, why);
         /* The connection closes after the answer: what follows a refused
          * handshake is not HTTP we want to read. */
         respond(wsi, code, text, extra, why, false);
@@ -221,8 +219,7 @@ int http_filter(struct lws *wsi, struct server *srv, const char *uri)
         size_t rlen = strlen(conf->www_real);
         if (strncmp(real, conf->www_real, rlen) == 0 && (real[rlen] == '/' || real[rlen] == '\0'))
                 return 0;
-        if (conf->log >= LOG_VERBOSE)
-                fprintf(stderr, "wsrecv: refused %s: leads out of --www\n", uri);
+        logx(LOG_VERBOSE, "refused %s: leads out of --www", uri);
         return respond(wsi, 404, "Not Found", NULL, "not found", false);
 }
 

@@ -340,7 +340,7 @@ static int run(struct server *srv)
                         output_end(srv); /* the next tool sees the end of its input */
                         phase = SETTLING;
                 }
-                if (phase == SETTLING && (!acks_pending(srv) || srv->rep.eof || !conf->ack_from)) {
+                if (phase == SETTLING && (!acks_pending(&srv->acks) || srv->rep.eof || !conf->ack_from)) {
                         server_close_all(srv, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
                         phase = CLOSING;
                         deadline = clock_mono_ms() + CLOSE_WAIT_MS;
@@ -363,6 +363,7 @@ int main(int argc, char **argv)
         const char *token_file = NULL;
         parse_args(argc, argv, &conf, &token_file);
         check_conf(&conf, token_file);
+        log_set(conf.log);
 
         if (signals_install() < 0)
                 err(EXIT_FAIL, "sigaction");
@@ -376,8 +377,8 @@ int main(int argc, char **argv)
         char why[512];
         if (server_create(&srv, &conf, why, sizeof(why)) < 0)
                 errx(EXIT_FAIL, "%s", why);
-        if (conf.log >= LOG_NORMAL || conf.port == 0)
-                fprintf(stderr, "wsrecv: listening on %s\n", srv.listen_name);
+        /* Even with -q when the port is 0: the only way to learn it. */
+        logx(conf.port == 0 ? LOG_QUIET : LOG_NORMAL, "listening on %s", srv.listen_name);
 
         int status = run(&srv);
         if (conf.log >= LOG_NORMAL)

@@ -22,7 +22,7 @@ int output_open(struct server *srv)
         if (fd < 0)
                 return -1;
         /* Watched on a dup, which lws may close; POLLOUT only, when asked. */
-        srv->out_watch = server_watch_fd(srv, fd);
+        srv->out_watch = fdwatch_add(srv->vhost, fd);
         if (!srv->out_watch) {
                 close(fd);
                 return -1;
@@ -43,7 +43,7 @@ void output_pump(struct server *srv)
                 return;
         }
         if (!srv->conf->ack_from)
-                acks_written(srv);
+                acks_written(&srv->acks, srv->out.written);
         /* A buffer that once held much shrinks back as it is written. */
         outbuf_trim(&srv->out.ob, KEEP_BYTES);
         conns_relieve(srv);

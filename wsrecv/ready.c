@@ -17,7 +17,7 @@
 static int64_t owed_ms(const struct server *srv)
 {
         const struct conf *conf = srv->conf;
-        int64_t since = acks_oldest(srv);
+        int64_t since = acks_oldest(&srv->acks);
         if (!conf->ack || !conf->ack_wait || since < 0)
                 return -1;
         return clock_mono_ms() - since;
@@ -38,15 +38,13 @@ static void note(struct server *srv, bool now)
         if (now == r->stalled)
                 return;
         r->stalled = now;
-        if (srv->conf->log < LOG_NORMAL)
-                return;
         if (now)
-                fprintf(stderr,
-                        "wsrecv: not ready: a message has waited over --ack-wait %u s for its "
-                        "acknowledgement\n",
-                        srv->conf->ack_wait);
+                logx(LOG_NORMAL,
+                     "not ready: a message has waited over --ack-wait %u s for its "
+                     "acknowledgement",
+                     srv->conf->ack_wait);
         else
-                fprintf(stderr, "wsrecv: ready again: acknowledgements flow\n");
+                logx(LOG_NORMAL, "ready again: acknowledgements flow");
 }
 
 /* Returns NULL when ready, else why not (valid until the next call). */

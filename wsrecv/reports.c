@@ -28,7 +28,7 @@ int reports_open(struct server *srv, char *err, size_t errlen)
                 snprintf(err, errlen, "--ack-from %s: %s", srv->conf->ack_from, strerror(errno));
                 return -1;
         }
-        r->watch = server_watch_fd(srv, r->fd); /* lws owns the fd now */
+        r->watch = fdwatch_add(srv->vhost, r->fd); /* lws owns the fd now */
         if (!r->watch) {
                 snprintf(err, errlen, "--ack-from %s: cannot watch it", srv->conf->ack_from);
                 close(r->fd);
@@ -74,27 +74,24 @@ static void report(struct server *srv, const char *line)
         }
         switch (rp.kind) {
         case REPORT_SETTLED:
-                acks_settled(srv, rp.n);
+                acks_settled(&srv->acks, rp.n);
                 break;
         case REPORT_FAILED:
-                acks_failed(srv, rp.n, rp.why);
+                acks_failed(&srv->acks, rp.n, rp.why);
                 break;
         case REPORT_DOWN:
-                if (!r->brokers_down && srv->conf->log >= LOG_NORMAL)
-                        fprintf(stderr, "wsrecv: not ready: kprod: %s\n", rp.why);
+                if (!r->brokers_down)
+                        logx(LOG_NORMAL, "not ready: kprod: %s", rp.why);
                 r->brokers_down = true;
                 snprintf(r->why, sizeof(r->why), "kprod: %s", rp.why);
                 break;
         case REPORT_UP:
-                if (r->brokers_down && srv->conf->log >= LOG_NORMAL)
-                        fprintf(stderr, "wsrecv: ready again: kprod reaches a broker\n");
+                if (r->brokers_down)
+                        logx(LOG_NORMAL, "ready again: kprod reaches a broker");
                 r->brokers_down = false;
                 break;
         default:
-                if (srv->conf->log >= LOG_NORMAL)
-                        fprintf(stderr,
-                                "wsrecv: --ack-from: ignoring a line it does not know: %.80s\n",
-                                line);
+                logx(LOG_NORMAL, "--ack-from: ignoring a line it does not know: %.80s", line);
         }
 }
 

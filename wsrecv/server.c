@@ -13,18 +13,13 @@
 /* How many sockets beyond --max-conns are accepted, to answer them 503. */
 #define CONNS_SLACK 64
 
-/* lws's name for our raw descriptors: listener, stdout, gate, reports. A
- * name no client can offer as its subprotocol (a token has no space): lws
- * would bind the connection to it. */
-static const char FD_PROTOCOL[] = "wsrecv fd";
-
 static const struct lws_protocols protocols[] = {
     /* WebSocket clients and plain HTTP; the first entry is also the
      * protocol of clients that name none. lws gives each connection an rx
      * buffer of 2 KiB: messages up to that size arrive in one piece, and
      * 10,000 idle clients cost 36 MB (bench/connmem.sh). */
     {"wsrecv", server_callback, sizeof(struct session), 2048, 0, NULL, 0},
-    {FD_PROTOCOL, server_callback, 0, 0, 0, NULL, 0},
+    {fdwatch_protocol, server_callback, 0, 0, 0, NULL, 0}, /* fdwatch.h */
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -40,7 +35,10 @@ static void lws_log(int level, const char *line)
          * gate's) at error level: not an error. */
         if (strstr(line, "adopt_socket_readbuf: calling service"))
                 return;
-        fprintf(stderr, "wsrecv: lws: %s", line);
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\n')
+                n--; /* logx ends the line */
+        logx(LOG_QUIET, "lws: %.*s", (int)n, line);
 }
 
 unsigned handshake_secs(const struct conf *conf)
@@ -69,9 +67,8 @@ static void tick(lws_sorted_usec_list_t *sul)
                                 c->last_rx_ms = now;
                         }
                 } else if (conf->idle && !c->close_code && conn_idle(c, now)) {
-                        if (conf->log >= LOG_VERBOSE)
-                                fprintf(stderr, "wsrecv: conn %llu from %s: idle for %us\n",
-                                        (unsigned long long)c->id, c->peer, conf->idle);
+                        logx(LOG_VERBOSE, "conn %llu from %s: idle for %us",
+                             (unsigned long long)c->id, c->peer, conf->idle);
                         conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "idle timeout");
                 }
         }
@@ -86,23 +83,6 @@ static void tick(lws_sorted_usec_list_t *sul)
         if (!sink_pending(&srv->out) && !srv->out_closed)
                 sink_reader_gone(&srv->out);
         lws_sul_schedule(srv->context, 0, &srv->tick, tick, TICK_US);
-}
-
-/* Adopts fd into lws as a raw file on our fd protocol, to be told when it
- * is readable (or, on request, writeable). lws owns fd from then on. */
-struct lws *server_watch_fd(struct server *srv, int fd)
-{
-        lws_sock_file_fd_type desc;
-        desc.filefd = fd;
-        return lws_adopt_descriptor_vhost(srv->vhost, LWS_ADOPT_RAW_FILE_DESC, desc, FD_PROTOCOL,
-                                          NULL);
-}
-
-/* True for the raw descriptors of server_watch_fd, false for clients. */
-static bool is_fd_wsi(struct lws *wsi)
-{
-        const struct lws_protocols *p = lws_get_protocol(wsi);
-        return p && p->name && strcmp(p->name, FD_PROTOCOL) == 0;
 }
 
 /* Our raw descriptors: readable or closed. */
@@ -149,7 +129,7 @@ int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         switch (reason) {
         case LWS_CALLBACK_WSI_DESTROY:
                 /* Every client socket ends here, handshake or not. */
-                if (!is_fd_wsi(wsi) && srv->sockets)
+                if (!fdwatch_is(wsi) && srv->sockets)
                         srv->sockets--;
                 return 0;
         case LWS_CALLBACK_RAW_RX_FILE:
@@ -283,7 +263,7 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
         srv->gate.epfd = -1;
         srv->rep.fd = -1;
         srv->next_id = 1;
-        srv->acks.next_rec = 1;
+        acks_init(&srv->acks, &conn_acks);
         budget_init(&srv->budget, conf->max_buffer, record_bound(conf), conf->idle);
         lws_set_log_level(conf->log >= LOG_VERBOSE ? LLL_ERR : 0, lws_log);
 
@@ -293,7 +273,7 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
                 return -1;
         if (create_context(srv, err, errlen) < 0 || create_vhost(srv, err, errlen) < 0)
                 return -1;
-        srv->listener = server_watch_fd(srv, srv->listen_fd);
+        srv->listener = fdwatch_add(srv->vhost, srv->listen_fd);
         if (!srv->listener) {
                 snprintf(err, errlen, "cannot watch the listening socket");
                 return -1;

@@ -43,7 +43,7 @@ static struct conn *conn_new(struct server *srv, struct lws *wsi)
 }
 
 /* Frees c once it is closed and no ack entry names it any more. */
-void conn_unref(struct conn *c)
+static void conn_unref(struct conn *c)
 {
         if (c->refs)
                 c->refs--;
@@ -57,9 +57,8 @@ void conn_unref(struct conn *c)
 static void conn_closed(struct conn *c)
 {
         struct server *srv = c->srv;
-        if (srv->conf->log >= LOG_VERBOSE)
-                fprintf(stderr, "wsrecv: conn %llu from %s: closed after %llu messages\n",
-                        (unsigned long long)c->id, c->peer, (unsigned long long)c->seq);
+        logx(LOG_VERBOSE, "conn %llu from %s: closed after %llu messages",
+             (unsigned long long)c->id, c->peer, (unsigned long long)c->seq);
         conn_release(c);
         lws_dll2_remove(&c->link);
         srv->n.connections--;
@@ -226,9 +225,8 @@ void conn_refuse(struct conn *c, int code, const char *why)
 {
         struct server *srv = c->srv;
         srv->n.rejected++;
-        if (srv->conf->log >= LOG_VERBOSE)
-                fprintf(stderr, "wsrecv: conn %llu from %s: closed with %d: %s\n",
-                        (unsigned long long)c->id, c->peer, code, why);
+        logx(LOG_VERBOSE, "conn %llu from %s: closed with %d: %s", (unsigned long long)c->id,
+             c->peer, code, why);
         conn_close(c, code, why);
 }
 
@@ -397,6 +395,48 @@ static int writeable(struct conn *c)
         return -1;
 }
 
+/* The ack list's callbacks (acks.h): an entry names c, or no longer. */
+static void ack_ref(void *conn)
+{
+        struct conn *c = conn;
+        c->refs++;
+}
+
+static void ack_unref(void *conn)
+{
+        conn_unref(conn);
+}
+
+/* c's messages 1..seq are stored: ack them when c can write (unless a
+ * failure caps them, see writeable). */
+static void ack_due(void *conn, uint64_t seq)
+{
+        struct conn *c = conn;
+        if (seq <= c->ack_due)
+                return;
+        c->ack_due = seq;
+        if (c->wsi)
+                lws_callback_on_writable(c->wsi);
+}
+
+/* c's message seq was not stored: its acks stop before it, and c is
+ * closed with 1013 so that the client sends it again. */
+static void ack_failed(void *conn, uint64_t seq, const char *why)
+{
+        struct conn *c = conn;
+        if (c->failed_at && c->failed_at <= seq)
+                return;
+        c->failed_at = seq;
+        logx(LOG_VERBOSE, "conn %llu from %s: message %llu not stored: %s",
+             (unsigned long long)c->id, c->peer, (unsigned long long)seq, why);
+        char reason[124];
+        snprintf(reason, sizeof(reason), "message %llu was not stored; send it again",
+                 (unsigned long long)seq);
+        conn_close(c, CLOSE_TRY_AGAIN_LATER, reason);
+}
+
+const struct acks_owner conn_acks = {ack_ref, ack_unref, ack_due, ack_failed};
+
 int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
                      void *in, size_t len)
 {
@@ -407,9 +447,7 @@ int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct s
                 c = ss->conn = conn_new(srv, wsi);
                 if (!c)
                         return -1;
-                if (srv->conf->log >= LOG_VERBOSE)
-                        fprintf(stderr, "wsrecv: conn %llu from %s: open\n",
-                                (unsigned long long)c->id, c->peer);
+                logx(LOG_VERBOSE, "conn %llu from %s: open", (unsigned long long)c->id, c->peer);
                 conn_update_rx(c);
                 return 0;
         case LWS_CALLBACK_RECEIVE:

@@ -8,14 +8,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acks.h"
 #include "budget.h"
 #include "clock.h"
 #include "exits.h"
+#include "fdwatch.h"
+#include "log.h"
 #include "sink.h"
 
 enum newline_mode { NEWLINE_REJECT, NEWLINE_SPACE };
 enum binary_mode { BINARY_REFUSE, BINARY_RAW, BINARY_BASE64 };
-enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
 
 /* Close code 1013 (IANA registry; lws 4.1.6 has no name for it): a message
  * could not be stored, the client should send it again. */
@@ -101,23 +103,6 @@ struct session {
         struct conn *conn; /* set once a WebSocket connection is established */
 };
 
-/* One run of records of one connection awaiting their ack. */
-struct ack_entry {
-        struct conn *c;
-        uint64_t first_rec; /* record number of the run's first record */
-        uint64_t last_seq;  /* the connection's seq of its last record */
-        uint64_t end;       /* output offset just past its last record */
-        int64_t since;      /* monotonic ms when its first record was noted */
-        uint32_t count;     /* records in the run */
-};
-
-/* Records awaiting acks, oldest first (a ring). */
-struct acks {
-        struct ack_entry *v;
-        size_t cap, head, n;
-        uint64_t next_rec; /* number of the next record appended, from 1 */
-};
-
 /* kprod's delivery reports (--ack-from): the channel and what it said. */
 struct reports {
         int fd;
@@ -191,7 +176,6 @@ void server_drain(struct server *srv);
 void server_close_all(struct server *srv, int code, const char *reason);
 void server_destroy(struct server *srv);
 unsigned handshake_secs(const struct conf *conf);
-struct lws *server_watch_fd(struct server *srv, int fd);
 int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 
@@ -216,7 +200,7 @@ int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct s
 void conn_close(struct conn *c, int code, const char *reason);
 void conn_refuse(struct conn *c, int code, const char *why);
 void conn_update_rx(struct conn *c);
-void conn_unref(struct conn *c);
+extern const struct acks_owner conn_acks;
 bool conn_idle(struct conn *c, int64_t now);
 void conn_release(struct conn *c);
 void conns_check(struct server *srv);
@@ -234,16 +218,6 @@ int record_meta(struct conn *c);
 int output_open(struct server *srv);
 void output_pump(struct server *srv);
 void output_end(struct server *srv);
-
-/* acks.c */
-int acks_noted(struct server *srv, struct conn *c);
-void acks_written(struct server *srv);
-void acks_settled(struct server *srv, uint64_t upto);
-void acks_failed(struct server *srv, uint64_t rec, const char *why);
-bool acks_pending(const struct server *srv);
-int64_t acks_oldest(const struct server *srv);
-size_t acks_bytes(const struct acks *a);
-void acks_free(struct acks *a);
 
 /* reports.c */
 int reports_open(struct server *srv, char *err, size_t errlen);
