@@ -246,7 +246,7 @@ static int healthz_body(struct server *srv, struct outbuf *ob, bool *ready)
                      "\"rejected\":%llu,\"buffered\":%zu,\"ready\":%s",
                      (unsigned long long)srv->n.connections, (unsigned long long)srv->n.messages,
                      (unsigned long long)srv->n.bytes, (unsigned long long)srv->n.rejected,
-                     budget_held(&srv->budget, sink_pending(&srv->out) + acks_bytes(&srv->acks)),
+                     budget_held(&srv->budget, sink_pending(&srv->out.sink) + acks_bytes(&srv->acks)),
                      *ready ? "true" : "false");
         int rc = outbuf_put(ob, head, (size_t)n);
         if (reason) {

@@ -306,20 +306,20 @@ static int run(struct server *srv)
                         warnx("event loop failed");
                         return EXIT_FAIL;
                 }
-                output_pump(srv);
+                server_pump(srv);
                 if (signals_stop_count() >= 2) {
                         warnx("second signal: quitting without writing %zu buffered bytes",
-                              sink_pending(&srv->out));
+                              sink_pending(&srv->out.sink));
                         return EXIT_FAIL;
                 }
-                bool lost = srv->out.closed || srv->out.error || srv->rep.broken[0];
+                bool lost = srv->out.sink.closed || srv->out.sink.error || srv->rep.broken[0];
                 if (lost && phase < CLOSING) {
                         if (srv->rep.broken[0])
                                 warnx("%s; closing clients with 1011", srv->rep.broken);
-                        else if (srv->out.closed)
+                        else if (srv->out.sink.closed)
                                 warnx("stdout closed: closing clients with 1011");
                         else
-                                warnx("write to stdout: %s", strerror(srv->out.error));
+                                warnx("write to stdout: %s", strerror(srv->out.sink.error));
                         server_drain(srv);
                         server_close_all(srv, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
                                          srv->rep.broken[0] ? "acknowledgements unavailable"
@@ -336,8 +336,8 @@ static int run(struct server *srv)
                         server_drain(srv);
                         phase = WRITING;
                 }
-                if (phase == WRITING && sink_pending(&srv->out) == 0) {
-                        output_end(srv); /* the next tool sees the end of its input */
+                if (phase == WRITING && sink_pending(&srv->out.sink) == 0) {
+                        output_end(&srv->out); /* the next tool sees the end of its input */
                         phase = SETTLING;
                 }
                 if (phase == SETTLING && (!acks_pending(&srv->acks) || srv->rep.eof || !conf->ack_from)) {

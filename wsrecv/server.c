@@ -80,8 +80,8 @@ static void tick(lws_sorted_usec_list_t *sul)
                 srv->listen_paused = false;
                 lws_rx_flow_control(srv->listener, 1);
         }
-        if (!sink_pending(&srv->out) && !srv->out_closed)
-                sink_reader_gone(&srv->out);
+        if (!sink_pending(&srv->out.sink) && !srv->out.ended)
+                sink_reader_gone(&srv->out.sink);
         lws_sul_schedule(srv->context, 0, &srv->tick, tick, TICK_US);
 }
 
@@ -98,7 +98,9 @@ static int fd_callback(struct server *srv, struct lws *wsi, enum lws_callback_re
                 } else if (wsi == srv->gate.watch) {
                         gate_service(srv);
                 } else if (wsi == srv->rep.watch) {
-                        reports_read(srv);
+                        reports_read(&srv->rep);
+                        /* The acks gave back memory: clients may read again. */
+                        conns_relieve(srv);
                 }
                 return 0;
         case LWS_CALLBACK_RAW_CLOSE_FILE:
@@ -106,15 +108,12 @@ static int fd_callback(struct server *srv, struct lws *wsi, enum lws_callback_re
                         srv->listener = NULL;
                 if (wsi == srv->gate.watch)
                         srv->gate.watch = NULL;
-                if (wsi == srv->rep.watch) { /* kprod closed its end */
-                        srv->rep.watch = NULL;
-                        srv->rep.fd = -1;
-                        srv->rep.eof = true;
-                }
-                if (wsi == srv->out_watch) {
-                        srv->out_watch = NULL;
-                        if (!srv->out_closed)
-                                srv->out.closed = true;
+                if (wsi == srv->rep.watch) /* kprod closed its end */
+                        reports_ended(&srv->rep);
+                if (wsi == srv->out.watch) {
+                        srv->out.watch = NULL;
+                        if (!srv->out.ended)
+                                srv->out.sink.closed = true;
                 }
                 return 0;
         default:
@@ -155,7 +154,7 @@ int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                 break;
         }
         if (user)
-                return session_callback(wsi, reason, user, in, len);
+                return conn_callback(wsi, reason, user, in, len);
         return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
@@ -255,6 +254,19 @@ static int create_vhost(struct server *srv, char *err, size_t errlen)
         return 0;
 }
 
+/* kprod's reports about records go to the ack list. */
+static void reports_settled(void *acks, uint64_t upto)
+{
+        acks_settled(acks, upto);
+}
+
+static void reports_failed(void *acks, uint64_t rec, const char *why)
+{
+        acks_failed(acks, rec, why);
+}
+
+static const struct reports_calls report_calls = {reports_settled, reports_failed};
+
 int server_create(struct server *srv, const struct conf *conf, char *err, size_t errlen)
 {
         memset(srv, 0, sizeof(*srv));
@@ -282,14 +294,26 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
                 snprintf(err, errlen, "cannot watch new connections: %s", strerror(errno));
                 return -1;
         }
-        if (output_open(srv) < 0) {
+        if (output_open(&srv->out, srv->vhost, srv->budget.max) < 0) {
                 snprintf(err, errlen, "cannot watch stdout: %s", strerror(errno));
                 return -1;
         }
-        if (conf->ack_from && reports_open(srv, err, errlen) < 0)
+        if (conf->ack_from && reports_open(&srv->rep, srv->vhost, conf->ack_from, conf->nul,
+                                           &report_calls, &srv->acks, err, errlen) < 0)
                 return -1;
         lws_sul_schedule(srv->context, 0, &srv->tick, tick, TICK_US);
         return 0;
+}
+
+/* Writes to stdout what it takes now; what was written moves the acks
+ * (without --ack-from, an ack means written) and gives back budget. */
+void server_pump(struct server *srv)
+{
+        if (!output_pump(&srv->out))
+                return;
+        if (!srv->conf->ack_from)
+                acks_written(&srv->acks, srv->out.sink.written);
+        conns_relieve(srv);
 }
 
 /* Starts the end of a run: no new connections, no more reading from
@@ -334,13 +358,13 @@ void server_destroy(struct server *srv)
                 srv->context = NULL;
         }
         srv->listener = NULL;
-        srv->out_watch = NULL;
+        srv->out.watch = NULL;
         srv->rep.watch = NULL;
         srv->gate.watch = NULL;
         if (srv->gate.epfd >= 0)
                 srv->gate.epfd = -1; /* closed by lws with its watcher */
-        reports_close(srv);
+        reports_close(&srv->rep);
         acks_free(&srv->acks);
-        sink_close(&srv->out);
+        sink_close(&srv->out.sink);
         listen_free(srv);
 }

@@ -11,52 +11,14 @@
 #include "acks.h"
 #include "budget.h"
 #include "clock.h"
+#include "conf.h"
 #include "exits.h"
 #include "fdwatch.h"
 #include "log.h"
+#include "output.h"
+#include "record.h"
+#include "reports.h"
 #include "sink.h"
-
-enum newline_mode { NEWLINE_REJECT, NEWLINE_SPACE };
-enum binary_mode { BINARY_REFUSE, BINARY_RAW, BINARY_BASE64 };
-
-/* Close code 1013 (IANA registry; lws 4.1.6 has no name for it): a message
- * could not be stored, the client should send it again. */
-#define CLOSE_TRY_AGAIN_LATER 1013
-
-/* Room for a peer's name: "[v6 address]:port" and its NUL. */
-#define PEER_MAX 56
-
-/* The most a request head (request line and headers) may hold. */
-#define HEAD_MAX (16 * 1024)
-/* The most header lines and query parameters a request may have (gate.c). */
-#define FIELDS_MAX 64
-
-/* What the command line asked for; filled by main.c, read-only afterwards. */
-struct conf {
-        const char *addr;
-        int port;
-        const char *path; /* accept upgrades only here, or NULL */
-        const char *www;  /* folder served over HTTP, or NULL */
-        char *www_real;   /* its real path, for the symlink check */
-        bool reuseport;
-        const char *cert, *key;
-        bool nul;  /* -0 */
-        bool json; /* -J */
-        enum newline_mode newline;
-        enum binary_mode binary;
-        bool ack;
-        const char *ack_from; /* kprod's delivery reports, or NULL */
-        size_t max_message;
-        size_t max_buffer;
-        unsigned max_conns;
-        unsigned idle; /* seconds, 0: never */
-        unsigned ping; /* seconds, 0: never */
-        unsigned ack_wait; /* seconds an ack may be owed before not ready, 0: never */
-        const char **origins;
-        size_t norigins;
-        char *token; /* from --token-file, or NULL */
-        enum log_level log;
-};
 
 /* Counters shown by /healthz. */
 struct counters {
@@ -103,19 +65,6 @@ struct session {
         struct conn *conn; /* set once a WebSocket connection is established */
 };
 
-/* kprod's delivery reports (--ack-from): the channel and what it said. */
-struct reports {
-        int fd;
-        struct lws *watch;
-        char buf[4096];
-        size_t len;
-        bool eof;          /* kprod closed its end */
-        bool brokers_down; /* kprod cannot reach any broker */
-        char why[256];     /* kprod's words for that */
-        bool agreed;       /* kprod splits records where wsrecv ends them */
-        char broken[300];  /* why its reports cannot be trusted, or "" */
-};
-
 /* Readiness (ready.c): what /healthz and the log last said about it. */
 struct ready {
         bool stalled;  /* an ack has been owed longer than --ack-wait */
@@ -151,9 +100,7 @@ struct server {
         int listen_fd;
         char listen_name[64]; /* "127.0.0.1:8443" or "[::1]:8443" */
         struct peers peers;
-        struct sink out;
-        struct lws *out_watch; /* raw-file wsi on a dup of stdout, or NULL */
-        bool out_closed;       /* stdout was closed by us (drained) */
+        struct output out; /* stdout */
         struct budget budget;     /* --max-buffer */
         lws_dll2_owner_t waiting; /* connections waiting for a ticket, oldest first */
         lws_dll2_owner_t holders; /* connections holding one, oldest grant first */
@@ -173,6 +120,7 @@ struct server {
 /* server.c */
 int server_create(struct server *srv, const struct conf *conf, char *err, size_t errlen);
 void server_drain(struct server *srv);
+void server_pump(struct server *srv);
 void server_close_all(struct server *srv, int code, const char *reason);
 void server_destroy(struct server *srv);
 unsigned handshake_secs(const struct conf *conf);
@@ -194,8 +142,8 @@ void gate_service(struct server *srv);
 void gate_expire(struct server *srv);
 void gate_close(struct server *srv);
 
-/* session.c */
-int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
+/* conn.c */
+int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
                      void *in, size_t len);
 void conn_close(struct conn *c, int code, const char *reason);
 void conn_refuse(struct conn *c, int code, const char *why);
@@ -206,23 +154,6 @@ void conn_release(struct conn *c);
 void conns_check(struct server *srv);
 void conns_relieve(struct server *srv);
 void conns_expire(struct server *srv);
-
-/* record.c */
-int record_message(struct server *srv, struct conn *c, const void *data, size_t len, bool binary,
-                   const char **why);
-size_t record_bound(const struct conf *conf);
-/* Builds the per-connection part of -J records (peer, path) into c->meta. */
-int record_meta(struct conn *c);
-
-/* output.c */
-int output_open(struct server *srv);
-void output_pump(struct server *srv);
-void output_end(struct server *srv);
-
-/* reports.c */
-int reports_open(struct server *srv, char *err, size_t errlen);
-void reports_read(struct server *srv);
-void reports_close(struct server *srv);
 
 /* ready.c */
 const char *ready_reason(struct server *srv);

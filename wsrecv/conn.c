@@ -1,7 +1,12 @@
-/* session: one WebSocket connection. Assembles messages that arrive in
+/* conn: one WebSocket connection. Assembles messages that arrive in
  * pieces, turns each complete message into a record, sends acks, checks
  * the client's close frame, and closes with the code that says what was
- * wrong.
+ * wrong. Also the queue of connections waiting for a ticket (budget.c
+ * says when one fits) and the pausing of everyone at the high mark.
+ *
+ * Owns struct conn and its message buffer: allocated in assemble(),
+ * freed in conn_release() and nowhere else, its bytes counted in the
+ * budget (parked, or under a ticket) from the first piece to the release.
  *
  * lws contract notes: RECEIVE delivers a message in pieces of at most the
  * protocol's rx buffer size (2 KiB); lws_is_final_fragment() is true on the
@@ -21,6 +26,21 @@
 #include "framing.h"
 #include "wsrecv.h"
 
+/* Keeps the request path of c, a header of each of its -J records. */
+static int copy_path(struct conn *c)
+{
+        /* The whole path: lws keeps at most a head's worth (HEAD_MAX). */
+        int total = lws_hdr_total_length(c->wsi, WSI_TOKEN_GET_URI);
+        if (total < 0)
+                total = 0;
+        c->meta = malloc((size_t)total + 1);
+        if (!c->meta)
+                return -1;
+        int n = total ? lws_hdr_copy(c->wsi, c->meta, total + 1, WSI_TOKEN_GET_URI) : 0;
+        c->meta_len = n > 0 ? (size_t)n : 0;
+        return 0;
+}
+
 /* Creates the state of a connection that was just established. */
 static struct conn *conn_new(struct server *srv, struct lws *wsi)
 {
@@ -33,7 +53,7 @@ static struct conn *conn_new(struct server *srv, struct lws *wsi)
         c->last_rx_ms = clock_mono_ms();
         /* Named when accepted: the client may have reset since. */
         snprintf(c->peer, sizeof(c->peer), "%s", listen_peer(srv, lws_get_socket_fd(wsi)));
-        if (srv->conf->json && record_meta(c) < 0) {
+        if (srv->conf->json && copy_path(c) < 0) {
                 free(c);
                 return NULL;
         }
@@ -89,7 +109,7 @@ void conn_update_rx(struct conn *c)
  * written and the ack list. */
 static size_t other_held(const struct server *srv)
 {
-        return sink_pending(&srv->out) + acks_bytes(&srv->acks);
+        return sink_pending(&srv->out.sink) + acks_bytes(&srv->acks);
 }
 
 /* Stops or resumes reading every connection, as paused_all says. */
@@ -279,6 +299,25 @@ static int assemble(struct conn *c, const void *in, size_t len)
         return 0;
 }
 
+/* Turns a complete message of c into a record, counts it, and notes it
+ * for its ack. Returns as record_message does. */
+static int take(struct conn *c, const void *data, size_t len, const char **why)
+{
+        struct server *srv = c->srv;
+        const struct record_from from = {c->id, c->seq + 1, c->peer, c->meta, c->meta_len};
+        int rc = record_message(srv->conf, &srv->out.sink.ob, &from, data, len, c->msg_binary, why);
+        if (rc)
+                return rc;
+        c->seq++;
+        srv->n.messages++;
+        srv->n.bytes += len;
+        /* The time is a vDSO read, no syscall. */
+        if (srv->conf->ack &&
+            acks_noted(&srv->acks, c, c->seq, sink_appended(&srv->out.sink), clock_mono_ms()) < 0)
+                return -1;
+        return 0;
+}
+
 /* Handles one piece of a message. Returns 0 or -1 to close at once. */
 static int receive(struct conn *c, const void *in, size_t len)
 {
@@ -301,7 +340,7 @@ static int receive(struct conn *c, const void *in, size_t len)
                                       "message too big; see --max-message");
                 if (final) {
                         /* The usual case: the whole message in one piece. */
-                        rc = record_message(srv, c, in, len, c->msg_binary, &why);
+                        rc = take(c, in, len, &why);
                         goto done;
                 }
                 c->in_msg = true;
@@ -318,7 +357,7 @@ static int receive(struct conn *c, const void *in, size_t len)
         if (!final)
                 return 0;
         /* Empty pieces only: no buffer was ever made. */
-        rc = record_message(srv, c, c->msg ? c->msg : "", c->msg_len, c->msg_binary, &why);
+        rc = take(c, c->msg ? c->msg : "", c->msg_len, &why);
         conn_release(c);
 done:
         if (rc < 0)
@@ -383,7 +422,7 @@ static int writeable(struct conn *c)
         if (!c->close_code || c->close_started)
                 return 0;
         /* Ack what is still being written or stored first; that wakes us. */
-        bool owed = c->refs && !srv->out.closed && !srv->out.error &&
+        bool owed = c->refs && !srv->out.sink.closed && !srv->out.sink.error &&
                     !(srv->conf->ack_from && srv->rep.eof);
         if (owed)
                 return 0;
@@ -437,7 +476,7 @@ static void ack_failed(void *conn, uint64_t seq, const char *why)
 
 const struct acks_owner conn_acks = {ack_ref, ack_unref, ack_due, ack_failed};
 
-int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
+int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
                      void *in, size_t len)
 {
         struct server *srv = lws_context_user(lws_get_context(wsi));
