@@ -55,7 +55,8 @@ int acks_noted(struct acks *a, void *conn, uint64_t seq, uint64_t end, int64_t n
         uint64_t rec = a->next_rec++;
         if (a->n) {
                 struct ack_entry *last = at(a, a->n - 1);
-                if (last->conn == conn && last->count < RUN_MAX && now - last->since < RUN_SPAN_MS) {
+                if (last->conn == conn && last->count < RUN_MAX &&
+                    now - last->since < RUN_SPAN_MS) {
                         last->count++;
                         last->last_seq = seq;
                         last->end = end;

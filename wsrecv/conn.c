@@ -23,8 +23,12 @@
 #include <sys/socket.h>
 
 #include "budget.h"
+#include "clock.h"
+#include "conn.h"
 #include "framing.h"
-#include "wsrecv.h"
+#include "log.h"
+#include "record.h"
+#include "server.h"
 
 /* Keeps the request path of c, a header of each of its -J records. */
 static int copy_path(struct conn *c)
@@ -52,7 +56,7 @@ static struct conn *conn_new(struct server *srv, struct lws *wsi)
         c->id = srv->next_id++;
         c->last_rx_ms = clock_mono_ms();
         /* Named when accepted: the client may have reset since. */
-        snprintf(c->peer, sizeof(c->peer), "%s", listen_peer(srv, lws_get_socket_fd(wsi)));
+        snprintf(c->peer, sizeof(c->peer), "%s", peers_name(&srv->peers, lws_get_socket_fd(wsi)));
         if (srv->conf->json && copy_path(c) < 0) {
                 free(c);
                 return NULL;

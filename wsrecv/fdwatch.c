@@ -9,7 +9,8 @@ struct lws *fdwatch_add(struct lws_vhost *vh, int fd)
 {
         lws_sock_file_fd_type desc;
         desc.filefd = fd;
-        return lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, desc, fdwatch_protocol, NULL);
+        return lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, desc, fdwatch_protocol,
+                                          NULL);
 }
 
 bool fdwatch_is(struct lws *wsi)

@@ -17,10 +17,17 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "auth.h"
+#include "budget.h"
+#include "clock.h"
+#include "conf.h"
+#include "exits.h"
+#include "log.h"
 #include "number.h"
+#include "record.h"
+#include "server.h"
 #include "signals.h"
 #include "stdfds.h"
-#include "wsrecv.h"
 
 /* How long clients get to answer our close frames at the end. */
 #define CLOSE_WAIT_MS 5000
@@ -340,7 +347,8 @@ static int run(struct server *srv)
                         output_end(&srv->out); /* the next tool sees the end of its input */
                         phase = SETTLING;
                 }
-                if (phase == SETTLING && (!acks_pending(&srv->acks) || srv->rep.eof || !conf->ack_from)) {
+                if (phase == SETTLING &&
+                    (!acks_pending(&srv->acks) || srv->rep.eof || !conf->ack_from)) {
                         server_close_all(srv, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
                         phase = CLOSING;
                         deadline = clock_mono_ms() + CLOSE_WAIT_MS;

@@ -6,7 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "wsrecv.h"
+#include "clock.h"
+#include "conn.h"
+#include "fdwatch.h"
+#include "log.h"
+#include "record.h"
+#include "server.h"
 
 /* The housekeeping period: idle checks, paused peers, handshake timeouts. */
 #define TICK_US (200 * LWS_US_PER_MS)
@@ -74,8 +79,8 @@ static void tick(lws_sorted_usec_list_t *sul)
         }
         lws_end_foreach_dll_safe(d, d1);
         conns_expire(srv);
-        gate_expire(srv);
-        ready_check(srv);
+        gate_expire(&srv->gate);
+        ready_check(&srv->ready, conf, acks_oldest(&srv->acks));
         if (srv->listen_paused && srv->listener) {
                 srv->listen_paused = false;
                 lws_rx_flow_control(srv->listener, 1);
@@ -85,18 +90,109 @@ static void tick(lws_sorted_usec_list_t *sul)
         lws_sul_schedule(srv->context, 0, &srv->tick, tick, TICK_US);
 }
 
+/* What /healthz shows, now. */
+static void health(void *arg, struct health *h)
+{
+        struct server *srv = arg;
+        const struct ready_state st = {srv->draining, &srv->rep, acks_oldest(&srv->acks)};
+        h->not_ready = ready_reason(&srv->ready, srv->conf, &st);
+        h->connections = srv->n.connections;
+        h->messages = srv->n.messages;
+        h->bytes = srv->n.bytes;
+        h->rejected = srv->n.rejected;
+        h->buffered =
+            budget_held(&srv->budget, sink_pending(&srv->out.sink) + acks_bytes(&srv->acks));
+        if (srv->draining)
+                h->paused = "stopping";
+        else if (srv->budget.paused_all)
+                h->paused = "output is slower than the clients: --max-buffer is full";
+        else
+                h->paused = NULL;
+}
+
+static bool stopping(void *arg)
+{
+        return ((struct server *)arg)->draining;
+}
+
+static bool crowded(void *arg)
+{
+        struct server *srv = arg;
+        /* sockets counts this one, and every handshake in progress */
+        return srv->sockets > srv->conf->max_conns;
+}
+
+static void http_refused(void *arg)
+{
+        ((struct server *)arg)->n.rejected++;
+}
+
+static const struct http_calls http_calls = {health, stopping, crowded, http_refused};
+
+/* A socket the gate closed is no longer counted. */
+static void gate_closed(void *arg, int fd)
+{
+        struct server *srv = arg;
+        (void)fd;
+        if (srv->sockets)
+                srv->sockets--;
+}
+
+/* The gate answered a client with an HTTP error. */
+static void gate_refused(void *arg, int fd, unsigned code, const char *why)
+{
+        struct server *srv = arg;
+        srv->n.rejected++;
+        logx(LOG_VERBOSE, "refused %s: %u %s", peers_name(&srv->peers, fd), code, why);
+}
+
+/* A client's request head is in: lws takes it from here. */
+static void gate_head(void *arg, int fd, const char *head, size_t len)
+{
+        struct server *srv = arg;
+        listen_adopt(srv->vhost, fd, head, len);
+}
+
+static const struct gate_calls gate_calls = {gate_head, gate_refused, gate_closed};
+
+/* A connection just accepted: plain ones go to the gate to read their
+ * request head, TLS ones straight to lws. Every socket counts toward
+ * --max-conns from here on; far beyond it, new ones are closed at once. */
+static void accepted(void *arg, int fd, const struct sockaddr_storage *ss)
+{
+        struct server *srv = arg;
+        if (srv->sockets >= (uint64_t)srv->conf->max_conns + CONNS_SLACK) {
+                srv->n.rejected++;
+                close(fd);
+                return;
+        }
+        if (peers_note(&srv->peers, fd, ss) < 0) {
+                close(fd);
+                return;
+        }
+        srv->sockets++;
+        /* The socket is counted until lws destroys its wsi, or the gate
+         * closes it. */
+        if (srv->conf->cert)
+                listen_adopt(srv->vhost, fd, NULL, 0);
+        else if (gate_add(&srv->gate, fd) < 0) {
+                srv->sockets--;
+                close(fd);
+        }
+}
+
 /* Our raw descriptors: readable or closed. */
 static int fd_callback(struct server *srv, struct lws *wsi, enum lws_callback_reasons reason)
 {
         switch (reason) {
         case LWS_CALLBACK_RAW_RX_FILE:
-                if (wsi == srv->listener && listen_accept(srv) < 0) {
+                if (wsi == srv->listener && listen_accept(srv->listen_fd, accepted, srv) < 0) {
                         /* Out of descriptors: the pending connection stays in the
                          * backlog; stop polling it until the next tick. */
                         lws_rx_flow_control(wsi, 0);
                         srv->listen_paused = true;
                 } else if (wsi == srv->gate.watch) {
-                        gate_service(srv);
+                        gate_service(&srv->gate);
                 } else if (wsi == srv->rep.watch) {
                         reports_read(&srv->rep);
                         /* The acks gave back memory: clients may read again. */
@@ -140,16 +236,16 @@ int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         case LWS_CALLBACK_RAW_FILE_DROP_PROTOCOL:
                 return 0;
         case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-                return http_confirm_upgrade(wsi, srv);
+                return http_confirm_upgrade(&srv->http, wsi);
         case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
-                return http_filter(wsi, srv, in);
+                return http_filter(&srv->http, wsi, in);
         case LWS_CALLBACK_HTTP:
         case LWS_CALLBACK_HTTP_WRITEABLE:
         case LWS_CALLBACK_CLOSED_HTTP:
         case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
         case LWS_CALLBACK_ADD_HEADERS:
-                return http_callback(wsi, reason, user, in, len);
+                return http_callback(&srv->http, wsi, reason, user, in, len);
         default:
                 break;
         }
@@ -276,6 +372,7 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
         srv->rep.fd = -1;
         srv->next_id = 1;
         acks_init(&srv->acks, &conn_acks);
+        srv->http = (struct http){conf, &srv->peers, &http_calls, srv, NULL};
         budget_init(&srv->budget, conf->max_buffer, record_bound(conf), conf->idle);
         lws_set_log_level(conf->log >= LOG_VERBOSE ? LLL_ERR : 0, lws_log);
 
@@ -290,7 +387,8 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
                 snprintf(err, errlen, "cannot watch the listening socket");
                 return -1;
         }
-        if (!conf->cert && gate_open(srv) < 0) {
+        if (!conf->cert && gate_open(&srv->gate, srv->vhost, conf->max_buffer / 2,
+                                     handshake_secs(conf), &gate_calls, srv) < 0) {
                 snprintf(err, errlen, "cannot watch new connections: %s", strerror(errno));
                 return -1;
         }
@@ -328,7 +426,7 @@ void server_drain(struct server *srv)
                 lws_set_timeout(srv->listener, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
                 srv->listener = NULL;
         }
-        gate_close(srv);
+        gate_close(&srv->gate);
         lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
         {
                 struct conn *c = lws_container_of(d, struct conn, link);
@@ -351,7 +449,7 @@ void server_close_all(struct server *srv, int code, const char *reason)
 
 void server_destroy(struct server *srv)
 {
-        gate_close(srv);
+        gate_close(&srv->gate);
         if (srv->context) {
                 lws_sul_cancel(&srv->tick);
                 lws_context_destroy(srv->context);
@@ -366,5 +464,5 @@ void server_destroy(struct server *srv)
         reports_close(&srv->rep);
         acks_free(&srv->acks);
         sink_close(&srv->out.sink);
-        listen_free(srv);
+        peers_free(&srv->peers);
 }
