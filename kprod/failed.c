@@ -178,11 +178,12 @@ static void move_side(struct failed *f)
 
 /* One whole record of n pieces, then the delimiter: to the file, or to
  * side while a record in pieces is open. */
-static void whole(struct failed *f, uint64_t recno, const char *why, const struct iovec *v, int n)
+static void whole(struct failed *f, uint64_t recno, enum fail_kind kind, const char *why,
+                  const struct iovec *v, int n)
 {
         name(f, recno, why);
         if (f->rep)
-                reports_fail(f->rep, recno, why);
+                reports_fail(f->rep, recno, kind == FAIL_REFUSED, why);
         if (!f->path)
                 return;
         if (!f->open) {
@@ -251,12 +252,12 @@ void failed_cut(struct failed *f)
         move_side(f);
 }
 
-void failed_end(struct failed *f, uint64_t recno, const char *why)
+void failed_end(struct failed *f, uint64_t recno, enum fail_kind kind, const char *why)
 {
         emit(f, f->delim, f->dlen);
         name(f, recno, why);
         if (f->rep)
-                reports_fail(f->rep, recno, why);
+                reports_fail(f->rep, recno, kind == FAIL_REFUSED, why);
         f->open = false;
         if (!f->path)
                 return;
@@ -264,20 +265,21 @@ void failed_end(struct failed *f, uint64_t recno, const char *why)
         move_side(f);
 }
 
-void failed_record(struct failed *f, uint64_t recno, const char *why, const void *rec, size_t len)
+void failed_record(struct failed *f, uint64_t recno, enum fail_kind kind, const char *why,
+                   const void *rec, size_t len)
 {
         struct iovec v = {(void *)rec, len};
-        whole(f, recno, why, &v, 1);
+        whole(f, recno, kind, why, &v, 1);
 }
 
-void failed_message(struct failed *f, uint64_t recno, const char *why, const void *key, size_t klen,
-                    bool had_kdelim, const void *val, size_t vlen)
+void failed_message(struct failed *f, uint64_t recno, enum fail_kind kind, const char *why,
+                    const void *key, size_t klen, bool had_kdelim, const void *val, size_t vlen)
 {
         struct iovec v[3] = {{(void *)key, klen}, {(void *)f->kdelim, f->kdlen}, {(void *)val, vlen}};
         if (had_kdelim && f->kdelim)
-                whole(f, recno, why, v, 3);
+                whole(f, recno, kind, why, v, 3);
         else
-                whole(f, recno, why, &v[2], 1);
+                whole(f, recno, kind, why, &v[2], 1);
 }
 
 int failed_flush(struct failed *f)

@@ -24,6 +24,11 @@
 #include "outbuf.h"
 #include "reports.h"
 
+/* What --reports says of a record that was not delivered: whether sending it
+ * again may store it (a timeout, a stop) or gets the same answer (it does not
+ * fit the schema, is too large, names a partition the topic lacks). */
+enum fail_kind { FAIL_UNDELIVERED, FAIL_REFUSED };
+
 /* The end of a record in the buffer, in file offsets, and its number. */
 struct failed_end {
         uint64_t end, recno;
@@ -63,18 +68,19 @@ struct failed {
 int failed_open(struct failed *f, const char *path, const char *delim, size_t dlen,
                 const char *kdelim, size_t kdlen);
 /* A record as read: its bytes, then the delimiter. */
-void failed_record(struct failed *f, uint64_t recno, const char *why, const void *rec, size_t len);
+void failed_record(struct failed *f, uint64_t recno, enum fail_kind kind, const char *why,
+                   const void *rec, size_t len);
 /* A record rebuilt from a message: key, key delimiter, value, delimiter.
  * The key and key delimiter are written when the record had the delimiter
  * (had_kdelim; with -Z its empty key is sent as NULL) and -K was given. */
-void failed_message(struct failed *f, uint64_t recno, const char *why, const void *key, size_t klen,
-                    bool had_kdelim, const void *val, size_t vlen);
+void failed_message(struct failed *f, uint64_t recno, enum fail_kind kind, const char *why,
+                    const void *key, size_t klen, bool had_kdelim, const void *val, size_t vlen);
 /* A record written in pieces: failed_begin(), its bytes with
  * failed_bytes(), then failed_end() ends it, or failed_cut() takes what was
  * written of it back out of the file (it never ended). */
 void failed_begin(struct failed *f);
 void failed_bytes(struct failed *f, const void *p, size_t n);
-void failed_end(struct failed *f, uint64_t recno, const char *why);
+void failed_end(struct failed *f, uint64_t recno, enum fail_kind kind, const char *why);
 void failed_cut(struct failed *f);
 /* Names what is still pending and writes everything. Returns 0, or -1 when
  * a write to the file failed (errno set; f->lost counts what it cost). */

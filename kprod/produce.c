@@ -68,7 +68,7 @@ static void tick(void *arg)
 static void reject(struct run *x, const char *why, const char *rec, size_t len)
 {
         x->c.rejected++;
-        failed_record(&x->f, x->recno, why, rec, len);
+        failed_record(&x->f, x->recno, FAIL_UNDELIVERED, why, rec, len);
 }
 
 /* Takes one record or piece from the reader; returns false when there is
@@ -106,7 +106,7 @@ static int take(struct run *x, bool send, bool *more)
                 snprintf(why, sizeof(why),
                          "%" PRIu64 " bytes, too large for message.max.bytes (%ld)",
                          x->part_len + len, x->p.max_bytes);
-                failed_end(&x->f, x->recno, why);
+                failed_end(&x->f, x->recno, FAIL_REFUSED, why);
                 return rc;
         case REC_FULL:
                 break;

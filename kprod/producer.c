@@ -126,6 +126,14 @@ static struct kept *keep_batched(uint64_t recno, const char *rec, size_t len, st
         return k;
 }
 
+/* Whether a record that err kept from Kafka would get the same answer if
+ * sent again: the broker or librdkafka refused it for what it is. */
+static enum fail_kind fail_kind_of(rd_kafka_resp_err_t err)
+{
+        return alone_cause(err) || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ? FAIL_REFUSED
+                                                                              : FAIL_UNDELIVERED;
+}
+
 /* Delivery report, served by rd_kafka_poll() on the main thread, for every
  * message: a failed one goes to failed, or, refused for a cause of one
  * record while it shared its request, to struct alone to be produced again
@@ -159,10 +167,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
                 const char *why = m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && p->json
                                       ? UNKNOWN_PARTITION_WHY
                                       : rd_kafka_err2str(m->err);
+                /* Refused for what it is only once it was refused alone. */
+                enum fail_kind kind = (alone || !alone_cause(m->err)) ? fail_kind_of(m->err)
+                                                                       : FAIL_UNDELIVERED;
                 if (k)
-                        failed_record(p->failed, recno, why, k->rec, k->len);
+                        failed_record(p->failed, recno, kind, why, k->rec, k->len);
                 else
-                        failed_message(p->failed, recno, why, m->key, m->key_len, split,
+                        failed_message(p->failed, recno, kind, why, m->key, m->key_len, split,
                                        m->payload, m->len);
         } else {
                 reports_settle(p->rep, recno);
@@ -330,7 +341,7 @@ static void refuse(struct producer *p, uint64_t recno, rd_kafka_resp_err_t code,
         else
                 snprintf(why, sizeof(why), "%s", rd_kafka_err2str(code));
         p->counts->rejected++;
-        failed_record(p->failed, recno, why, rec, len);
+        failed_record(p->failed, recno, fail_kind_of(code), why, rec, len);
 }
 
 /* Counts a record that a second signal or a fatal error kept from being
@@ -339,7 +350,7 @@ static void refuse(struct producer *p, uint64_t recno, rd_kafka_resp_err_t code,
 static void cut_short(struct producer *p, uint64_t recno, const char *rec, size_t len, bool first)
 {
         p->counts->rejected++;
-        failed_record(p->failed, recno,
+        failed_record(p->failed, recno, FAIL_UNDELIVERED,
                       first && p->fatal ? "not sent: fatal producer error"
                                         : "not sent: stopped by a second signal",
                       rec, len);
@@ -362,7 +373,7 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
         if (shape_record(&p->shaper, rec, len, &m, why, sizeof(why)) < 0 ||
             (p->avro && kavro_encode(p->avro, &m, why, sizeof(why)) < 0)) {
                 p->counts->rejected++;
-                failed_record(p->failed, recno, why, rec, len);
+                failed_record(p->failed, recno, FAIL_REFUSED, why, rec, len);
                 return 0;
         }
         void *opaque = opaque_of(recno, m.flags);
@@ -370,7 +381,7 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
                 struct kept *k = keep_batched(recno, rec, len, &m);
                 if (!k) {
                         p->counts->rejected++;
-                        failed_record(p->failed, recno, "out of memory", rec, len);
+                        failed_record(p->failed, recno, FAIL_UNDELIVERED, "out of memory", rec, len);
                         return 0;
                 }
                 opaque = k;
@@ -405,7 +416,7 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
                          &vu[VU_FLAGS].u.i);
                 if (!k) {
                         p->counts->rejected++;
-                        failed_record(p->failed, recno, "out of memory", rec, len);
+                        failed_record(p->failed, recno, FAIL_UNDELIVERED, "out of memory", rec, len);
                         return 0;
                 }
                 blk = k->own ? (void *)k : vu[VU_VALUE].u.mem.ptr;
@@ -508,15 +519,17 @@ int producer_flush(struct producer *p)
 }
 
 /* Fails a record of struct alone that will not be produced again. */
-static void fail_again(struct producer *p, struct again *e, const char *why)
+static void fail_again(struct producer *p, struct again *e, enum fail_kind kind, const char *why)
 {
         p->counts->dr_failed++;
         const char *key = e->key_null ? NULL : e->data;
         const char *val = e->val_null ? NULL : e->data + e->klen;
         if (p->keep)
-                failed_record(p->failed, e->recno, why, e->data + e->klen + e->vlen, e->rlen);
+                failed_record(p->failed, e->recno, kind, why, e->data + e->klen + e->vlen,
+                              e->rlen);
         else
-                failed_message(p->failed, e->recno, why, key, e->klen, e->split, val, e->vlen);
+                failed_message(p->failed, e->recno, kind, why, key, e->klen, e->split, val,
+                               e->vlen);
         alone_free(e);
 }
 
@@ -526,7 +539,7 @@ static void fail_alone(struct producer *p)
 {
         struct again *e;
         while ((e = alone_pop(&p->alone)))
-                fail_again(p, e,
+                fail_again(p, e, FAIL_UNDELIVERED,
                            p->fatal                     ? "not sent again: fatal producer error"
                            : signals_stop_count() >= 2 ? "not sent again: stopped by a second signal"
                                                         : "not sent again: delivery timed out");
@@ -559,7 +572,7 @@ static bool send_alone(struct producer *p)
         if (p->keep) {
                 k = malloc(sizeof(*k) + e->rlen);
                 if (!k) {
-                        fail_again(p, e, "out of memory");
+                        fail_again(p, e, FAIL_UNDELIVERED, "out of memory");
                         return false;
                 }
                 k->recno = e->recno;
@@ -576,7 +589,8 @@ static bool send_alone(struct producer *p)
         rd_kafka_error_t *err = rd_kafka_produceva(p->rk, vu, nvu);
         if (err) {
                 free(k);
-                fail_again(p, e, rd_kafka_error_string(err));
+                fail_again(p, e, fail_kind_of(rd_kafka_error_code(err)),
+                           rd_kafka_error_string(err));
                 rd_kafka_error_destroy(err);
                 return false;
         }

@@ -100,13 +100,14 @@ static void check(struct reports *r, int rc)
                 r->gone = true;
 }
 
-void reports_fail(struct reports *r, uint64_t rec, const char *why)
+void reports_fail(struct reports *r, uint64_t rec, bool refused, const char *why)
 {
         if (!r->path || r->gone)
                 return;
         /* Written before the watermark passes it: the reader learns of the
          * failure before it would acknowledge anything after it. */
-        check(r, report_put_failed(&r->out.ob, rec, why));
+        check(r, refused ? report_put_refused(&r->out.ob, rec, why)
+                         : report_put_failed(&r->out.ob, rec, why));
         reports_settle(r, rec);
 }
 

@@ -38,8 +38,9 @@ int reports_open(struct reports *r, const char *path, const char *delim, size_t 
                  bool (*stop_wait)(void), char *err, size_t errlen);
 /* Record rec is delivered, or skipped (an empty line with -J). */
 void reports_settle(struct reports *r, uint64_t rec);
-/* Record rec was not delivered, for why; it is settled too. */
-void reports_fail(struct reports *r, uint64_t rec, const char *why);
+/* Record rec was not delivered, for why: refused for what it is (sending
+ * it again gets the same answer), or not. It is settled too. */
+void reports_fail(struct reports *r, uint64_t rec, bool refused, const char *why);
 /* The brokers became unreachable (down) or reachable again. */
 void reports_brokers(struct reports *r, bool down, const char *why);
 /* Adds "settled N" if records were settled, and writes what the reader

@@ -44,6 +44,13 @@ int report_put_failed(struct outbuf *ob, uint64_t n, const char *why)
         return put_why(ob, word, why);
 }
 
+int report_put_refused(struct outbuf *ob, uint64_t n, const char *why)
+{
+        char word[40];
+        snprintf(word, sizeof(word), "refused %" PRIu64, n);
+        return put_why(ob, word, why);
+}
+
 int report_put_down(struct outbuf *ob, const char *why)
 {
         return put_why(ob, "down", why);
@@ -104,6 +111,12 @@ void report_parse(const char *line, struct report *r)
                 s = line + 7;
                 if (parse_n(&s, &r->n) == 0) {
                         r->kind = REPORT_FAILED;
+                        r->why = s;
+                }
+        } else if (!strncmp(line, "refused ", 8)) {
+                s = line + 8;
+                if (parse_n(&s, &r->n) == 0) {
+                        r->kind = REPORT_REFUSED;
                         r->why = s;
                 }
         } else if (!strncmp(line, "down", 4) && (line[4] == ' ' || !line[4])) {

@@ -5,7 +5,11 @@
  *                   whose bytes are HEX ("0a": newline), so that its reader
  *                   knows their record numbers count the same records
  *   settled N       records 1..N are all settled
- *   failed N WHY    record N was not delivered
+ *   failed N WHY    record N was not delivered (a timeout, a broker that
+ *                   went away): the same record may be stored later
+ *   refused N WHY   record N is refused for what it is (it does not fit the
+ *                   schema, is too large, names no partition the topic
+ *                   has): sending it again gets the same answer
  *   down WHY        no broker can be reached
  *   up              a broker can be reached again
  *
@@ -27,14 +31,15 @@ enum report_kind {
         REPORT_RECORDS,
         REPORT_SETTLED,
         REPORT_FAILED,
+        REPORT_REFUSED,
         REPORT_DOWN,
         REPORT_UP,
 };
 
 struct report {
         enum report_kind kind;
-        uint64_t n;                   /* settled, failed */
-        const char *why;              /* failed, down: into the line */
+        uint64_t n;                   /* settled, failed, refused */
+        const char *why;              /* failed, refused, down: into the line */
         char delim[REPORT_DELIM_MAX]; /* records */
         size_t dlen;
 };
@@ -43,6 +48,7 @@ struct report {
 int report_put_records(struct outbuf *ob, const char *delim, size_t dlen);
 int report_put_settled(struct outbuf *ob, uint64_t n);
 int report_put_failed(struct outbuf *ob, uint64_t n, const char *why);
+int report_put_refused(struct outbuf *ob, uint64_t n, const char *why);
 int report_put_down(struct outbuf *ob, const char *why);
 int report_put_up(struct outbuf *ob);
 

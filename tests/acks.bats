@@ -61,7 +61,7 @@ healthz() {
 		timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz"
 }
 
-@test "kprod --reports: records settled by number, failures before the watermark passes them, down and up" {
+@test "kprod --reports: records settled by number, refusals before the watermark passes them, down and up" {
 	needs_mock
 	local t d=$BATS_TEST_TMPDIR
 	t=$(new_topic 1)
@@ -78,7 +78,8 @@ healthz() {
 	run cat "$d/lines"
 	# First the delimiter kprod splits records at: its reader checks it.
 	assert_line --index 0 'records 0a'
-	assert_line --index 1 'failed 4 3000 bytes, too large for message.max.bytes (2000)'
+	# Too large: sent again it gets the same answer, so "refused", not "failed".
+	assert_line --index 1 'refused 4 3000 bytes, too large for message.max.bytes (2000)'
 	assert_equal "$(tail -n 1 "$d/lines")" 'settled 5'
 	broker_cmd "down all"
 	wait_lines "$d/lines" 4 20
@@ -246,6 +247,23 @@ healthz() {
 	assert_output $'lost-1-1\nlost-1-2'
 	run timeout 20 kcat -b "$BROKERS" -C -t "$t" -e -q
 	assert_output $'ok-1-1\nok-1-2\nok-1-3'
+}
+
+@test "a message Kafka refuses for what it is (too large) is told to its client as refused, never acked as stored, and the later ones are acked on the same connection" {
+	local t big
+	t=$(new_topic 1)
+	big=$(head -c 3000 /dev/zero | tr '\0' x)
+	KPROD_ARGS=(-X message.max.bytes=2000)
+	start_pipeline "$t"
+	run wsclient "ws://127.0.0.1:$PORT/" --text one --text "$big" --text three --prefix more --count 2 --acks
+	assert_output $'refused 2 3000 bytes, too large for message.max.bytes (2000)\nacked 5'
+	stop_pipeline
+	assert_equal "$WS_STATUS" 0
+	assert_equal "$KP_STATUS" 1 # a record was not delivered
+	run cat "$BATS_TEST_TMPDIR/failed"
+	assert_output "$big"
+	run timeout 20 kcat -b "$BROKERS" -C -t "$t" -e -q
+	assert_output $'one\nthree\nmore-1-1\nmore-1-2'
 }
 
 @test "with a wrong broker address nothing is acked and kprod says so within seconds" {

@@ -4,6 +4,7 @@
 # kafka-python, the registry's HTTP API and fastavro (tests/clients/avroread.py).
 
 load helpers
+load drive_helpers
 bats_require_minimum_version 1.5.0
 
 setup_file() {
@@ -14,6 +15,15 @@ setup_file() {
 teardown_file() {
 	registry_stop
 	broker_stop
+}
+
+teardown() {
+	# TERM first: the driver then closes its Chromium.
+	if [ -n "${DRIVE_PID:-}" ] && kill -TERM "$DRIVE_PID" 2>/dev/null; then
+		timeout 5 tail --pid="$DRIVE_PID" -f /dev/null || kill -KILL "$DRIVE_PID" 2>/dev/null
+	fi
+	[ -z "${FD_PID:-}" ] || front_door_kill "$FD_PID"
+	return 0
 }
 
 MOVIE='{"type":"record","name":"Movie","namespace":"demo","fields":[
@@ -269,4 +279,59 @@ EOF2
 	assert_success
 	assert_output '{"title":"The Matrix","released":1999,"rating":8.7,"genres":["sci-fi"]}
 {"title":"Heat","released":1995,"rating":null,"genres":[]}'
+}
+
+# The front door with a schema: ws-to-kafka passes -s, --registry and
+# --value-schema to kprod. A message that does not fit is refused to its
+# client (never acked as stored, never in the topic, in --failed as sent),
+# and the later messages of that connection are acked as stored.
+@test "ws-to-kafka -s value=avro --key-field: the browser's JSON lands as keyed Avro; a message that does not fit is refused to its client with the reason, and the later ones are acked" {
+	local t f
+	t=$(new_topic 1)
+	f=$BATS_TEST_TMPDIR/movie.avsc
+	cp "$ROOT/pipelines/demo/movie.avsc" "$f"
+	FD_OPTS=(-r 0 -s value=avro --registry "$REGISTRY_URL" --value-schema "$f" --key-field actor
+		--failed "$BATS_TEST_TMPDIR/failed")
+	front_door_start "$t" --ack
+	local good1='{"actor":"Keanu Reeves","movie":"The Matrix","released":1999,"role":"Neo"}'
+	local bad='{"actor":"Keanu Reeves","movie":"Speed","released":"1994","role":"Jack Traven"}'
+	local good2='{"actor":"Sandra Bullock","movie":"Speed"}'
+	run timeout 60 "$PY" "$CLIENTS/wsclient.py" "ws://127.0.0.1:$FD_PORT/" --text "$good1" --text "$bad" --text "$good2" --acks
+	assert_output $'refused 2 .released: "1994" fits no branch of union [null,int]\nacked 3'
+	kill -TERM "$FD_PID"
+	timeout 30 tail --pid="$FD_PID" -f /dev/null
+	run wait "$FD_PID"
+	assert_equal "$status" 1 # kprod counted a record it could not produce
+	FD_PID=
+	run tail -n 1 "$BATS_TEST_TMPDIR/front.err"
+	assert_output "ws-to-kafka: stopped (wsrecv 0, kprod 1)"
+	run cat "$BATS_TEST_TMPDIR/failed"
+	assert_output "$bad"
+	run timeout 30 kcons -b "$BROKERS" -e -s value=avro -r "$REGISTRY_URL" "$t"
+	assert_success
+	assert_output "$good1"$'\n''{"actor":"Sandra Bullock","movie":"Speed","released":null,"role":null}'
+	run timeout 30 kcat -b "$BROKERS" -C -t "$t" -e -q -f '%k\n'
+	assert_output $'Keanu Reeves\nSandra Bullock'
+}
+
+@test "the demo page in headless Chromium shows a refused record, does not send it again, and goes on storing the next" {
+	local t
+	t=$(new_topic 1)
+	FD_OPTS=(-r 0 -s value=avro --registry "$REGISTRY_URL" --value-schema "$ROOT/pipelines/demo/movie.avsc")
+	front_door_start "$t" --www "$ROOT/pipelines/demo" --ack
+	drive_start "http://127.0.0.1:$FD_PORT/"
+	drive open >/dev/null
+	drive click misfit >/dev/null
+	run drive until "demo.counts.refused === 1 && demo.pending() === 0 && document.getElementById('refused').textContent === '1' && document.getElementById('log').textContent.includes('refused, not stored: ') && document.getElementById('log').textContent.includes('fits no branch of union')"
+	assert_output true
+	drive click send >/dev/null
+	run drive wait acked 1
+	assert_output --partial '"sent":2,"acked":1,"pending":0'
+	drive_stop
+	kill -TERM "$FD_PID"
+	timeout 30 tail --pid="$FD_PID" -f /dev/null
+	FD_PID=
+	run timeout 30 kcons -b "$BROKERS" -e -s value=avro -r "$REGISTRY_URL" "$t"
+	assert_success
+	assert_output '{"actor":"Keanu Reeves","movie":"The Matrix","released":1999,"role":"Neo"}'
 }

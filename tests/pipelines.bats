@@ -70,12 +70,32 @@ ws_send() {
 }
 
 @test "ws-to-kafka gives up after -r restarts with the failing stage's exit status" {
+	# wsrecv cannot bind an address this host does not have (TEST-NET-3):
+	# exit 1 at once, a failure every time.
+	run timeout 30 env BIN="$BIN" bash -c "'$ROOT/pipelines/ws-to-kafka' -t x -b '$BROKERS' -r 1 -- -a 203.0.113.1 -p 0 2>&1"
+	assert_failure 1
+	assert_line "ws-to-kafka: wsrecv exited 1"
+	assert_line "ws-to-kafka: restarting in 1s"
+	assert_line "ws-to-kafka: giving up after 1 restarts"
+}
+
+@test "ws-to-kafka does not restart a stage that refuses its options: it exits 2 at once, naming it" {
+	local port
 	port=$(free_port)
-	# wsrecv exits 2 at once on an unknown option: a failure every time.
-	run timeout 30 env BIN="$BIN" bash -c "'$ROOT/pipelines/ws-to-kafka' -t x -b '$BROKERS' -r 1 -- -p $port --no-such-option 2>&1"
+	run timeout 30 env BIN="$BIN" bash -c "'$ROOT/pipelines/ws-to-kafka' -t x -b '$BROKERS' -- -p $port --no-such-option 2>&1"
 	assert_failure 2
 	assert_line "ws-to-kafka: wsrecv exited 2"
-	assert_line "ws-to-kafka: giving up after 1 restarts"
+	assert_line "ws-to-kafka: not restarting: wsrecv was given options it refuses"
+	refute_line --partial "restarting in"
+	# kprod's own options pass through: --value-schema without -s value=avro.
+	run timeout 30 env BIN="$BIN" bash -c "'$ROOT/pipelines/ws-to-kafka' -t x -b '$BROKERS' --value-schema /dev/null -- -p $port 2>&1"
+	assert_failure 2
+	assert_line "kprod: --value-schema: the value is not Avro (add -s value=avro)"
+	assert_line "ws-to-kafka: kprod exited 2"
+	# An option the script does not know is refused before anything starts.
+	run timeout 30 env BIN="$BIN" "$ROOT/pipelines/ws-to-kafka" -t x --no-such-option
+	assert_failure 2
+	assert_output --partial "usage: ws-to-kafka -t TOPIC"
 }
 
 @test "the cron job appends exactly the new messages on its second run" {

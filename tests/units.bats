@@ -10,7 +10,7 @@ load helpers
 	assert_output --regexp '^budget_test: [0-9]+ checks passed$'
 }
 
-@test "acks: a connection's messages are acked once stored, in order, capped by a failure" {
+@test "acks: a connection's messages are acked once stored, in order, capped by a failure, told of a refusal" {
 	run timeout 60 "$ROOT/tests/bin/acks_test"
 	assert_success
 	assert_output --regexp '^acks_test: [0-9]+ checks passed$'

@@ -7,7 +7,10 @@
  * byte count passes its end). With --ack-from, once kprod reports it
  * settled ("records 1..N are stored, or reported failed"). A record that
  * kprod reports failed caps that connection's acks just before it (the
- * owner closes it with 1013 so that the client sends it again).
+ * owner closes it with 1013 so that the client sends it again). A record
+ * kprod reports refused (it does not fit the schema, is too large: sending
+ * it again gets the same answer) is told to its owner, which says so to
+ * the client before any ack that covers it, and goes on.
  *
  * Each entry keeps the time its first record was noted: the oldest entry's
  * tells how long an ack has been owed (acks_oldest, for readiness). A run
@@ -113,18 +116,37 @@ void acks_settled(struct acks *a, uint64_t upto)
         }
 }
 
-void acks_failed(struct acks *a, uint64_t rec, const char *why)
+/* The connection record rec came from and its seq there; NULL when rec
+ * is settled already, or was never noted. */
+static void *owner(const struct acks *a, uint64_t rec, uint64_t *seq)
 {
         for (size_t i = 0; i < a->n; i++) {
                 struct ack_entry *e = at(a, i);
                 uint64_t last = e->first_rec + e->count - 1;
                 if (rec < e->first_rec)
-                        return; /* settled already, or never ours */
+                        return NULL;
                 if (rec > last)
                         continue;
-                a->owner->on_failed(e->conn, e->last_seq - (last - rec), why);
-                return;
+                *seq = e->last_seq - (last - rec);
+                return e->conn;
         }
+        return NULL;
+}
+
+void acks_failed(struct acks *a, uint64_t rec, const char *why)
+{
+        uint64_t seq;
+        void *conn = owner(a, rec, &seq);
+        if (conn)
+                a->owner->on_failed(conn, seq, why);
+}
+
+void acks_refused(struct acks *a, uint64_t rec, const char *why)
+{
+        uint64_t seq;
+        void *conn = owner(a, rec, &seq);
+        if (conn)
+                a->owner->on_refused(conn, seq, why);
 }
 
 bool acks_pending(const struct acks *a)

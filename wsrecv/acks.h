@@ -5,6 +5,8 @@
  * to stdout (without --ack-from), or reported settled by kprod (with
  * --ack-from); never before, never out of order, and never past the first
  * one kprod reported failed (on_failed: the owner caps its acks there).
+ * One kprod refused (on_refused) is covered by the acks after it: the
+ * owner must tell its client of it before any such ack.
  *
  * It knows connections only as opaque pointers and tells their owner
  * through the callbacks given to acks_init; it never calls into the code
@@ -23,8 +25,12 @@ struct acks_owner {
         void (*unref)(void *conn);
         /* conn's messages 1..seq are stored (seq never lower than before). */
         void (*on_ack)(void *conn, uint64_t seq);
-        /* conn's message seq was not stored, kprod said why. */
+        /* conn's message seq was not stored, kprod said why (it may be sent
+         * again: the owner caps conn's acks before it). */
         void (*on_failed)(void *conn, uint64_t seq, const char *why);
+        /* conn's message seq will never be stored, for what it is (kprod
+         * refused it): the owner tells its client, and later acks go on. */
+        void (*on_refused)(void *conn, uint64_t seq, const char *why);
 };
 
 /* One run of records of one connection awaiting their ack. */
@@ -53,8 +59,10 @@ int acks_noted(struct acks *a, void *conn, uint64_t seq, uint64_t end, int64_t n
 void acks_written(struct acks *a, uint64_t written);
 /* kprod settled records 1..upto: each stored, or reported failed before. */
 void acks_settled(struct acks *a, uint64_t upto);
-/* kprod could not store record rec. */
+/* kprod could not store record rec (on_failed). */
 void acks_failed(struct acks *a, uint64_t rec, const char *why);
+/* kprod refused record rec for what it is (on_refused). */
+void acks_refused(struct acks *a, uint64_t rec, const char *why);
 bool acks_pending(const struct acks *a);
 /* When the oldest record still waiting for its ack was noted (monotonic
  * ms, at most RUN_SPAN_MS early), or -1 when none waits. */

@@ -72,6 +72,7 @@ static void conn_unref(struct conn *c)
         if (c->refs)
                 c->refs--;
         if (!c->wsi && !c->refs) {
+                free(c->refused);
                 free(c->meta);
                 free(c);
         }
@@ -244,6 +245,69 @@ void conn_close(struct conn *c, int code, const char *reason)
         lws_callback_on_writable(c->wsi);
 }
 
+/* Kafka will never take message seq of c (kprod refused it for what it
+ * is): its client is told, before any ack that covers it. A client that
+ * reads none of these while REFUSALS_MAX pile up is closed, its acks
+ * stopping before the one it was not told of. */
+static void conn_refused(struct conn *c, uint64_t seq, const char *why)
+{
+        if (!c->wsi || c->close_started)
+                return; /* no ack will cover it: the client keeps it unacked */
+        size_t pending = c->nrefused - c->refused_head;
+        if (pending == REFUSALS_MAX) {
+                if (!c->failed_at || seq < c->failed_at)
+                        c->failed_at = seq;
+                conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too many refusals unread");
+                return;
+        }
+        if (c->nrefused == c->refused_cap && c->refused_head) {
+                /* Sent ones make room (never memmove from NULL: UB). */
+                memmove(c->refused, c->refused + c->refused_head, pending * sizeof(*c->refused));
+                c->nrefused = pending;
+                c->refused_head = 0;
+        }
+        if (c->nrefused == c->refused_cap) {
+                size_t cap = c->refused_cap ? 2 * c->refused_cap : 8;
+                struct refusal *v = realloc(c->refused, cap * sizeof(*v));
+                if (!v) { /* it cannot be told: its acks stop before it */
+                        if (!c->failed_at || seq < c->failed_at)
+                                c->failed_at = seq;
+                        conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+                        return;
+                }
+                c->refused = v;
+                c->refused_cap = cap;
+        }
+        struct refusal *r = &c->refused[c->nrefused++];
+        r->seq = seq;
+        snprintf(r->why, sizeof(r->why), "%s", why);
+        /* A text frame is UTF-8: what is not becomes '?'. */
+        size_t n = strlen(r->why);
+        if (!utf8_valid(r->why, n))
+                for (size_t i = 0; i < n; i++)
+                        if ((unsigned char)r->why[i] >= 0x80)
+                                r->why[i] = '?';
+        lws_callback_on_writable(c->wsi);
+}
+
+/* Sends the oldest refusal not yet sent. Returns 0 or -1. */
+static int send_refusal(struct conn *c)
+{
+        const struct refusal *r = &c->refused[c->refused_head];
+        unsigned char buf[LWS_PRE + 48 + 6 * REFUSAL_WHY_MAX + 2];
+        char *o = (char *)buf + LWS_PRE;
+        o += snprintf(o, 48, "{\"refused\":%llu,\"why\":", (unsigned long long)r->seq);
+        o = json_write_string(o, r->why, strlen(r->why));
+        *o++ = '}';
+        size_t n = (size_t)(o - (char *)buf - LWS_PRE);
+        if (lws_write(c->wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT) < (int)n)
+                return -1;
+        if (++c->refused_head == c->nrefused)
+                c->refused_head = c->nrefused = 0;
+        lws_callback_on_writable(c->wsi); /* the next refusal, or the ack */
+        return 0;
+}
+
 /* Refuses what c sent (or is sending): counts it and closes with code. */
 void conn_refuse(struct conn *c, int code, const char *why)
 {
@@ -405,10 +469,13 @@ static int peer_close(struct conn *c, const unsigned char *in, size_t len)
         return -1;
 }
 
-/* Sends what is due when c can write: an ack, then a requested close. */
+/* Sends what is due when c can write: refusals, an ack, then a requested
+ * close. */
 static int writeable(struct conn *c)
 {
         struct server *srv = c->srv;
+        if (c->refused_head < c->nrefused && !c->close_started)
+                return send_refusal(c);
         uint64_t due = c->ack_due;
         if (c->failed_at && due >= c->failed_at)
                 due = c->failed_at - 1;
@@ -478,7 +545,17 @@ static void ack_failed(void *conn, uint64_t seq, const char *why)
         conn_close(c, CLOSE_TRY_AGAIN_LATER, reason);
 }
 
-const struct acks_owner conn_acks = {ack_ref, ack_unref, ack_due, ack_failed};
+/* c's message seq will never be stored: its client is told, and the acks
+ * after it go on. */
+static void ack_refused(void *conn, uint64_t seq, const char *why)
+{
+        struct conn *c = conn;
+        logx(LOG_VERBOSE, "conn %llu from %s: message %llu refused: %s", (unsigned long long)c->id,
+             c->peer, (unsigned long long)seq, why);
+        conn_refused(c, seq, why);
+}
+
+const struct acks_owner conn_acks = {ack_ref, ack_unref, ack_due, ack_failed, ack_refused};
 
 int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
                      void *in, size_t len)

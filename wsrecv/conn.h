@@ -15,6 +15,18 @@
 
 struct server;
 
+/* The longest reason a refusal frame carries (kprod's REPORT_WHY_MAX). */
+#define REFUSAL_WHY_MAX 255
+/* Refusals a connection keeps unsent at most: a client that reads none of
+ * its frames is closed rather than let them grow. */
+#define REFUSALS_MAX 1024
+
+/* A message kprod refused for what it is, to be told to its client. */
+struct refusal {
+        uint64_t seq;
+        char why[REFUSAL_WHY_MAX + 1];
+};
+
 /* One WebSocket connection. Allocated when it is established; lives on
  * after the connection closes while ack entries still name it. */
 struct conn {
@@ -28,6 +40,8 @@ struct conn {
         uint64_t ack_sent;  /* highest seq acknowledged to the client */
         uint64_t failed_at; /* first seq Kafka did not store, or 0 */
         unsigned refs;      /* ack entries naming this connection */
+        struct refusal *refused; /* refusals not yet sent, oldest first from refused_head */
+        size_t nrefused, refused_head, refused_cap;
         int64_t last_rx_ms; /* monotonic time of the last message or pong */
         /* the message being assembled from pieces */
         char *msg;

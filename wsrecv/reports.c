@@ -3,7 +3,7 @@
  * the records it reads from 1, as wsrecv numbers the records it writes; it
  * sends one line per event (see kprod(1), DELIVERY REPORTS, and
  * lib/reportline.h): first the delimiter at which it splits records, then
- * "settled N", "failed N WHY", "down WHY" and "up".
+ * "settled N", "failed N WHY", "refused N WHY", "down WHY" and "up".
  *
  * The file is a FIFO (or /dev/fd/N) read without blocking; its end means
  * kprod is done. */
@@ -66,7 +66,9 @@ static void report(struct reports *r, const char *line)
                 check_records(r, &rp);
                 return;
         }
-        if ((rp.kind == REPORT_SETTLED || rp.kind == REPORT_FAILED) && !r->agreed) {
+        if ((rp.kind == REPORT_SETTLED || rp.kind == REPORT_FAILED ||
+             rp.kind == REPORT_REFUSED) &&
+            !r->agreed) {
                 if (!r->broken[0])
                         snprintf(r->broken, sizeof(r->broken),
                                  "--ack-from: kprod's reports do not begin by naming its "
@@ -79,6 +81,9 @@ static void report(struct reports *r, const char *line)
                 break;
         case REPORT_FAILED:
                 r->calls->failed(r->arg, rp.n, rp.why);
+                break;
+        case REPORT_REFUSED:
+                r->calls->refused(r->arg, rp.n, rp.why);
                 break;
         case REPORT_DOWN:
                 if (!r->brokers_down)

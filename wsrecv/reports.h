@@ -14,8 +14,10 @@
 struct reports_calls {
         /* Records 1..upto are settled: stored, or reported failed before. */
         void (*settled)(void *arg, uint64_t upto);
-        /* Record rec was not stored. */
+        /* Record rec was not stored (it may be sent again). */
         void (*failed)(void *arg, uint64_t rec, const char *why);
+        /* Record rec will never be stored, for what it is. */
+        void (*refused)(void *arg, uint64_t rec, const char *why);
 };
 
 struct reports {

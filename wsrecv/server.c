@@ -361,7 +361,13 @@ static void reports_failed(void *acks, uint64_t rec, const char *why)
         acks_failed(acks, rec, why);
 }
 
-static const struct reports_calls report_calls = {reports_settled, reports_failed};
+static void reports_refused(void *acks, uint64_t rec, const char *why)
+{
+        acks_refused(acks, rec, why);
+}
+
+static const struct reports_calls report_calls = {reports_settled, reports_failed,
+                                                  reports_refused};
 
 int server_create(struct server *srv, const struct conf *conf, char *err, size_t errlen)
 {

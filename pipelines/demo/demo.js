@@ -8,6 +8,10 @@
 // reconnects with backoff and resends everything still pending, in order,
 // so nothing is lost (a record can arrive twice if the connection dropped
 // after Kafka stored it but before its ack arrived).
+// Refusals: with a schema (make demo DEMO_AVRO=1) a record that does not fit
+// it is never stored; wsrecv says {"refused":N,"why":"..."} before the ack
+// that covers message N, and the page drops it from `pending` and shows
+// why: sending it again would get the same answer, unlike a 1013.
 'use strict';
 
 // The sample list, served by wsrecv --www beside this page (one JSON record
@@ -22,9 +26,10 @@ const wsUrl = params.get('ws') ||
 
 const $ = (id) => document.getElementById(id);
 // sent: records on the wire at least once; acked: stored in Kafka;
+// refused: never to be stored (they do not fit the schema);
 // attempts: connections that failed to open; reconnects: connections
 // opened again after one was lost.
-const counts = { sent: 0, acked: 0, attempts: 0, reconnects: 0 };
+const counts = { sent: 0, acked: 0, refused: 0, attempts: 0, reconnects: 0 };
 let pending = [];      // [{ text, seq, sent }] not yet stored, oldest first
 let seq = 0;           // messages sent on the current connection
 let opened = false;    // the current socket opened
@@ -44,6 +49,7 @@ function show() {
   const queued = pending.filter((e) => e.seq === 0).length;
   $('sent').textContent = counts.sent;
   $('acked').textContent = counts.acked;
+  $('refused').textContent = counts.refused;
   $('pending').textContent = pending.length - queued;
   $('queued').textContent = queued;
   $('attempts').textContent = counts.attempts;
@@ -90,6 +96,17 @@ function onAck(n) {
   }
 }
 
+// Message n of this connection will never be stored: it leaves `pending`
+// (it is not sent again) and the log says why.
+function onRefused(n, why) {
+  const i = pending.findIndex((e) => e.seq === n);
+  if (i < 0) return;
+  const [entry] = pending.splice(i, 1);
+  counts.refused += 1;
+  log(`refused, not stored: ${entry.text}: ${why}`);
+  show();
+}
+
 function connect() {
   retryTimer = null;
   setState(everOpen ? 'reconnecting' : 'connecting');
@@ -109,6 +126,7 @@ function connect() {
   socket.onmessage = (ev) => {
     let msg;
     try { msg = JSON.parse(ev.data); } catch (e) { return; }
+    if (typeof msg.refused === 'number') onRefused(msg.refused, String(msg.why));
     if (typeof msg.ack === 'number') onAck(msg.ack);
   };
   socket.onclose = (ev) => {
@@ -160,6 +178,12 @@ async function init() {
     const rec = { actor: f.get('actor'), movie: f.get('movie'),
       released: Number(f.get('released')) || null, role: f.get('role') };
     const text = JSON.stringify(rec);
+    send(text);
+    log(`sent ${text}`);
+  });
+  $('misfit').addEventListener('click', () => {
+    // "released" as text: stored as it is without a schema, refused with one.
+    const text = JSON.stringify({ actor: 'Keanu Reeves', movie: 'Speed', released: '1994', role: 'Jack Traven' });
     send(text);
     log(`sent ${text}`);
   });

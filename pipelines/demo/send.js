@@ -5,8 +5,10 @@
 //   NODE_PATH=/usr/share/nodejs node send.js [--ack] [--timeout SECS] URL [FILE]
 //
 // With --ack it waits until wsrecv --ack has acknowledged every message
-// ({"ack":N}) before closing. Exit status: 0 all sent (and acknowledged),
-// 1 connection failed or timed out, 2 usage.
+// ({"ack":N}) before closing; a message wsrecv says was refused
+// ({"refused":N,"why":...}: it does not fit the schema) is named on stderr.
+// Exit status: 0 all sent (and acknowledged as stored), 1 connection failed,
+// timed out or a message was refused, 2 usage.
 'use strict';
 const fs = require('fs');
 const WebSocket = require('ws');
@@ -33,6 +35,7 @@ if (lines.length && lines[lines.length - 1] === '') lines.pop();
 
 const ws = new WebSocket(args[0]);
 let acked = 0;
+let refused = 0;
 const timer = setTimeout(() => {
   process.stderr.write(`send.js: timed out after ${timeout}s (sent ${lines.length}, acknowledged ${acked})\n`);
   process.exit(1);
@@ -49,6 +52,10 @@ ws.on('open', () => {
 ws.on('message', (data) => {
   let msg;
   try { msg = JSON.parse(data.toString()); } catch (e) { return; }
+  if (typeof msg.refused === 'number') {
+    refused += 1;
+    process.stderr.write(`send.js: message ${msg.refused} refused: ${msg.why}\n`);
+  }
   if (typeof msg.ack === 'number') {
     acked = msg.ack;
     if (waitAck && acked >= lines.length) finish();
@@ -56,8 +63,9 @@ ws.on('message', (data) => {
 });
 ws.on('close', (code, reason) => {
   clearTimeout(timer);
-  const ok = code === 1000 && (!waitAck || acked >= lines.length);
+  const ok = code === 1000 && (!waitAck || acked >= lines.length) && refused === 0;
   process.stderr.write(`send.js: sent ${lines.length}` + (waitAck ? `, acknowledged ${acked}` : '') +
+    (refused ? `, refused ${refused}` : '') +
     (ok ? '' : `; closed with ${code} ${reason}`) + '\n');
   process.exit(ok ? 0 : 1);
 });

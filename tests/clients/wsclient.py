@@ -6,6 +6,8 @@ Sends messages on one or more connections and reports what the server did:
   subprotocol NAME      (--subprotocol) the one the server chose
   acked N               (--acks) the last ack seen on connection 1 (also
                         before a close line when the server closed first)
+  refused N WHY         (--acks) message N of connection 1 will never be
+                        stored, as the server said, in the order it did
   close CODE REASON     how the server closed connection 1 (--hold)
   sent N                every message was sent (written after sending)
 
@@ -83,7 +85,11 @@ async def one(a, conn, report):
         # Acks are read as they come, also while sending is held back.
         try:
             async for data in ws:
-                acks["last"] = json.loads(data)["ack"]
+                msg = json.loads(data)
+                if "refused" in msg:
+                    report(conn, f"refused {msg['refused']} {msg['why']}")
+                else:
+                    acks["last"] = msg["ack"]
         except websockets.ConnectionClosed:
             pass
 

@@ -39,6 +39,7 @@ static void parse_any(const uint8_t *data, size_t size)
         report_parse(line, &r);
         switch (r.kind) {
         case REPORT_FAILED:
+        case REPORT_REFUSED:
         case REPORT_DOWN:
                 if (*r.why && ((uintptr_t)r.why < (uintptr_t)line ||
                                (uintptr_t)r.why + strlen(r.why) != (uintptr_t)(line + len)))
@@ -79,7 +80,7 @@ static void round_trip(const uint8_t *data, size_t size)
 {
         if (size < 10)
                 return;
-        int kind = data[0] % 5;
+        int kind = data[0] % 6;
         uint64_t n = 0;
         for (int i = 1; i <= 8; i++)
                 n = n << 8 | data[i];
@@ -102,7 +103,8 @@ static void round_trip(const uint8_t *data, size_t size)
                  : kind == 1 ? report_put_settled(&ob, n)
                  : kind == 2 ? report_put_failed(&ob, n, arg)
                  : kind == 3 ? report_put_down(&ob, arg)
-                             : report_put_up(&ob);
+                 : kind == 4 ? report_put_up(&ob)
+                             : report_put_refused(&ob, n, arg);
         if (rc != 0)
                 fail("out of memory");
         char *line = ob.data + ob.off;
@@ -115,12 +117,12 @@ static void round_trip(const uint8_t *data, size_t size)
         struct report r;
         report_parse(line, &r);
         static const enum report_kind kinds[] = {REPORT_RECORDS, REPORT_SETTLED, REPORT_FAILED,
-                                                 REPORT_DOWN, REPORT_UP};
+                                                 REPORT_DOWN,   REPORT_UP,      REPORT_REFUSED};
         if (r.kind != kinds[kind])
                 fail("a line parses as another kind");
-        if ((kind == 1 || kind == 2) && r.n != n)
+        if ((kind == 1 || kind == 2 || kind == 5) && r.n != n)
                 fail("a number comes back changed");
-        if ((kind == 2 || kind == 3) && strcmp(r.why, why) != 0)
+        if ((kind == 2 || kind == 3 || kind == 5) && strcmp(r.why, why) != 0)
                 fail("a reason comes back changed");
         if (kind == 0 && (r.dlen != dlen || memcmp(r.delim, delim, dlen) != 0))
                 fail("a delimiter comes back changed");
@@ -155,6 +157,9 @@ int main(int argc, char **argv)
             "failed 3",
             "failed 3 Local: Message timed out",
             "failed x why",
+            "refused 7 .released: expected int, got \"1999\"",
+            "refused 7",
+            "refused  7 why",
             "records 0a",
             "records 0A00",
             "records 0",
@@ -166,7 +171,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
                 LLVMFuzzerTestOneInput((const uint8_t *)cases[i], strlen(cases[i]));
         static const char *tokens[] = {
-            "settled ", "failed ", "down", "up", "records ", " ",    "0",
+            "settled ", "failed ", "refused ", "down", "up", "records ", " ",    "0",
             "9",        "a",       "F",    "\n", "\x01",     "\xff", "18446744073709551615"};
         fuzz_seed(argc, argv, "report_fuzz");
         uint8_t buf[400];

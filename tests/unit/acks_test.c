@@ -1,6 +1,6 @@
 /* Drives wsrecv/acks.c alone, with fake connections that record what the
  * ack list tells them: acks after write, after kprod's "settled", runs
- * split by kprod, failures, references, and the ring growing. */
+ * split by kprod, failures, refusals, references, and the ring growing. */
 #include <string.h>
 
 #include "acks.h"
@@ -13,6 +13,8 @@ struct fake {
         uint64_t failed; /* seq of the last on_failed, or 0 */
         unsigned fails;
         char why[64];
+        uint64_t refused; /* seq of the last on_refused, or 0 */
+        unsigned refusals;
 };
 
 static void ref(void *conn)
@@ -41,7 +43,15 @@ static void on_failed(void *conn, uint64_t seq, const char *why)
         strncpy(f->why, why, sizeof(f->why) - 1);
 }
 
-static const struct acks_owner owner = {ref, unref, on_ack, on_failed};
+static void on_refused(void *conn, uint64_t seq, const char *why)
+{
+        struct fake *f = conn;
+        f->refused = seq;
+        f->refusals++;
+        strncpy(f->why, why, sizeof(f->why) - 1);
+}
+
+static const struct acks_owner owner = {ref, unref, on_ack, on_failed, on_refused};
 
 /* Without --ack-from: a run is acked once the output has written past
  * its last record, whole runs only, oldest first. */
@@ -159,6 +169,34 @@ static void failed(void)
         acks_free(&a);
 }
 
+/* kprod's "refused N WHY" names the connection's message and does not
+ * stop its acks: "settled" covers it and what follows. */
+static void refused(void)
+{
+        struct acks a;
+        struct fake x = {0}, y = {0};
+        acks_init(&a, &owner);
+        for (uint64_t s = 1; s <= 3; s++) /* records 1..3 */
+                CHECK_EQ(acks_noted(&a, &x, s, 0, 0), 0);
+        CHECK_EQ(acks_noted(&a, &y, 7, 0, 0), 0); /* record 4 */
+        acks_refused(&a, 2, "does not match the schema");
+        CHECK_EQ(x.refusals, 1);
+        CHECK_EQ(x.refused, 2);
+        CHECK(strcmp(x.why, "does not match the schema") == 0);
+        CHECK_EQ(x.fails, 0);
+        acks_refused(&a, 4, "too large");
+        CHECK_EQ(y.refused, 7);
+        acks_refused(&a, 5, "never noted");
+        CHECK_EQ(x.refusals + y.refusals, 2);
+        acks_settled(&a, 4);
+        CHECK_EQ(x.acked, 3);
+        CHECK_EQ(y.acked, 7);
+        acks_refused(&a, 2, "settled already");
+        CHECK_EQ(x.refusals, 1);
+        CHECK_EQ(x.refs + y.refs, 0);
+        acks_free(&a);
+}
+
 /* The ring grows past its first 256 entries and keeps their order. */
 static void ring(void)
 {
@@ -187,6 +225,7 @@ int main(void)
         runs();
         settled();
         failed();
+        refused();
         ring();
         return check_report("acks_test");
 }
