@@ -1,6 +1,9 @@
 /* server: the lws context and vhost, the protocol table, the callback that
  * routes each lws reason to its file, the once-a-tick housekeeping, and the
- * drain that ends a run. */
+ * drain that ends a run; and the glue between the modules, which know
+ * nothing of each other: the callbacks that turn what one says (a record
+ * was written, a report arrived, a head is in, a socket was accepted) into
+ * what another does. The only file that calls every module. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
