@@ -9,7 +9,8 @@
 # wsload times every message from its send to the ack that covers it. Two
 # measures, at 1 and 100 connections, RUNS times each, medians:
 #   - messages acknowledged per second, sending as fast as acks allow
-#     (N messages of 100 bytes; the clock stops at the last ack);
+#     (N messages of 100 bytes; the clock stops at the last ack); also
+#     through the lossless envelope, wsrecv -J | kprod -J, with Kafka acks;
 #   - ack latency p50 and p99 at 10,000 messages/s for SECS seconds, the
 #     first WARM seconds (3) acknowledged but not timed, and reported apart,
 #     as their longest wait. On Apache Kafka every partition of the fresh
@@ -83,7 +84,7 @@ run_broker() {
 	[ -n "$B" ] || { echo "acks.sh: the test broker did not start" >&2; return 1; }
 }
 
-# One run: mode $1 (write or kafka), $2 connections, $3 partitions,
+# One run: mode $1 (write, kafka or json: kafka with -J), $2 connections, $3 partitions,
 # wsload options $4; prints wsload's summary line.
 run_one() {
 	local mode=$1 conns=$2 parts=$3 opts=$4 ws_opts=() kp_opts=()
@@ -91,9 +92,13 @@ run_one() {
 	run_broker "$parts"
 	rm -f "$tmp/ws2k" "$tmp/reports" "$tmp/ws.err"
 	mkfifo "$tmp/ws2k" "$tmp/reports"
-	if [ "$mode" = kafka ]; then
+	if [ "$mode" != write ]; then
 		ws_opts=(--ack-from "$tmp/reports")
 		kp_opts=(--reports "$tmp/reports")
+	fi
+	if [ "$mode" = json ]; then
+		ws_opts+=(-J)
+		kp_opts+=(-J)
 	fi
 	bin/wsrecv -p 0 --ack "${ws_opts[@]}" >"$tmp/ws2k" 2>"$tmp/ws.err" &
 	local ws=$!
@@ -117,9 +122,11 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 first_lat=${LAT_PARTS%% *}
 for i in $(seq "$RUNS"); do
 	for conns in 1 100; do
-		for mode in write kafka; do
+		for mode in write kafka json; do
 			echo "acks: $mode acks, $conns connections, run $i of $RUNS..." >&2
 			run_one "$mode" "$conns" "$PARTS" "-n $N" >>"$tmp/tput.$mode.$conns"
+			# The envelope's latency is not measured: its throughput is.
+			[ "$mode" != json ] || continue
 			# Write acks do not wait on Kafka: one layout is enough.
 			for parts in $([ "$mode" = kafka ] && echo "$LAT_PARTS" || echo "$first_lat"); do
 				run_one "$mode" "$conns" "$parts" "-n $((10000 * SECS)) -r 10000 -w $WARM" \
@@ -130,7 +137,7 @@ for i in $(seq "$RUNS"); do
 done
 declare -A RATE P50 P99
 for conns in 1 100; do
-	for mode in write kafka; do
+	for mode in write kafka json; do
 		RATE[$mode,$conns]=$(field rate <"$tmp/tput.$mode.$conns" | median)
 	done
 	for f in "$tmp"/lat.*."$conns".*; do
@@ -156,10 +163,11 @@ done
 	echo "$PARTS-partition topic. Latency: 10,000 messages/s for $SECS s, to topics of ${LAT_PARTS// / and }"
 	echo "partitions; the messages of the first $WARM s (the start of traffic on the topic) are"
 	echo "acknowledged but not timed: their longest wait is listed with each run below."
-	echo "Medians of $RUNS runs, the two modes alternating."
+	echo "Kafka acks through the envelope: \`wsrecv --ack -J --ack-from R | kprod -J --reports R\`."
+	echo "Medians of $RUNS runs, the modes alternating."
 	echo
-	head="| connections | write acks, msgs/s | Kafka acks, msgs/s | Kafka / write | write acks p50 / p99 |"
-	rule="|---:|---:|---:|---:|---:|"
+	head="| connections | write acks, msgs/s | Kafka acks, msgs/s | Kafka / write | Kafka acks -J, msgs/s | -J / plain | write acks p50 / p99 |"
+	rule="|---:|---:|---:|---:|---:|---:|---:|"
 	for parts in $LAT_PARTS; do
 		head+=" Kafka acks p50 / p99, $parts partitions |"
 		rule+="---:|"
@@ -167,9 +175,10 @@ done
 	echo "$head"
 	echo "$rule"
 	for conns in 1 100; do
-		w=${RATE[write,$conns]} k=${RATE[kafka,$conns]}
-		line=$(printf '| %d | %.0f | %.0f | %sx | %s / %s ms |' "$conns" "$w" "$k" \
-			"$(awk -v k="$k" -v w="$w" 'BEGIN { printf "%.2f", k / w }')" \
+		w=${RATE[write,$conns]} k=${RATE[kafka,$conns]} j=${RATE[json,$conns]}
+		line=$(printf '| %d | %.0f | %.0f | %sx | %.0f | %sx | %s / %s ms |' "$conns" "$w" "$k" \
+			"$(awk -v k="$k" -v w="$w" 'BEGIN { printf "%.2f", k / w }')" "$j" \
+			"$(awk -v k="$k" -v j="$j" 'BEGIN { printf "%.2f", j / k }')" \
 			"${P50[write.$conns.$first_lat]}" "${P99[write.$conns.$first_lat]}")
 		for parts in $LAT_PARTS; do
 			line+=" ${P50[kafka.$conns.$parts]} / ${P99[kafka.$conns.$parts]} ms |"

@@ -29,6 +29,7 @@
 #include "signals.h"
 #include "stdfds.h"
 #include "version.h"
+#include "warm.h"
 
 #define SYNOPSIS                                                                                   \
         "usage: kprod -t topic [-0JPqvZ] [-b brokers] [-D delim] [-F file] [-H name=value]\n"      \
@@ -393,6 +394,27 @@ struct outcome {
         bool reached; /* some broker took records or answered */
 };
 
+/* How long --reports waits for the topic's partitions to take records. */
+#define WARM_MS 10000
+
+/* warm_wait's stop: a stop signal, the input gone, or no broker reachable. */
+static bool warm_stop(void *p)
+{
+        return produce_stop_waiting() || ((struct producer *)p)->down;
+}
+
+/* Waits until the topic's partition leaders answer (warm.h), and says so
+ * when they do not within WARM_MS: records are produced all the same. */
+static void warm_up(struct producer *p, const char *topic)
+{
+        char why[256];
+        if (warm_wait(p->rk, p->rkt, WARM_MS, warm_stop, p, why, sizeof(why)) ==
+                WARM_TIMEOUT &&
+            !p->quiet)
+                warnx("%s: %s, %d s after asking its leaders first; producing anyway", topic, why,
+                      WARM_MS / 1000);
+}
+
 /* Says on stderr what did not go as asked, once the run is over and
  * --failed closed. */
 static void report(const struct run *x, const struct outcome *out)
@@ -507,6 +529,11 @@ int main(int argc, char **argv)
         /* conf is owned by the producer from here on. */
         if (producer_new(&x.p, conf, &po, &x.f, &x.c, &x.rep, why, sizeof(why)) < 0)
                 errx(EXIT_USAGE, "%s", why);
+        /* --reports: its reader hears that we have begun once the topic's
+         * partitions take records (warm.h), ten seconds at most. */
+        if (o.reports_path)
+                warm_up(&x.p, o.topic);
+        reports_begin(&x.rep);
         /* -J: a CR is JSON whitespace, kept so that --failed gets the line as read. */
         if (reader_init(&x.r, STDIN_FILENO, o.delim, o.dlen, o.default_delim && !o.json,
                         (size_t)x.p.max_bytes) < 0)

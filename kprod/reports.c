@@ -100,6 +100,12 @@ static void check(struct reports *r, int rc)
                 r->gone = true;
 }
 
+void reports_begin(struct reports *r)
+{
+        r->begun = true;
+        reports_flush(r);
+}
+
 void reports_fail(struct reports *r, uint64_t rec, bool refused, const char *why)
 {
         if (!r->path || r->gone)
@@ -121,7 +127,7 @@ void reports_brokers(struct reports *r, bool down, const char *why)
 
 void reports_flush(struct reports *r)
 {
-        if (!r->path || r->gone)
+        if (!r->path || r->gone || !r->begun)
                 return;
         if (r->low - 1 > r->told) {
                 check(r, report_put_settled(&r->out.ob, r->low - 1));

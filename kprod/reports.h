@@ -26,16 +26,21 @@ struct reports {
         uint64_t told;    /* the N of the last "settled N" */
         uint8_t *bits;    /* settled flags of records from low on (a ring) */
         size_t cap;       /* bits in the ring, a power of two */
+        bool begun;       /* lines are written (reports_begin) */
         bool down;        /* the last broker report was "down" */
         bool gone;        /* the reader went away: reports stopped */
 };
 
 /* Opens path for writing without blocking, waiting up to ten seconds for a
  * FIFO's reader (stop_wait() true gives up sooner), and names the record
- * delimiter. Nothing to do when path is NULL. Returns 0 or -1 with a
+ * delimiter in the first line, which waits with every other line for
+ * reports_begin(). Nothing to do when path is NULL. Returns 0 or -1 with a
  * message in err. */
 int reports_open(struct reports *r, const char *path, const char *delim, size_t dlen,
                  bool (*stop_wait)(void), char *err, size_t errlen);
+/* Writes the lines from now on: the first tells the reader that kprod has
+ * begun (wsrecv --ack-from is ready only from then on). */
+void reports_begin(struct reports *r);
 /* Record rec is delivered, or skipped (an empty line with -J). */
 void reports_settle(struct reports *r, uint64_t rec);
 /* Record rec was not delivered, for why: refused for what it is (sending

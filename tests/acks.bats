@@ -20,8 +20,8 @@ teardown() {
 }
 
 # Starts "wsrecv -p 0 --ack --ack-from R ARGS | kprod -t $1 --reports R
-# KPROD_ARGS" joined by FIFOs; sets PORT, WS_PID, KP_PID. KPROD_ARGS is an
-# array the test may set.
+# KPROD_ARGS" joined by FIFOs and waits until kprod has begun its reports;
+# sets PORT, WS_PID, KP_PID. KPROD_ARGS is an array the test may set.
 start_pipeline() {
 	local t=$1
 	shift
@@ -36,13 +36,19 @@ start_pipeline() {
 		${KPROD_ARGS[@]+"${KPROD_ARGS[@]}"} <"$d/ws2k" 2>"$d/kprod.err" 3>&- &
 	KP_PID=$!
 	PORT=
-	for _ in $(seq 200); do
-		PORT=$(sed -n 's/^wsrecv: listening on .*:\([0-9][0-9]*\)$/\1/p' "$d/wsrecv.err")
-		[ -n "$PORT" ] && return 0
-		sleep 0.05
-	done
-	cat "$d/wsrecv.err" >&2
-	return 1
+	wait_until 10 listening || { cat "$d/wsrecv.err" >&2; return 1; }
+	wait_until 30 begun
+}
+
+# Sets PORT once wsrecv says where it listens.
+listening() {
+	PORT=$(sed -n 's/^wsrecv: listening on .*:\([0-9][0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/wsrecv.err")
+	[ -n "$PORT" ]
+}
+
+# True once kprod's reports have begun (/healthz no longer says they have not).
+begun() {
+	! timeout 5 curl -s "http://127.0.0.1:$PORT/healthz" | grep -q 'has not begun'
 }
 
 # SIGTERM to both stages at once, as systemctl stop does; waits for both.
@@ -127,6 +133,34 @@ healthz() {
 	run sh -c "timeout 20 kcat -b '$BROKERS' -C -t '$t' -e -q | sort | uniq -c | awk '\$1 != 1' | wc -l"
 	assert_output 0
 	assert_equal "$(timeout 20 kcat -b "$BROKERS" -C -t "$t" -e -q | wc -l)" 150
+}
+
+@test "/healthz answers 503 until kprod begins its delivery reports, then 200" {
+	local t d=$BATS_TEST_TMPDIR
+	t=$(new_topic 2)
+	mkfifo "$d/reports" "$d/in"
+	wsrecv -p 0 --ack --ack-from "$d/reports" >"$d/out" 2>"$d/wsrecv.err" 3>&- &
+	WS_PID=$!
+	wait_until 10 listening
+	run timeout 5 curl -s -w '\n%{http_code}' "http://127.0.0.1:$PORT/healthz"
+	assert_equal "$(head -n 1 <<<"$output" | jq -c '[.ready, .reason]')" \
+		'[false,"kprod has not begun its delivery reports (it waits until the topic'"'"'s partitions take records)"]'
+	assert_equal "$(tail -n 1 <<<"$output")" 503
+	kprod -b "$BROKERS" -t "$t" --reports "$d/reports" <"$d/in" 2>"$d/kprod.err" 3>&- &
+	KP_PID=$!
+	exec 4>"$d/in"
+	wait_until 30 begun
+	run timeout 5 curl -s -w '\n%{http_code}' "http://127.0.0.1:$PORT/healthz"
+	assert_equal "$(head -n 1 <<<"$output" | jq -c '[.ready, .reason]')" '[true,null]'
+	assert_equal "$(tail -n 1 <<<"$output")" 200
+	exec 4>&-
+	run timeout 30 tail --pid="$KP_PID" -f /dev/null
+	assert_success
+	KP_PID=
+	kill -TERM "$WS_PID"
+	run timeout 30 tail --pid="$WS_PID" -f /dev/null
+	assert_success
+	WS_PID=
 }
 
 @test "/healthz answers 503 with kprod's reason while no broker can be reached, 200 again after" {
@@ -255,12 +289,20 @@ healthz() {
 	big=$(head -c 3000 /dev/zero | tr '\0' x)
 	KPROD_ARGS=(-X message.max.bytes=2000)
 	start_pipeline "$t"
-	run wsclient "ws://127.0.0.1:$PORT/" --text one --text "$big" --text three --prefix more --count 2 --acks
-	assert_output $'refused 2 3000 bytes, too large for message.max.bytes (2000)\nacked 5'
+	# Twelve of them in a row: more than the connection first keeps room for.
+	local texts=(--text one) i want=
+	for i in $(seq 2 13); do
+		texts+=(--text "$big")
+		want+="refused $i 3000 bytes, too large for message.max.bytes (2000)"$'\n'
+	done
+	run wsclient "ws://127.0.0.1:$PORT/" "${texts[@]}" --text three --prefix more --count 2 --acks
+	assert_output "${want}acked 16"
 	stop_pipeline
 	assert_equal "$WS_STATUS" 0
 	assert_equal "$KP_STATUS" 1 # a record was not delivered
-	run cat "$BATS_TEST_TMPDIR/failed"
+	run grep -c . "$BATS_TEST_TMPDIR/failed"
+	assert_output 12
+	run sort -u "$BATS_TEST_TMPDIR/failed"
 	assert_output "$big"
 	run timeout 20 kcat -b "$BROKERS" -C -t "$t" -e -q
 	assert_output $'one\nthree\nmore-1-1\nmore-1-2'

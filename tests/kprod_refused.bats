@@ -29,7 +29,7 @@ envelopes() {
 	}' >"$2"
 }
 
-@test "kprod -J delivers the 1,999 good envelopes of a batch the broker refused for one record's timestamp: only that one fails, exit 1" {
+@test "kprod -J delivers the 1,999 good envelopes of a batch the broker refused for one record's timestamp: only that one fails, reported refused, exit 1" {
 	is_test_broker && skip "the test broker accepts any timestamp (real Kafka refuses one too far ahead)"
 	local t in=$BATS_TEST_TMPDIR/in failed=$BATS_TEST_TMPDIR/failed now
 	t=t_ts_$$_$RANDOM
@@ -37,9 +37,15 @@ envelopes() {
 	timeout 40 "$ROOT/tests/bin/mktopic" -b "$BROKERS" -c message.timestamp.after.max.ms=3600000 "$t" 1
 	now=$(($(date +%s) * 1000))
 	envelopes 2000 "$in" "$now" 1000 $((now + 2 * 3600 * 1000))
-	run --separate-stderr timeout 120 kprod -b "$BROKERS" -t "$t" -J --failed "$failed" <"$in"
+	: >"$BATS_TEST_TMPDIR/reports"
+	run --separate-stderr timeout 120 kprod -b "$BROKERS" -t "$t" -J --failed "$failed" \
+		--reports "$BATS_TEST_TMPDIR/reports" <"$in"
 	echo "$stderr"
 	assert_equal "$status" 1
+	# Refused for what it is, alone: sent again it would be refused again.
+	run grep -v '^settled' "$BATS_TEST_TMPDIR/reports"
+	assert_output $'records 0a\nrefused 1000 Broker: Invalid timestamp'
+	assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/reports")" "settled 2000"
 	[[ "$stderr" == *"kprod: record 1000 not delivered: Broker: Invalid timestamp"* ]]
 	[[ "$stderr" == *"kprod: 1 records not delivered, written to $failed"* ]]
 	# --failed holds the envelope exactly as read; the topic every other one,

@@ -1,6 +1,8 @@
 /* ready: whether this front door can take messages now, as /healthz says
- * (200, or 503 with a reason): not while stopping, nor once kprod's
- * delivery reports ended, nor while kprod reaches no broker, nor while an
+ * (200, or 503 with a reason): not while stopping, nor before kprod's
+ * delivery reports begin (kprod begins them once the topic's partitions
+ * take records, so that a client sent here is acknowledged at once), nor
+ * once they ended, nor while kprod reaches no broker, nor while an
  * acknowledgement has been owed longer than --ack-wait (with --ack: the
  * oldest message not yet acknowledged has waited that long, because kprod
  * or the reader of stdout has stopped taking records). A load balancer
@@ -52,6 +54,10 @@ const char *ready_reason(struct ready *r, const struct conf *conf, const struct 
                 return "stopping";
         if (conf->ack_from && st->rep->eof)
                 return "kprod's delivery reports ended";
+        if (conf->ack_from && !st->rep->agreed)
+                return st->rep->broken[0] ? st->rep->broken
+                                          : "kprod has not begun its delivery reports (it waits "
+                                            "until the topic's partitions take records)";
         if (conf->ack_from && st->rep->brokers_down)
                 return st->rep->why;
         int64_t waited = owed_ms(conf, st->oldest);
