@@ -69,6 +69,7 @@ $(BINDIR)/wsrecv: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard wsrecv/*.c)) $(LIB_A)
 TESTTOOLS := tests/bin/mockbroker tests/bin/mktopic tests/bin/framing_fuzz tests/bin/envelope_fuzz \
 	tests/bin/report_fuzz tests/bin/registry_test \
 	tests/bin/avro_test tests/bin/avro_test_asan tests/bin/avro_fuzz \
+	tests/bin/budget_test tests/bin/acks_test \
 	$(patsubst bench/%.c,bench/bin/%,$(wildcard bench/*.c))
 testtools: $(TESTTOOLS)
 
@@ -114,6 +115,16 @@ tests/bin/avro_test_asan: tests/avro_test.c $(AVRO_SRC)
 tests/bin/avro_fuzz: tests/fuzz/avro_fuzz.c $(AVRO_SRC) tests/fuzz/driver.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined $(AVRO_CFLAGS) -Ilib -o $@ $(filter %.c,$^) $(AVRO_LIBS) -lm
+
+# wsrecv's modules driven alone (tests/units.bats), under ASan+UBSan.
+tests/bin/budget_test: tests/unit/budget_test.c wsrecv/budget.c wsrecv/budget.h tests/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Iwsrecv \
+		-o $@ tests/unit/budget_test.c wsrecv/budget.c
+tests/bin/acks_test: tests/unit/acks_test.c wsrecv/acks.c wsrecv/acks.h tests/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Iwsrecv \
+		-o $@ tests/unit/acks_test.c wsrecv/acks.c
 
 # The same properties under libFuzzer (needs clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30

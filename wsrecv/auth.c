@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "wsrecv.h"
+#include "auth.h"
 
 /* Compares in time that does not depend on where the strings differ. */
 static bool same_secret(const char *a, size_t alen, const char *b, size_t blen)

@@ -28,7 +28,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "wsrecv.h"
+#include "clock.h"
+#include "conf.h"
+#include "fdwatch.h"
+#include "gate.h"
 
 /* The buffer every head starts with. */
 #define FIRST_BUF 1024
@@ -44,14 +47,15 @@ struct pending {
         char *buf;
 };
 
-int gate_open(struct server *srv)
+int gate_open(struct gate *g, struct lws_vhost *vh, size_t max_bytes, unsigned head_secs,
+              const struct gate_calls *calls, void *arg)
 {
-        struct gate *g = &srv->gate;
-        g->max_bytes = srv->conf->max_buffer / 2;
+        *g = (struct gate){.calls = calls, .arg = arg, .max_bytes = max_bytes,
+                           .head_secs = head_secs};
         g->epfd = epoll_create1(EPOLL_CLOEXEC);
         if (g->epfd < 0)
                 return -1;
-        g->watch = server_watch_fd(srv, g->epfd); /* lws owns epfd now */
+        g->watch = fdwatch_add(vh, g->epfd); /* lws owns epfd now */
         if (!g->watch) {
                 close(g->epfd);
                 g->epfd = -1;
@@ -67,16 +71,14 @@ static size_t counted(size_t cap)
 }
 
 /* Closes a pending connection and forgets it. */
-static void drop(struct server *srv, struct pending *p, bool close_fd)
+static void drop(struct gate *g, struct pending *p, bool close_fd)
 {
-        struct gate *g = &srv->gate;
         g->bytes -= counted(p->cap);
         if (g->epfd >= 0)
                 epoll_ctl(g->epfd, EPOLL_CTL_DEL, p->fd, NULL);
         if (close_fd) {
                 close(p->fd);
-                if (srv->sockets)
-                        srv->sockets--;
+                g->calls->on_closed(g->arg, p->fd);
         }
         lws_dll2_remove(&p->link);
         g->n--;
@@ -84,14 +86,13 @@ static void drop(struct server *srv, struct pending *p, bool close_fd)
         free(p);
 }
 
-int gate_add(struct server *srv, int fd)
+int gate_add(struct gate *g, int fd)
 {
-        struct gate *g = &srv->gate;
         struct pending *p = calloc(1, sizeof(*p));
         if (!p)
                 return -1;
         p->fd = fd;
-        p->deadline = clock_mono_ms() + 1000 * (int64_t)handshake_secs(srv->conf);
+        p->deadline = clock_mono_ms() + 1000 * (int64_t)g->head_secs;
         struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = p};
         if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
                 free(p);
@@ -105,7 +106,7 @@ int gate_add(struct server *srv, int fd)
 /* Sends a short HTTP error and stops taking the request: what the client
  * sends meanwhile is read and dropped, so that closing does not reset the
  * connection before it has read the answer. */
-static void answer(struct server *srv, struct pending *p, unsigned code, const char *text,
+static void answer(struct gate *g, struct pending *p, unsigned code, const char *text,
                    const char *why)
 {
         char buf[512];
@@ -113,18 +114,14 @@ static void answer(struct server *srv, struct pending *p, unsigned code, const c
                          "HTTP/1.1 %u %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                          "Connection: close\r\n\r\n%s\n",
                          code, text, strlen(why) + 1, why);
-        srv->n.rejected++;
-        if (srv->conf->log >= LOG_VERBOSE) {
-                fprintf(stderr, "wsrecv: refused %s: %u %s\n", listen_peer(srv, p->fd), code,
-                        why);
-        }
+        g->calls->on_refused(g->arg, p->fd, code, why);
         if (send(p->fd, buf, (size_t)n, MSG_NOSIGNAL) < 0 || shutdown(p->fd, SHUT_WR) < 0) {
-                drop(srv, p, true);
+                drop(g, p, true);
                 return;
         }
         p->answered = true;
         p->deadline = clock_mono_ms() + LINGER_MS;
-        srv->gate.bytes -= counted(p->cap);
+        g->bytes -= counted(p->cap);
         free(p->buf);
         p->buf = NULL;
         p->len = p->cap = 0;
@@ -133,15 +130,14 @@ static void answer(struct server *srv, struct pending *p, unsigned code, const c
 /* Answers the oldest unfinished heads other than p with 503 until need
  * more bytes fit in max_bytes. Returns false when they still do not (p
  * itself is then the oldest). */
-static bool make_room(struct server *srv, struct pending *p, size_t need)
+static bool make_room(struct gate *g, struct pending *p, size_t need)
 {
-        struct gate *g = &srv->gate;
         struct lws_dll2 *d = lws_dll2_get_head(&g->conns);
         while (g->bytes + need > g->max_bytes && d) {
                 struct pending *o = lws_container_of(d, struct pending, link);
                 d = d->next; /* before answer(), which may drop o */
                 if (o != p && !o->answered && counted(o->cap))
-                        answer(srv, o, 503, "Service Unavailable",
+                        answer(g, o, 503, "Service Unavailable",
                                "too many unfinished request heads");
         }
         return g->bytes + need <= g->max_bytes;
@@ -187,7 +183,7 @@ static size_t fields(const struct pending *p)
 
 /* Reads what a pending connection sent; hands it to lws once its head is
  * complete. */
-static void serve(struct server *srv, struct pending *p)
+static void serve(struct gate *g, struct pending *p)
 {
         for (;;) {
                 char junk[4096], *dst = junk;
@@ -198,17 +194,17 @@ static void serve(struct server *srv, struct pending *p)
                                 if (cap > HEAD_MAX + 1)
                                         cap = HEAD_MAX + 1;
                                 size_t more = counted(cap) - counted(p->cap);
-                                if (!make_room(srv, p, more)) {
-                                        answer(srv, p, 503, "Service Unavailable",
+                                if (!make_room(g, p, more)) {
+                                        answer(g, p, 503, "Service Unavailable",
                                                "too many unfinished request heads");
                                         return;
                                 }
                                 char *b = realloc(p->buf, cap);
                                 if (!b) {
-                                        drop(srv, p, true);
+                                        drop(g, p, true);
                                         return;
                                 }
-                                srv->gate.bytes += more;
+                                g->bytes += more;
                                 p->buf = b;
                                 p->cap = cap;
                         }
@@ -221,7 +217,7 @@ static void serve(struct server *srv, struct pending *p)
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
                         return;
                 if (n <= 0) {
-                        drop(srv, p, true); /* the client went away */
+                        drop(g, p, true); /* the client went away */
                         return;
                 }
                 if (p->answered)
@@ -229,14 +225,14 @@ static void serve(struct server *srv, struct pending *p)
                 p->len += (size_t)n;
                 size_t head_len = head_length(p);
                 if ((head_len ? head_len : p->len) > HEAD_MAX) {
-                        answer(srv, p, 431, "Request Header Fields Too Large",
+                        answer(g, p, 431, "Request Header Fields Too Large",
                                "request line and headers over 16 KiB");
                         return;
                 }
                 if (!head_len)
                         continue;
                 if (fields(p) > FIELDS_MAX) {
-                        answer(srv, p, 431, "Request Header Fields Too Large",
+                        answer(g, p, 431, "Request Header Fields Too Large",
                                "over 64 header lines and query parameters");
                         return;
                 }
@@ -244,30 +240,30 @@ static void serve(struct server *srv, struct pending *p)
                 char *head = p->buf;
                 size_t len = p->len;
                 p->buf = NULL;
-                drop(srv, p, false);
-                /* The socket stays counted: lws owns it now. */
-                listen_adopt(srv, fd, head, len);
+                drop(g, p, false);
+                /* The socket stays counted: its new owner has it now. */
+                g->calls->on_head(g->arg, fd, head, len);
                 free(head);
                 return;
         }
 }
 
-void gate_service(struct server *srv)
+void gate_service(struct gate *g)
 {
         struct epoll_event evs[64];
-        int n = epoll_wait(srv->gate.epfd, evs, 64, 0);
+        int n = epoll_wait(g->epfd, evs, 64, 0);
         for (int i = 0; i < n; i++)
-                serve(srv, evs[i].data.ptr);
+                serve(g, evs[i].data.ptr);
 }
 
 /* Answers 408 to clients whose head is late, and closes answered ones
  * that did not go away. Connections are in arrival order, so the scan
  * stops at the first one still in time (answered ones may sit behind it
  * until then; their linger is shorter than the head timeout). */
-void gate_expire(struct server *srv)
+void gate_expire(struct gate *g)
 {
         int64_t now = clock_mono_ms();
-        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->gate.conns))
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&g->conns))
         {
                 /* No `continue` in this loop: the macro advances the
                  * iterator at its end, so skipping there spins forever. */
@@ -276,20 +272,20 @@ void gate_expire(struct server *srv)
                         if (!p->answered)
                                 break;
                 } else if (p->answered || p->len == 0) {
-                        drop(srv, p, true); /* a bare TCP connection gets no answer */
+                        drop(g, p, true); /* a bare TCP connection gets no answer */
                 } else {
-                        answer(srv, p, 408, "Request Timeout", "request head not received in time");
+                        answer(g, p, 408, "Request Timeout", "request head not received in time");
                 }
         }
         lws_end_foreach_dll_safe(d, d1);
 }
 
 /* Closes every pending connection (the server is stopping). */
-void gate_close(struct server *srv)
+void gate_close(struct gate *g)
 {
-        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->gate.conns))
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&g->conns))
         {
-                drop(srv, lws_container_of(d, struct pending, link), true);
+                drop(g, lws_container_of(d, struct pending, link), true);
         }
         lws_end_foreach_dll_safe(d, d1);
 }

@@ -10,8 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "framing.h"
-#include "wsrecv.h"
+#include "http.h"
+#include "log.h"
+#include "outbuf.h"
 
 /* Every plain HTTP answer ends its connection (see http_callback): the
  * header that says so. */
@@ -139,9 +142,9 @@ static bool subprotocol_ok(struct lws *wsi, char *why, size_t len)
 
 /* Decides whether an upgrade request may become a WebSocket connection:
  * returns 0 to accept, 1 after answering with an error, -1 to hang up. */
-int http_confirm_upgrade(struct lws *wsi, struct server *srv)
+int http_confirm_upgrade(struct http *h, struct lws *wsi)
 {
-        const struct conf *conf = srv->conf;
+        const struct conf *conf = h->conf;
         const char *why = NULL, *text = NULL, *extra = NULL;
         unsigned code = 0;
         char uri[1024], version[8], upgrade[32], connection[256], http[16], sub[160];
@@ -172,7 +175,7 @@ int http_confirm_upgrade(struct lws *wsi, struct server *srv)
         } else if (!subprotocol_ok(wsi, sub, sizeof(sub))) {
                 code = 400, text = "Bad Request";
                 why = sub;
-        } else if (srv->draining) {
+        } else if (h->calls->stopping(h->arg)) {
                 code = 503, text = "Service Unavailable";
                 why = "shutting down";
         } else if (conf->path && strcmp(uri, conf->path) != 0) {
@@ -184,18 +187,15 @@ int http_confirm_upgrade(struct lws *wsi, struct server *srv)
         } else if (!auth_token_ok(wsi, conf)) {
                 code = 403, text = "Forbidden";
                 why = "missing or wrong token";
-        } else if (srv->sockets > conf->max_conns) {
-                /* sockets counts this one, and every handshake in progress */
+        } else if (h->calls->crowded(h->arg)) {
                 code = 503, text = "Service Unavailable";
                 why = "too many connections (--max-conns)";
         }
         if (!code)
                 return 0;
-        srv->n.rejected++;
-        if (conf->log >= LOG_VERBOSE) {
-                fprintf(stderr, "wsrecv: refused %s %s: %u %s\n",
-                        listen_peer(srv, lws_get_socket_fd(wsi)), uri, code, why);
-        }
+        h->calls->refused(h->arg);
+        logx(LOG_VERBOSE, "refused %s %s: %u %s", peers_name(h->peers, lws_get_socket_fd(wsi)), uri,
+             code, why);
         /* The connection closes after the answer: what follows a refused
          * handshake is not HTTP we want to read. */
         respond(wsi, code, text, extra, why, false);
@@ -205,9 +205,9 @@ int http_confirm_upgrade(struct lws *wsi, struct server *srv)
 /* With --www: refuses paths that lead out of the folder (a symlink to
  * elsewhere), before lws serves them. uri is lws's decoded, cleaned path.
  * Returns 0 to go on, or nonzero when answered (lws closes). */
-int http_filter(struct lws *wsi, struct server *srv, const char *uri)
+int http_filter(struct http *h, struct lws *wsi, const char *uri)
 {
-        const struct conf *conf = srv->conf;
+        const struct conf *conf = h->conf;
         if (!conf->www || !uri || !strcmp(uri, "/healthz"))
                 return 0;
         char path[PATH_MAX + 16], real[PATH_MAX];
@@ -221,31 +221,31 @@ int http_filter(struct lws *wsi, struct server *srv, const char *uri)
         size_t rlen = strlen(conf->www_real);
         if (strncmp(real, conf->www_real, rlen) == 0 && (real[rlen] == '/' || real[rlen] == '\0'))
                 return 0;
-        if (conf->log >= LOG_VERBOSE)
-                fprintf(stderr, "wsrecv: refused %s: leads out of --www\n", uri);
+        logx(LOG_VERBOSE, "refused %s: leads out of --www", uri);
         return respond(wsi, 404, "Not Found", NULL, "not found", false);
 }
 
 /* The /healthz body into ob: counters, and whether this front door can
  * take messages now (ready.c). Sets *ready. */
-static int healthz_body(struct server *srv, struct outbuf *ob, bool *ready)
+static int healthz_body(struct http *h, struct outbuf *ob, bool *ready)
 {
-        const char *reason = ready_reason(srv);
+        struct health st;
+        h->calls->health(h->arg, &st);
+        const char *reason = st.not_ready;
         *ready = reason == NULL;
         char head[320];
-        int n =
-            snprintf(head, sizeof(head),
-                     "{\"connections\":%llu,\"messages\":%llu,\"bytes\":%llu,"
-                     "\"rejected\":%llu,\"buffered\":%zu,\"ready\":%s",
-                     (unsigned long long)srv->n.connections, (unsigned long long)srv->n.messages,
-                     (unsigned long long)srv->n.bytes, (unsigned long long)srv->n.rejected,
-                     flow_held(srv), *ready ? "true" : "false");
+        int n = snprintf(head, sizeof(head),
+                         "{\"connections\":%llu,\"messages\":%llu,\"bytes\":%llu,"
+                         "\"rejected\":%llu,\"buffered\":%zu,\"ready\":%s",
+                         (unsigned long long)st.connections, (unsigned long long)st.messages,
+                         (unsigned long long)st.bytes, (unsigned long long)st.rejected,
+                         st.buffered, *ready ? "true" : "false");
         int rc = outbuf_put(ob, head, (size_t)n);
         if (reason) {
                 rc |= outbuf_putc(ob, ',');
                 rc |= json_put_field(ob, "reason", reason, strlen(reason));
         }
-        const char *paused = flow_paused(srv);
+        const char *paused = st.paused;
         rc |= outbuf_putc(ob, ',');
         rc |= paused ? json_put_field(ob, "paused", paused, strlen(paused))
                      : outbuf_put(ob, "\"paused\":false", 14);
@@ -256,7 +256,7 @@ static int healthz_body(struct server *srv, struct outbuf *ob, bool *ready)
 /* The /healthz answer (200, or 503 when not ready), headers and body in
  * one write: lws may read a pipelined request before a later turn to
  * write would come. Returns -1 to hang up. */
-static int healthz(struct lws *wsi, struct server *srv, bool head)
+static int healthz(struct http *h, struct lws *wsi, bool head)
 {
         struct outbuf body;
         if (outbuf_init(&body, -1, 512) < 0)
@@ -265,7 +265,7 @@ static int healthz(struct lws *wsi, struct server *srv, bool head)
         size_t cap = 0;
         unsigned char *buf = NULL;
         int rc = -1;
-        if (healthz_body(srv, &body, &ready) < 0)
+        if (healthz_body(h, &body, &ready) < 0)
                 goto out;
         cap = LWS_PRE + 512 + body.len;
         buf = malloc(cap);
@@ -300,10 +300,9 @@ out:
  * its function. */
 static const char REBIND[] = "lws_http_transaction_completed";
 
-int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss, void *in,
-                  size_t len)
+int http_callback(struct http *h, struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                  void *in, size_t len)
 {
-        struct server *srv = lws_context_user(lws_get_context(wsi));
         char *uri = NULL;
         int ulen = 0, rc;
 
@@ -313,13 +312,13 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct sess
                 bool head = method == LWSHUMETH_HEAD;
                 if (uri && ulen == 8 && !strncmp(uri, "/healthz", 8)) {
                         if (method == LWSHUMETH_GET || head)
-                                return healthz(wsi, srv, head) < 0 ||
+                                return healthz(h, wsi, head) < 0 ||
                                                lws_http_transaction_completed(wsi)
                                            ? -1
                                            : 0;
                         rc = respond(wsi, 405, "Method Not Allowed", "Allow: GET, HEAD",
                                      "use GET or HEAD", false);
-                } else if (srv->conf->www) {
+                } else if (h->conf->www) {
                         rc = respond(wsi, 404, "Not Found", NULL, "not found", head);
                 } else { /* a browser or curl on the WebSocket port */
                         rc = respond(wsi, 426, "Upgrade Required", "Upgrade: websocket",
@@ -329,11 +328,11 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct sess
         }
         case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
                 if (in && !strcmp(in, REBIND))
-                        srv->http_done = wsi;
+                        h->done = wsi;
                 break;
         case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
-                if (wsi == srv->http_done) {
-                        srv->http_done = NULL;
+                if (wsi == h->done) {
+                        h->done = NULL;
                         return 1; /* lws closes the connection */
                 }
                 break;
@@ -349,11 +348,11 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, struct sess
                 return 0;
         }
         case LWS_CALLBACK_CLOSED_HTTP:
-                if (wsi == srv->http_done)
-                        srv->http_done = NULL;
+                if (wsi == h->done)
+                        h->done = NULL;
                 break;
         default:
                 break;
         }
-        return lws_callback_http_dummy(wsi, reason, ss, in, len);
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
 }

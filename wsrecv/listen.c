@@ -1,6 +1,6 @@
 /* listen: our own listening socket (IPv4 or IPv6, SO_REUSEPORT on request),
- * whose connections are handed to libwebsockets one by one, each peer's
- * name noted as it is accepted (struct peers). lws 4.1.6 sets
+ * whose connections are handed on one by one, each peer's name noted as it
+ * is accepted (struct peers; see listen.h for its invariant). lws 4.1.6 sets
  * SO_REUSEPORT only when it runs several service threads, and owning the
  * socket also lets a draining server stop accepting by closing it. */
 #define _GNU_SOURCE /* accept4 */
@@ -14,12 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "wsrecv.h"
+#include "listen.h"
 
 /* How many connections one wakeup accepts before serving the others. */
 #define ACCEPT_BATCH 64
-/* Sockets accepted beyond --max-conns, so that they can be answered 503. */
-#define LISTEN_SLACK 64
 
 /* Formats addr:port as "1.2.3.4:80" or "[::1]:80"; v4-mapped as IPv4. */
 static void sockaddr_name(const struct sockaddr_storage *ss, char *name, size_t len)
@@ -44,11 +42,8 @@ static void sockaddr_name(const struct sockaddr_storage *ss, char *name, size_t 
         snprintf(name, len, "[%s]:%u", host, port);
 }
 
-/* Notes the name of the peer of the client socket fd, just accepted.
- * Returns 0, or -1 when out of memory. */
-static int note_peer(struct server *srv, int fd, const struct sockaddr_storage *ss)
+int peers_note(struct peers *p, int fd, const struct sockaddr_storage *ss)
 {
-        struct peers *p = &srv->peers;
         if ((size_t)fd >= p->n) {
                 size_t n = p->n ? p->n : 1024;
                 while (n <= (size_t)fd)
@@ -63,20 +58,18 @@ static int note_peer(struct server *srv, int fd, const struct sockaddr_storage *
         return 0;
 }
 
-/* The peer of client socket fd, as -J and the logs show it. */
-const char *listen_peer(const struct server *srv, int fd)
+const char *peers_name(const struct peers *p, int fd)
 {
-        if (fd < 0 || (size_t)fd >= srv->peers.n)
+        if (fd < 0 || (size_t)fd >= p->n)
                 return "?";
-        return srv->peers.name[fd];
+        return p->name[fd];
 }
 
-/* Forgets the peers' names (the server is gone). */
-void listen_free(struct server *srv)
+void peers_free(struct peers *p)
 {
-        free(srv->peers.name);
-        srv->peers.name = NULL;
-        srv->peers.n = 0;
+        free(p->name);
+        p->name = NULL;
+        p->n = 0;
 }
 
 /* Opens a listening socket on addr:port. Returns the fd and writes the
@@ -134,19 +127,16 @@ fail:
         return -1;
 }
 
-/* Hands a client socket to lws as a new HTTP (and maybe TLS) connection,
- * with the bytes of its request head already read (head, len), if any.
- * lws owns fd from then on, and closes it on failure too. Returns 0 or -1. */
-int listen_adopt(struct server *srv, int fd, const char *head, size_t len)
+int listen_adopt(struct lws_vhost *vh, int fd, const char *head, size_t len)
 {
         struct lws *wsi;
         if (len) {
-                wsi = lws_adopt_socket_vhost_readbuf(srv->vhost, fd, head, len);
+                wsi = lws_adopt_socket_vhost_readbuf(vh, fd, head, len);
         } else {
                 lws_sock_file_fd_type desc;
                 desc.sockfd = fd;
                 wsi = lws_adopt_descriptor_vhost(
-                    srv->vhost, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP | LWS_ADOPT_ALLOW_SSL, desc, NULL,
+                    vh, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP | LWS_ADOPT_ALLOW_SSL, desc, NULL,
                     NULL);
         }
         /* NULL also when lws answered and closed it at once (a refused
@@ -154,19 +144,13 @@ int listen_adopt(struct server *srv, int fd, const char *head, size_t len)
         return wsi ? 0 : -1;
 }
 
-/* Accepts waiting connections: plain ones go to the gate to read their
- * request head, TLS ones straight to lws. Every socket counts toward
- * --max-conns from here on; far beyond it, new ones are closed at once.
- * Returns 0, or -1 when out of descriptors (the caller stops listening for
- * a moment). */
-int listen_accept(struct server *srv)
+int listen_accept(int lfd, void (*on_accept)(void *arg, int fd, const struct sockaddr_storage *ss),
+                  void *arg)
 {
-        const struct conf *conf = srv->conf;
         for (int i = 0; i < ACCEPT_BATCH; i++) {
                 struct sockaddr_storage ss;
                 socklen_t sl = sizeof(ss);
-                int fd = accept4(srv->listen_fd, (struct sockaddr *)&ss, &sl,
-                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+                int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) {
                         if (errno == EINTR || errno == ECONNABORTED)
                                 continue;
@@ -175,24 +159,7 @@ int listen_accept(struct server *srv)
                                 return -1;
                         return 0; /* EAGAIN and the like */
                 }
-                if (srv->sockets >= (uint64_t)conf->max_conns + LISTEN_SLACK) {
-                        srv->n.rejected++;
-                        close(fd);
-                        continue;
-                }
-                if (note_peer(srv, fd, &ss) < 0) {
-                        close(fd);
-                        continue;
-                }
-                srv->sockets++;
-                /* The socket is counted until lws destroys its wsi, or the
-                 * gate closes it. */
-                if (conf->cert)
-                        listen_adopt(srv, fd, NULL, 0);
-                else if (gate_add(srv, fd) < 0) {
-                        srv->sockets--;
-                        close(fd);
-                }
+                on_accept(arg, fd, &ss);
         }
         return 0;
 }

@@ -17,10 +17,17 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "auth.h"
+#include "budget.h"
+#include "clock.h"
+#include "conf.h"
+#include "exits.h"
+#include "log.h"
 #include "number.h"
+#include "record.h"
+#include "server.h"
 #include "signals.h"
 #include "stdfds.h"
-#include "wsrecv.h"
 
 /* How long clients get to answer our close frames at the end. */
 #define CLOSE_WAIT_MS 5000
@@ -247,7 +254,7 @@ static void check_conf(struct conf *conf, const char *token_file)
         if (conf->ack_from && conf->binary == BINARY_RAW && !conf->json)
                 bad_combination("--ack-from with --binary=raw: a binary message may hold the "
                                 "delimiter, and kprod would count it as several records");
-        size_t need = flow_min_budget(conf);
+        size_t need = budget_min(record_bound(conf));
         if (conf->max_buffer < need) {
                 char why[200];
                 snprintf(why, sizeof(why),
@@ -306,20 +313,20 @@ static int run(struct server *srv)
                         warnx("event loop failed");
                         return EXIT_FAIL;
                 }
-                output_pump(srv);
+                server_pump(srv);
                 if (signals_stop_count() >= 2) {
                         warnx("second signal: quitting without writing %zu buffered bytes",
-                              sink_pending(&srv->out));
+                              sink_pending(&srv->out.sink));
                         return EXIT_FAIL;
                 }
-                bool lost = srv->out.closed || srv->out.error || srv->rep.broken[0];
+                bool lost = srv->out.sink.closed || srv->out.sink.error || srv->rep.broken[0];
                 if (lost && phase < CLOSING) {
                         if (srv->rep.broken[0])
                                 warnx("%s; closing clients with 1011", srv->rep.broken);
-                        else if (srv->out.closed)
+                        else if (srv->out.sink.closed)
                                 warnx("stdout closed: closing clients with 1011");
                         else
-                                warnx("write to stdout: %s", strerror(srv->out.error));
+                                warnx("write to stdout: %s", strerror(srv->out.sink.error));
                         server_drain(srv);
                         server_close_all(srv, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
                                          srv->rep.broken[0] ? "acknowledgements unavailable"
@@ -336,11 +343,12 @@ static int run(struct server *srv)
                         server_drain(srv);
                         phase = WRITING;
                 }
-                if (phase == WRITING && sink_pending(&srv->out) == 0) {
-                        output_end(srv); /* the next tool sees the end of its input */
+                if (phase == WRITING && sink_pending(&srv->out.sink) == 0) {
+                        output_end(&srv->out); /* the next tool sees the end of its input */
                         phase = SETTLING;
                 }
-                if (phase == SETTLING && (!acks_pending(srv) || srv->rep.eof || !conf->ack_from)) {
+                if (phase == SETTLING &&
+                    (!acks_pending(&srv->acks) || srv->rep.eof || !conf->ack_from)) {
                         server_close_all(srv, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
                         phase = CLOSING;
                         deadline = clock_mono_ms() + CLOSE_WAIT_MS;
@@ -363,6 +371,7 @@ int main(int argc, char **argv)
         const char *token_file = NULL;
         parse_args(argc, argv, &conf, &token_file);
         check_conf(&conf, token_file);
+        log_set(conf.log);
 
         if (signals_install() < 0)
                 err(EXIT_FAIL, "sigaction");
@@ -376,8 +385,8 @@ int main(int argc, char **argv)
         char why[512];
         if (server_create(&srv, &conf, why, sizeof(why)) < 0)
                 errx(EXIT_FAIL, "%s", why);
-        if (conf.log >= LOG_NORMAL || conf.port == 0)
-                fprintf(stderr, "wsrecv: listening on %s\n", srv.listen_name);
+        /* Even with -q when the port is 0: the only way to learn it. */
+        logx(conf.port == 0 ? LOG_QUIET : LOG_NORMAL, "listening on %s", srv.listen_name);
 
         int status = run(&srv);
         if (conf.log >= LOG_NORMAL)

@@ -1,68 +1,69 @@
-/* output: stdout as a lib/sink, written once per service turn and watched
- * for POLLOUT through lws while the reader is slow; each write moves the
- * acks (ack after write) and the memory budget on. */
+/* output: stdout as a lib/sink (see output.h). Invariant: ended is set
+ * only by output_end, after which stdout is /dev/null and nothing is
+ * written; sink.closed only by the sink (or the watcher's close), when the
+ * reader went away. */
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "wsrecv.h"
+#include "fdwatch.h"
+#include "output.h"
 
 /* Memory of written bytes kept by the output buffer (and the least it
  * gives back at once, to keep madvise calls few). */
 #define KEEP_BYTES (1024 * 1024)
 
-int output_open(struct server *srv)
+int output_open(struct output *o, struct lws_vhost *vh, size_t room)
 {
         /* Records never take more than the budget, so this never grows;
          * pages it never reaches cost nothing. */
-        if (sink_open(&srv->out, STDOUT_FILENO, srv->flow.budget) < 0)
+        if (sink_open(&o->sink, STDOUT_FILENO, room) < 0)
                 return -1;
-        if (!srv->out.nonblocking)
+        if (!o->sink.nonblocking)
                 return 0; /* a file or terminal: written as is */
         int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
                 return -1;
         /* Watched on a dup, which lws may close; POLLOUT only, when asked. */
-        srv->out_watch = server_watch_fd(srv, fd);
-        if (!srv->out_watch) {
+        o->watch = fdwatch_add(vh, fd);
+        if (!o->watch) {
                 close(fd);
                 return -1;
         }
-        lws_rx_flow_control(srv->out_watch, 0);
+        lws_rx_flow_control(o->watch, 0);
         return 0;
 }
 
-/* Writes what stdout takes now; then acks, gives back budget, or asks lws
- * to wake the loop when stdout can take more. */
-void output_pump(struct server *srv)
+/* Writes what stdout takes now, or asks lws to wake the loop when stdout
+ * can take more. */
+size_t output_pump(struct output *o)
 {
-        if (srv->out_closed || !sink_pending(&srv->out))
-                return;
-        if (sink_write(&srv->out) <= 0) {
-                if (!srv->out.closed && !srv->out.error && srv->out_watch)
-                        lws_callback_on_writable(srv->out_watch);
-                return;
+        if (o->ended || !sink_pending(&o->sink))
+                return 0;
+        size_t before = o->sink.written;
+        if (sink_write(&o->sink) <= 0) {
+                if (!o->sink.closed && !o->sink.error && o->watch)
+                        lws_callback_on_writable(o->watch);
+                return 0;
         }
-        if (!srv->conf->ack_from)
-                acks_written(srv);
         /* A buffer that once held much shrinks back as it is written. */
-        outbuf_trim(&srv->out.ob, KEEP_BYTES);
-        flow_relieve(srv);
-        if (sink_pending(&srv->out) && srv->out_watch)
-                lws_callback_on_writable(srv->out_watch);
+        outbuf_trim(&o->sink.ob, KEEP_BYTES);
+        if (sink_pending(&o->sink) && o->watch)
+                lws_callback_on_writable(o->watch);
+        return (size_t)(o->sink.written - before);
 }
 
 /* Everything is written: closes stdout so that the next tool in the pipe
  * sees the end of its input (and, with --ack-from, finishes and reports). */
-void output_end(struct server *srv)
+void output_end(struct output *o)
 {
-        if (srv->out_closed)
+        if (o->ended)
                 return;
-        srv->out_closed = true;
-        if (srv->out_watch) {
-                lws_set_timeout(srv->out_watch, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
-                srv->out_watch = NULL;
+        o->ended = true;
+        if (o->watch) {
+                lws_set_timeout(o->watch, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+                o->watch = NULL;
         }
-        sink_close(&srv->out);
+        sink_close(&o->sink);
         /* /dev/null keeps fd 1 taken, so no later open lands on it. */
         int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (fd >= 0 && fd != STDOUT_FILENO) {

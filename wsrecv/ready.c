@@ -12,73 +12,68 @@
  * (reports.c logs kprod's own "down" and "up"). */
 #include <stdio.h>
 
-#include "wsrecv.h"
+#include "clock.h"
+#include "ready.h"
 
 /* How long the oldest owed ack has waited, in ms, or -1 if none is owed
  * or --ack-wait is off. */
-static int64_t owed_ms(const struct server *srv)
+static int64_t owed_ms(const struct conf *conf, int64_t since)
 {
-        const struct conf *conf = srv->conf;
-        int64_t since = acks_oldest(srv);
         if (!conf->ack || !conf->ack_wait || since < 0)
                 return -1;
         return clock_mono_ms() - since;
 }
 
 /* True when an ack has been owed longer than --ack-wait. */
-static bool stalled(const struct server *srv, int64_t waited)
+static bool stalled(const struct conf *conf, int64_t waited)
 {
-        return waited >= 0 && waited > (int64_t)srv->conf->ack_wait * 1000;
+        return waited >= 0 && waited > (int64_t)conf->ack_wait * 1000;
 }
 
 /* Says on stderr when acks stop flowing and when they flow again, once
  * each: from the tick, and from a health check that sees it first (so the
  * log never lags an answer). */
-static void note(struct server *srv, bool now)
+static void note(struct ready *r, const struct conf *conf, bool now)
 {
-        struct ready *r = &srv->ready;
         if (now == r->stalled)
                 return;
         r->stalled = now;
-        if (srv->conf->log < LOG_NORMAL)
-                return;
         if (now)
-                fprintf(stderr,
-                        "wsrecv: not ready: a message has waited over --ack-wait %u s for its "
-                        "acknowledgement\n",
-                        srv->conf->ack_wait);
+                logx(LOG_NORMAL,
+                     "not ready: a message has waited over --ack-wait %u s for its "
+                     "acknowledgement",
+                     conf->ack_wait);
         else
-                fprintf(stderr, "wsrecv: ready again: acknowledgements flow\n");
+                logx(LOG_NORMAL, "ready again: acknowledgements flow");
 }
 
 /* Returns NULL when ready, else why not (valid until the next call). */
-const char *ready_reason(struct server *srv)
+const char *ready_reason(struct ready *r, const struct conf *conf, const struct ready_state *st)
 {
-        const struct conf *conf = srv->conf;
-        if (srv->draining)
+        if (st->stopping)
                 return "stopping";
-        if (conf->ack_from && srv->rep.eof)
+        if (conf->ack_from && st->rep->eof)
                 return "kprod's delivery reports ended";
-        if (conf->ack_from && !srv->rep.agreed)
-                return srv->rep.broken[0] ? srv->rep.broken
+        if (conf->ack_from && !st->rep->agreed)
+                return st->rep->broken[0] ? st->rep->broken
                                           : "kprod has not begun its delivery reports (it waits "
                                             "until the topic's partitions take records)";
-        if (conf->ack_from && srv->rep.brokers_down)
-                return srv->rep.why;
-        int64_t waited = owed_ms(srv);
-        bool now = stalled(srv, waited);
-        note(srv, now);
+        if (conf->ack_from && st->rep->brokers_down)
+                return st->rep->why;
+        int64_t waited = owed_ms(conf, st->oldest);
+        bool now = stalled(conf, waited);
+        note(r, conf, now);
         if (!now)
                 return NULL;
-        snprintf(srv->ready.why, sizeof(srv->ready.why),
+        snprintf(r->why, sizeof(r->why),
                  "no acknowledgement for %lld.%01lld s: the oldest message not yet acknowledged "
                  "has waited over --ack-wait %u",
                  (long long)(waited / 1000), (long long)(waited % 1000 / 100), conf->ack_wait);
-        return srv->ready.why;
+        return r->why;
 }
 
 /* Runs every tick: notes when acks stop or start flowing. */
-void ready_check(struct server *srv)
+void ready_check(struct ready *r, const struct conf *conf, int64_t oldest)
 {
-        note(srv, stalled(srv, owed_ms(srv)));
+        note(r, conf, stalled(conf, owed_ms(conf, oldest)));
 }

@@ -1,7 +1,6 @@
-/* record: how one complete message becomes bytes in the output buffer:
- * a line (or NUL-terminated record), a -J object, or a refusal with the
- * close code the client gets. */
+/* record: one message -> the bytes of one record (see record.h). */
 #include <inttypes.h>
+#include <libwebsockets.h> /* the close codes (RFC 6455) only */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,21 +8,7 @@
 #include "clock.h"
 #include "envelope.h"
 #include "framing.h"
-#include "wsrecv.h"
-
-int record_meta(struct conn *c)
-{
-        /* The whole path: lws keeps at most a head's worth (HEAD_MAX). */
-        int total = lws_hdr_total_length(c->wsi, WSI_TOKEN_GET_URI);
-        if (total < 0)
-                total = 0;
-        c->meta = malloc((size_t)total + 1);
-        if (!c->meta)
-                return -1;
-        int n = total ? lws_hdr_copy(c->wsi, c->meta, total + 1, WSI_TOKEN_GET_URI) : 0;
-        c->meta_len = n > 0 ? (size_t)n : 0;
-        return 0;
-}
+#include "record.h"
 
 size_t record_bound(const struct conf *conf)
 {
@@ -35,7 +20,7 @@ size_t record_bound(const struct conf *conf)
                 const struct env_header h[] = {
                     {"conn", 4, &any, 20},
                     {"seq", 3, &any, 20},
-                    {"peer", 4, &any, sizeof(((struct conn *)0)->peer)},
+                    {"peer", 4, &any, PEER_MAX},
                     {"path", 4, &any, HEAD_MAX},
                 };
                 const struct envelope e = {
@@ -60,17 +45,17 @@ size_t record_bound(const struct conf *conf)
  * payload (payload_b64 when not UTF-8), ts its receive time, and the
  * connection's id, the message's sequence number, the peer and the request
  * path are headers, so that kprod -J keeps them with the record. */
-static int put_json(struct server *srv, struct conn *s, const void *data, size_t len,
-                    const char *delim)
+static int put_json(struct outbuf *ob, const struct record_from *from, const void *data,
+                    size_t len, const char *delim)
 {
         char conn[24], seq[24];
-        int cl = snprintf(conn, sizeof(conn), "%" PRIu64, s->id);
-        int sl = snprintf(seq, sizeof(seq), "%" PRIu64, s->seq + 1);
+        int cl = snprintf(conn, sizeof(conn), "%" PRIu64, from->conn);
+        int sl = snprintf(seq, sizeof(seq), "%" PRIu64, from->seq);
         const struct env_header h[] = {
             {"conn", 4, conn, (size_t)cl},
             {"seq", 3, seq, (size_t)sl},
-            {"peer", 4, s->peer, strlen(s->peer)},
-            {"path", 4, s->meta, s->meta_len},
+            {"peer", 4, from->peer, strlen(from->peer)},
+            {"path", 4, from->path, from->path_len},
         };
         const struct envelope e = {
             .partition = -1,
@@ -83,7 +68,7 @@ static int put_json(struct server *srv, struct conn *s, const void *data, size_t
             .payload = data ? data : "", /* an empty message is not a tombstone */
             .len = len,
         };
-        return envelope_put(&srv->out.ob, &e) | outbuf_putc(&srv->out.ob, *delim);
+        return envelope_put(ob, &e) | outbuf_putc(ob, *delim);
 }
 
 /* Appends text with CR and LF turned into spaces, then the delimiter. */
@@ -101,14 +86,9 @@ static int put_spaced(struct outbuf *ob, const char *data, size_t len, char deli
         return 0;
 }
 
-/* Writes one complete message of s as a record. Returns 0, a WebSocket close
- * code (with *why set) when the message is refused, or -1 when memory ran
- * out. */
-int record_message(struct server *srv, struct conn *s, const void *data, size_t len, bool binary,
-                   const char **why)
+int record_message(const struct conf *conf, struct outbuf *ob, const struct record_from *from,
+                   const void *data, size_t len, bool binary, const char **why)
 {
-        const struct conf *conf = srv->conf;
-        struct outbuf *ob = &srv->out.ob;
         const char *delim = conf->nul ? "" : "\n"; /* "" holds the NUL */
         size_t before = outbuf_pending(ob);
         int rc;
@@ -122,7 +102,7 @@ int record_message(struct server *srv, struct conn *s, const void *data, size_t 
                 return LWS_CLOSE_STATUS_INVALID_PAYLOAD;
         }
         if (conf->json) {
-                rc = put_json(srv, s, data, len, delim);
+                rc = put_json(ob, from, data, len, delim);
         } else if (binary && conf->binary == BINARY_BASE64) {
                 rc = base64_put(ob, data, len) | outbuf_putc(ob, *delim);
         } else if (binary || conf->nul) {
@@ -143,10 +123,5 @@ int record_message(struct server *srv, struct conn *s, const void *data, size_t 
                 outbuf_cut(ob, before); /* never a torn record */
                 return -1;
         }
-        s->seq++;
-        srv->n.messages++;
-        srv->n.bytes += len;
-        if (conf->ack && acks_noted(srv, s) < 0)
-                return -1;
         return 0;
 }

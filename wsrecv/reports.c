@@ -1,9 +1,9 @@
 /* reports: kprod's delivery reports (--ack-from FILE), which make an ack
- * mean "stored in Kafka". kprod numbers the records it reads from 1, as
- * wsrecv numbers the records it writes; it sends one line per event (see
- * kprod(1), DELIVERY REPORTS, and lib/reportline.h): first the delimiter
- * at which it splits records, then "settled N", "failed N WHY",
- * "refused N WHY", "down WHY" and "up".
+ * mean "stored in Kafka" (see reports.h for its invariant). kprod numbers
+ * the records it reads from 1, as wsrecv numbers the records it writes; it
+ * sends one line per event (see kprod(1), DELIVERY REPORTS, and
+ * lib/reportline.h): first the delimiter at which it splits records, then
+ * "settled N", "failed N WHY", "refused N WHY", "down WHY" and "up".
  *
  * The file is a FIFO (or /dev/fd/N) read without blocking; its end means
  * kprod is done. */
@@ -15,22 +15,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdwatch.h"
+#include "log.h"
 #include "reportline.h"
-#include "wsrecv.h"
+#include "reports.h"
 
-int reports_open(struct server *srv, char *err, size_t errlen)
+int reports_open(struct reports *r, struct lws_vhost *vh, const char *path, bool nul,
+                 const struct reports_calls *calls, void *arg, char *err, size_t errlen)
 {
-        struct reports *r = &srv->rep;
+        *r = (struct reports){.calls = calls, .arg = arg, .nul = nul, .fd = -1};
         /* Non-blocking: a FIFO whose writer has not come yet must not stop
          * the server from starting. */
-        r->fd = open(srv->conf->ack_from, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        r->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (r->fd < 0) {
-                snprintf(err, errlen, "--ack-from %s: %s", srv->conf->ack_from, strerror(errno));
+                snprintf(err, errlen, "--ack-from %s: %s", path, strerror(errno));
                 return -1;
         }
-        r->watch = server_watch_fd(srv, r->fd); /* lws owns the fd now */
+        r->watch = fdwatch_add(vh, r->fd); /* lws owns the fd now */
         if (!r->watch) {
-                snprintf(err, errlen, "--ack-from %s: cannot watch it", srv->conf->ack_from);
+                snprintf(err, errlen, "--ack-from %s: cannot watch it", path);
                 close(r->fd);
                 r->fd = -1;
                 return -1;
@@ -40,10 +43,9 @@ int reports_open(struct server *srv, char *err, size_t errlen)
 
 /* kprod's reports name its records by number: they count wsrecv's only if
  * kprod splits its input at the delimiter wsrecv ends records with. */
-static void check_records(struct server *srv, const struct report *rp)
+static void check_records(struct reports *r, const struct report *rp)
 {
-        struct reports *r = &srv->rep;
-        const char *ours = srv->conf->nul ? "" : "\n"; /* "" holds the NUL */
+        const char *ours = r->nul ? "" : "\n"; /* "" holds the NUL */
         if (rp->dlen == 1 && rp->delim[0] == ours[0]) {
                 r->agreed = true;
                 return;
@@ -52,17 +54,16 @@ static void check_records(struct server *srv, const struct report *rp)
                  "--ack-from: kprod splits records at another delimiter than wsrecv ends "
                  "them with (%s): its record numbers would name the wrong messages; give "
                  "both the same (-0 to both, or to neither)",
-                 srv->conf->nul ? "NUL, -0" : "newline");
+                 r->nul ? "NUL, -0" : "newline");
 }
 
 /* Acts on one report line (without its newline). */
-static void report(struct server *srv, const char *line)
+static void report(struct reports *r, const char *line)
 {
-        struct reports *r = &srv->rep;
         struct report rp;
         report_parse(line, &rp);
         if (rp.kind == REPORT_RECORDS) {
-                check_records(srv, &rp);
+                check_records(r, &rp);
                 return;
         }
         if ((rp.kind == REPORT_SETTLED || rp.kind == REPORT_FAILED ||
@@ -76,36 +77,32 @@ static void report(struct server *srv, const char *line)
         }
         switch (rp.kind) {
         case REPORT_SETTLED:
-                acks_settled(srv, rp.n);
+                r->calls->settled(r->arg, rp.n);
                 break;
         case REPORT_FAILED:
-                acks_failed(srv, rp.n, rp.why);
+                r->calls->failed(r->arg, rp.n, rp.why);
                 break;
         case REPORT_REFUSED:
-                acks_refused(srv, rp.n, rp.why);
+                r->calls->refused(r->arg, rp.n, rp.why);
                 break;
         case REPORT_DOWN:
-                if (!r->brokers_down && srv->conf->log >= LOG_NORMAL)
-                        fprintf(stderr, "wsrecv: not ready: kprod: %s\n", rp.why);
+                if (!r->brokers_down)
+                        logx(LOG_NORMAL, "not ready: kprod: %s", rp.why);
                 r->brokers_down = true;
                 snprintf(r->why, sizeof(r->why), "kprod: %s", rp.why);
                 break;
         case REPORT_UP:
-                if (r->brokers_down && srv->conf->log >= LOG_NORMAL)
-                        fprintf(stderr, "wsrecv: ready again: kprod reaches a broker\n");
+                if (r->brokers_down)
+                        logx(LOG_NORMAL, "ready again: kprod reaches a broker");
                 r->brokers_down = false;
                 break;
         default:
-                if (srv->conf->log >= LOG_NORMAL)
-                        fprintf(stderr,
-                                "wsrecv: --ack-from: ignoring a line it does not know: %.80s\n",
-                                line);
+                logx(LOG_NORMAL, "--ack-from: ignoring a line it does not know: %.80s", line);
         }
 }
 
-void reports_read(struct server *srv)
+void reports_read(struct reports *r)
 {
-        struct reports *r = &srv->rep;
         for (;;) {
                 ssize_t n = read(r->fd, r->buf + r->len, sizeof(r->buf) - 1 - r->len);
                 if (n < 0 && errno == EINTR)
@@ -129,21 +126,26 @@ void reports_read(struct server *srv)
                 char *line = r->buf, *nl;
                 while ((nl = memchr(line, '\n', r->len - (size_t)(line - r->buf)))) {
                         *nl = '\0';
-                        report(srv, line);
+                        report(r, line);
                         line = nl + 1;
                 }
                 r->len -= (size_t)(line - r->buf);
                 memmove(r->buf, line, r->len);
-                /* The acks given back memory: clients may read again. */
-                flow_relieve(srv);
                 if (r->len == sizeof(r->buf) - 1)
                         r->len = 0; /* a line longer than any report: drop it */
         }
 }
 
-void reports_close(struct server *srv)
+void reports_ended(struct reports *r)
+{
+        r->watch = NULL;
+        r->fd = -1;
+        r->eof = true;
+}
+
+void reports_close(struct reports *r)
 {
         /* The fd belongs to lws's watcher, closed with the context. */
-        srv->rep.fd = -1;
-        srv->rep.watch = NULL;
+        r->fd = -1;
+        r->watch = NULL;
 }

@@ -1,22 +1,25 @@
 /* server: the lws context and vhost, the protocol table, the callback that
  * routes each lws reason to its file, the once-a-tick housekeeping, and the
- * drain that ends a run. */
+ * drain that ends a run; and the glue between the modules, which know
+ * nothing of each other: the callbacks that turn what one says (a record
+ * was written, a report arrived, a head is in, a socket was accepted) into
+ * what another does. The only file that calls every module. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "wsrecv.h"
+#include "clock.h"
+#include "conn.h"
+#include "fdwatch.h"
+#include "log.h"
+#include "record.h"
+#include "server.h"
 
 /* The housekeeping period: idle checks, paused peers, handshake timeouts. */
 #define TICK_US (200 * LWS_US_PER_MS)
 /* How many sockets beyond --max-conns are accepted, to answer them 503. */
 #define CONNS_SLACK 64
-
-/* lws's name for our raw descriptors: listener, stdout, gate, reports. A
- * name no client can offer as its subprotocol (a token has no space): lws
- * would bind the connection to it. */
-static const char FD_PROTOCOL[] = "wsrecv fd";
 
 static const struct lws_protocols protocols[] = {
     /* WebSocket clients and plain HTTP; the first entry is also the
@@ -24,7 +27,7 @@ static const struct lws_protocols protocols[] = {
      * buffer of 2 KiB: messages up to that size arrive in one piece, and
      * 10,000 idle clients cost 36 MB (bench/connmem.sh). */
     {"wsrecv", server_callback, sizeof(struct session), 2048, 0, NULL, 0},
-    {FD_PROTOCOL, server_callback, 0, 0, 0, NULL, 0},
+    {fdwatch_protocol, server_callback, 0, 0, 0, NULL, 0}, /* fdwatch.h */
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -40,7 +43,10 @@ static void lws_log(int level, const char *line)
          * gate's) at error level: not an error. */
         if (strstr(line, "adopt_socket_readbuf: calling service"))
                 return;
-        fprintf(stderr, "wsrecv: lws: %s", line);
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\n')
+                n--; /* logx ends the line */
+        logx(LOG_QUIET, "lws: %.*s", (int)n, line);
 }
 
 unsigned handshake_secs(const struct conf *conf)
@@ -69,40 +75,113 @@ static void tick(lws_sorted_usec_list_t *sul)
                                 c->last_rx_ms = now;
                         }
                 } else if (conf->idle && !c->close_code && conn_idle(c, now)) {
-                        if (conf->log >= LOG_VERBOSE)
-                                fprintf(stderr, "wsrecv: conn %llu from %s: idle for %us\n",
-                                        (unsigned long long)c->id, c->peer, conf->idle);
+                        logx(LOG_VERBOSE, "conn %llu from %s: idle for %us",
+                             (unsigned long long)c->id, c->peer, conf->idle);
                         conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "idle timeout");
                 }
         }
         lws_end_foreach_dll_safe(d, d1);
-        flow_expire(srv);
-        gate_expire(srv);
-        ready_check(srv);
+        conns_expire(srv);
+        gate_expire(&srv->gate);
+        ready_check(&srv->ready, conf, acks_oldest(&srv->acks));
         if (srv->listen_paused && srv->listener) {
                 srv->listen_paused = false;
                 lws_rx_flow_control(srv->listener, 1);
         }
-        if (!sink_pending(&srv->out) && !srv->out_closed)
-                sink_reader_gone(&srv->out);
+        if (!sink_pending(&srv->out.sink) && !srv->out.ended)
+                sink_reader_gone(&srv->out.sink);
         lws_sul_schedule(srv->context, 0, &srv->tick, tick, TICK_US);
 }
 
-/* Adopts fd into lws as a raw file on our fd protocol, to be told when it
- * is readable (or, on request, writeable). lws owns fd from then on. */
-struct lws *server_watch_fd(struct server *srv, int fd)
+/* What /healthz shows, now. */
+static void health(void *arg, struct health *h)
 {
-        lws_sock_file_fd_type desc;
-        desc.filefd = fd;
-        return lws_adopt_descriptor_vhost(srv->vhost, LWS_ADOPT_RAW_FILE_DESC, desc, FD_PROTOCOL,
-                                          NULL);
+        struct server *srv = arg;
+        const struct ready_state st = {srv->draining, &srv->rep, acks_oldest(&srv->acks)};
+        h->not_ready = ready_reason(&srv->ready, srv->conf, &st);
+        h->connections = srv->n.connections;
+        h->messages = srv->n.messages;
+        h->bytes = srv->n.bytes;
+        h->rejected = srv->n.rejected;
+        h->buffered =
+            budget_held(&srv->budget, sink_pending(&srv->out.sink) + acks_bytes(&srv->acks));
+        if (srv->draining)
+                h->paused = "stopping";
+        else if (srv->budget.paused_all)
+                h->paused = "output is slower than the clients: --max-buffer is full";
+        else
+                h->paused = NULL;
 }
 
-/* True for the raw descriptors of server_watch_fd, false for clients. */
-static bool is_fd_wsi(struct lws *wsi)
+static bool stopping(void *arg)
 {
-        const struct lws_protocols *p = lws_get_protocol(wsi);
-        return p && p->name && strcmp(p->name, FD_PROTOCOL) == 0;
+        return ((struct server *)arg)->draining;
+}
+
+static bool crowded(void *arg)
+{
+        struct server *srv = arg;
+        /* sockets counts this one, and every handshake in progress */
+        return srv->sockets > srv->conf->max_conns;
+}
+
+static void http_refused(void *arg)
+{
+        ((struct server *)arg)->n.rejected++;
+}
+
+static const struct http_calls http_calls = {health, stopping, crowded, http_refused};
+
+/* A socket the gate closed is no longer counted. */
+static void gate_closed(void *arg, int fd)
+{
+        struct server *srv = arg;
+        (void)fd;
+        if (srv->sockets)
+                srv->sockets--;
+}
+
+/* The gate answered a client with an HTTP error. */
+static void gate_refused(void *arg, int fd, unsigned code, const char *why)
+{
+        struct server *srv = arg;
+        srv->n.rejected++;
+        logx(LOG_VERBOSE, "refused %s: %u %s", peers_name(&srv->peers, fd), code, why);
+}
+
+/* A client's request head is in: lws takes it from here. */
+static void gate_head(void *arg, int fd, const char *head, size_t len)
+{
+        struct server *srv = arg;
+        listen_adopt(srv->vhost, fd, head, len);
+}
+
+static const struct gate_calls gate_calls = {gate_head, gate_refused, gate_closed};
+
+/* A connection just accepted: plain ones go to the gate to read their
+ * request head, TLS ones straight to lws. Every socket counts toward
+ * --max-conns from here on; far beyond it, new ones are closed at once. */
+static void accepted(void *arg, int fd, const struct sockaddr_storage *ss)
+{
+        struct server *srv = arg;
+        if (srv->sockets >= (uint64_t)srv->conf->max_conns + CONNS_SLACK) {
+                srv->n.rejected++;
+                close(fd);
+                return;
+        }
+        if (peers_note(&srv->peers, fd, ss) < 0) {
+                close(fd);
+                return;
+        }
+        srv->sockets++;
+        /* The socket is counted until lws destroys its wsi, or the gate
+         * closes it. */
+        if (srv->conf->cert)
+                listen_adopt(srv->vhost, fd, NULL, 0);
+        else if (gate_add(&srv->gate, fd) < 0) {
+                srv->sockets--;
+                close(fd);
+        }
 }
 
 /* Our raw descriptors: readable or closed. */
@@ -110,15 +189,17 @@ static int fd_callback(struct server *srv, struct lws *wsi, enum lws_callback_re
 {
         switch (reason) {
         case LWS_CALLBACK_RAW_RX_FILE:
-                if (wsi == srv->listener && listen_accept(srv) < 0) {
+                if (wsi == srv->listener && listen_accept(srv->listen_fd, accepted, srv) < 0) {
                         /* Out of descriptors: the pending connection stays in the
                          * backlog; stop polling it until the next tick. */
                         lws_rx_flow_control(wsi, 0);
                         srv->listen_paused = true;
                 } else if (wsi == srv->gate.watch) {
-                        gate_service(srv);
+                        gate_service(&srv->gate);
                 } else if (wsi == srv->rep.watch) {
-                        reports_read(srv);
+                        reports_read(&srv->rep);
+                        /* The acks gave back memory: clients may read again. */
+                        conns_relieve(srv);
                 }
                 return 0;
         case LWS_CALLBACK_RAW_CLOSE_FILE:
@@ -126,15 +207,12 @@ static int fd_callback(struct server *srv, struct lws *wsi, enum lws_callback_re
                         srv->listener = NULL;
                 if (wsi == srv->gate.watch)
                         srv->gate.watch = NULL;
-                if (wsi == srv->rep.watch) { /* kprod closed its end */
-                        srv->rep.watch = NULL;
-                        srv->rep.fd = -1;
-                        srv->rep.eof = true;
-                }
-                if (wsi == srv->out_watch) {
-                        srv->out_watch = NULL;
-                        if (!srv->out_closed)
-                                srv->out.closed = true;
+                if (wsi == srv->rep.watch) /* kprod closed its end */
+                        reports_ended(&srv->rep);
+                if (wsi == srv->out.watch) {
+                        srv->out.watch = NULL;
+                        if (!srv->out.ended)
+                                srv->out.sink.closed = true;
                 }
                 return 0;
         default:
@@ -149,7 +227,7 @@ int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         switch (reason) {
         case LWS_CALLBACK_WSI_DESTROY:
                 /* Every client socket ends here, handshake or not. */
-                if (!is_fd_wsi(wsi) && srv->sockets)
+                if (!fdwatch_is(wsi) && srv->sockets)
                         srv->sockets--;
                 return 0;
         case LWS_CALLBACK_RAW_RX_FILE:
@@ -161,21 +239,21 @@ int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         case LWS_CALLBACK_RAW_FILE_DROP_PROTOCOL:
                 return 0;
         case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-                return http_confirm_upgrade(wsi, srv);
+                return http_confirm_upgrade(&srv->http, wsi);
         case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
-                return http_filter(wsi, srv, in);
+                return http_filter(&srv->http, wsi, in);
         case LWS_CALLBACK_HTTP:
         case LWS_CALLBACK_HTTP_WRITEABLE:
         case LWS_CALLBACK_CLOSED_HTTP:
         case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
         case LWS_CALLBACK_ADD_HEADERS:
-                return http_callback(wsi, reason, user, in, len);
+                return http_callback(&srv->http, wsi, reason, user, in, len);
         default:
                 break;
         }
         if (user)
-                return session_callback(wsi, reason, user, in, len);
+                return conn_callback(wsi, reason, user, in, len);
         return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
@@ -275,6 +353,25 @@ static int create_vhost(struct server *srv, char *err, size_t errlen)
         return 0;
 }
 
+/* kprod's reports about records go to the ack list. */
+static void reports_settled(void *acks, uint64_t upto)
+{
+        acks_settled(acks, upto);
+}
+
+static void reports_failed(void *acks, uint64_t rec, const char *why)
+{
+        acks_failed(acks, rec, why);
+}
+
+static void reports_refused(void *acks, uint64_t rec, const char *why)
+{
+        acks_refused(acks, rec, why);
+}
+
+static const struct reports_calls report_calls = {reports_settled, reports_failed,
+                                                  reports_refused};
+
 int server_create(struct server *srv, const struct conf *conf, char *err, size_t errlen)
 {
         memset(srv, 0, sizeof(*srv));
@@ -283,8 +380,9 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
         srv->gate.epfd = -1;
         srv->rep.fd = -1;
         srv->next_id = 1;
-        srv->acks.next_rec = 1;
-        flow_init(&srv->flow, conf);
+        acks_init(&srv->acks, &conn_acks);
+        srv->http = (struct http){conf, &srv->peers, &http_calls, srv, NULL};
+        budget_init(&srv->budget, conf->max_buffer, record_bound(conf), conf->idle);
         lws_set_log_level(conf->log >= LOG_VERBOSE ? LLL_ERR : 0, lws_log);
 
         srv->listen_fd = listen_open(conf->addr, conf->port, conf->reuseport, srv->listen_name,
@@ -293,23 +391,36 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
                 return -1;
         if (create_context(srv, err, errlen) < 0 || create_vhost(srv, err, errlen) < 0)
                 return -1;
-        srv->listener = server_watch_fd(srv, srv->listen_fd);
+        srv->listener = fdwatch_add(srv->vhost, srv->listen_fd);
         if (!srv->listener) {
                 snprintf(err, errlen, "cannot watch the listening socket");
                 return -1;
         }
-        if (!conf->cert && gate_open(srv) < 0) {
+        if (!conf->cert && gate_open(&srv->gate, srv->vhost, conf->max_buffer / 2,
+                                     handshake_secs(conf), &gate_calls, srv) < 0) {
                 snprintf(err, errlen, "cannot watch new connections: %s", strerror(errno));
                 return -1;
         }
-        if (output_open(srv) < 0) {
+        if (output_open(&srv->out, srv->vhost, srv->budget.max) < 0) {
                 snprintf(err, errlen, "cannot watch stdout: %s", strerror(errno));
                 return -1;
         }
-        if (conf->ack_from && reports_open(srv, err, errlen) < 0)
+        if (conf->ack_from && reports_open(&srv->rep, srv->vhost, conf->ack_from, conf->nul,
+                                           &report_calls, &srv->acks, err, errlen) < 0)
                 return -1;
         lws_sul_schedule(srv->context, 0, &srv->tick, tick, TICK_US);
         return 0;
+}
+
+/* Writes to stdout what it takes now; what was written moves the acks
+ * (without --ack-from, an ack means written) and gives back budget. */
+void server_pump(struct server *srv)
+{
+        if (!output_pump(&srv->out))
+                return;
+        if (!srv->conf->ack_from)
+                acks_written(&srv->acks, srv->out.sink.written);
+        conns_relieve(srv);
 }
 
 /* Starts the end of a run: no new connections, no more reading from
@@ -324,11 +435,11 @@ void server_drain(struct server *srv)
                 lws_set_timeout(srv->listener, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
                 srv->listener = NULL;
         }
-        gate_close(srv);
+        gate_close(&srv->gate);
         lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
         {
                 struct conn *c = lws_container_of(d, struct conn, link);
-                flow_release(srv, c);
+                conn_release(c);
                 conn_update_rx(c);
         }
         lws_end_foreach_dll_safe(d, d1);
@@ -347,20 +458,20 @@ void server_close_all(struct server *srv, int code, const char *reason)
 
 void server_destroy(struct server *srv)
 {
-        gate_close(srv);
+        gate_close(&srv->gate);
         if (srv->context) {
                 lws_sul_cancel(&srv->tick);
                 lws_context_destroy(srv->context);
                 srv->context = NULL;
         }
         srv->listener = NULL;
-        srv->out_watch = NULL;
+        srv->out.watch = NULL;
         srv->rep.watch = NULL;
         srv->gate.watch = NULL;
         if (srv->gate.epfd >= 0)
                 srv->gate.epfd = -1; /* closed by lws with its watcher */
-        reports_close(srv);
+        reports_close(&srv->rep);
         acks_free(&srv->acks);
-        sink_close(&srv->out);
-        listen_free(srv);
+        sink_close(&srv->out.sink);
+        peers_free(&srv->peers);
 }

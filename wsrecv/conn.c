@@ -1,7 +1,12 @@
-/* session: one WebSocket connection. Assembles messages that arrive in
+/* conn: one WebSocket connection. Assembles messages that arrive in
  * pieces, turns each complete message into a record, sends acks, checks
  * the client's close frame, and closes with the code that says what was
- * wrong.
+ * wrong. Also the queue of connections waiting for a ticket (budget.c
+ * says when one fits) and the pausing of everyone at the high mark.
+ *
+ * Owns struct conn and its message buffer: allocated in assemble(),
+ * freed in conn_release() and nowhere else, its bytes counted in the
+ * budget (parked, or under a ticket) from the first piece to the release.
  *
  * lws contract notes: RECEIVE delivers a message in pieces of at most the
  * protocol's rx buffer size (2 KiB); lws_is_final_fragment() is true on the
@@ -17,8 +22,28 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "budget.h"
+#include "clock.h"
+#include "conn.h"
 #include "framing.h"
-#include "wsrecv.h"
+#include "log.h"
+#include "record.h"
+#include "server.h"
+
+/* Keeps the request path of c, a header of each of its -J records. */
+static int copy_path(struct conn *c)
+{
+        /* The whole path: lws keeps at most a head's worth (HEAD_MAX). */
+        int total = lws_hdr_total_length(c->wsi, WSI_TOKEN_GET_URI);
+        if (total < 0)
+                total = 0;
+        c->meta = malloc((size_t)total + 1);
+        if (!c->meta)
+                return -1;
+        int n = total ? lws_hdr_copy(c->wsi, c->meta, total + 1, WSI_TOKEN_GET_URI) : 0;
+        c->meta_len = n > 0 ? (size_t)n : 0;
+        return 0;
+}
 
 /* Creates the state of a connection that was just established. */
 static struct conn *conn_new(struct server *srv, struct lws *wsi)
@@ -31,8 +56,8 @@ static struct conn *conn_new(struct server *srv, struct lws *wsi)
         c->id = srv->next_id++;
         c->last_rx_ms = clock_mono_ms();
         /* Named when accepted: the client may have reset since. */
-        snprintf(c->peer, sizeof(c->peer), "%s", listen_peer(srv, lws_get_socket_fd(wsi)));
-        if (srv->conf->json && record_meta(c) < 0) {
+        snprintf(c->peer, sizeof(c->peer), "%s", peers_name(&srv->peers, lws_get_socket_fd(wsi)));
+        if (srv->conf->json && copy_path(c) < 0) {
                 free(c);
                 return NULL;
         }
@@ -42,7 +67,7 @@ static struct conn *conn_new(struct server *srv, struct lws *wsi)
 }
 
 /* Frees c once it is closed and no ack entry names it any more. */
-void conn_unref(struct conn *c)
+static void conn_unref(struct conn *c)
 {
         if (c->refs)
                 c->refs--;
@@ -57,10 +82,9 @@ void conn_unref(struct conn *c)
 static void conn_closed(struct conn *c)
 {
         struct server *srv = c->srv;
-        if (srv->conf->log >= LOG_VERBOSE)
-                fprintf(stderr, "wsrecv: conn %llu from %s: closed after %llu messages\n",
-                        (unsigned long long)c->id, c->peer, (unsigned long long)c->seq);
-        flow_release(srv, c);
+        logx(LOG_VERBOSE, "conn %llu from %s: closed after %llu messages",
+             (unsigned long long)c->id, c->peer, (unsigned long long)c->seq);
+        conn_release(c);
         lws_dll2_remove(&c->link);
         srv->n.connections--;
         c->wsi = NULL;
@@ -77,13 +101,134 @@ void conn_update_rx(struct conn *c)
         if (!c->wsi)
                 return;
         bool want = c->close_code ||
-                    (!srv->draining && !c->waiting && (c->ticket || !srv->flow.paused_all));
+                    (!srv->draining && !c->waiting && (c->ticket || !srv->budget.paused_all));
         if (want == !c->paused)
                 return;
         c->paused = !want;
         /* The time a client is held back does not count as idle. */
         c->last_rx_ms = clock_mono_ms();
         lws_rx_flow_control(c->wsi, want);
+}
+
+/* What wsrecv holds outside the budget's own counts: records not yet
+ * written and the ack list. */
+static size_t other_held(const struct server *srv)
+{
+        return sink_pending(&srv->out.sink) + acks_bytes(&srv->acks);
+}
+
+/* Stops or resumes reading every connection, as paused_all says. */
+static void update_all(struct server *srv)
+{
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
+        {
+                conn_update_rx(lws_container_of(d, struct conn, link));
+        }
+        lws_end_foreach_dll_safe(d, d1);
+}
+
+/* After records were added: stops reading everyone at the high mark. */
+void conns_check(struct server *srv)
+{
+        if (budget_check(&srv->budget, other_held(srv)))
+                update_all(srv);
+}
+
+/* Makes c a ticket holder, newest grant last. */
+static void hold(struct conn *c)
+{
+        struct server *srv = c->srv;
+        budget_hold(&srv->budget);
+        c->ticket = true;
+        c->ticket_ms = clock_mono_ms();
+        lws_dll2_add_tail(&c->wait_link, &srv->holders);
+        conn_update_rx(c);
+}
+
+/* Gives tickets to waiting connections, oldest first, while they fit. */
+static void grant(struct server *srv)
+{
+        while (srv->waiting.count) {
+                struct conn *c =
+                    lws_container_of(lws_dll2_get_head(&srv->waiting), struct conn, wait_link);
+                if (!budget_fits(&srv->budget, other_held(srv), c->msg_len))
+                        return;
+                lws_dll2_remove(&c->wait_link);
+                c->waiting = false;
+                budget_unpark(&srv->budget, c->msg_len); /* covered by the ticket now */
+                hold(c);
+        }
+}
+
+/* After records were written or tickets given back: tickets first, then
+ * everyone else once the low mark is reached. */
+void conns_relieve(struct server *srv)
+{
+        if (srv->draining)
+                return;
+        grant(srv);
+        if (budget_relieve(&srv->budget, other_held(srv)))
+                update_all(srv);
+}
+
+/* A ticket for c, whose first piece has len bytes, or a place among those
+ * waiting; -1 when the waiting already hold their share (c is refused). */
+static int ticket(struct conn *c, size_t len)
+{
+        struct server *srv = c->srv;
+        if (!srv->waiting.count && budget_fits(&srv->budget, other_held(srv), 0)) {
+                hold(c);
+                return 0;
+        }
+        if (!budget_may_park(&srv->budget, len))
+                return -1;
+        c->waiting = true;
+        lws_dll2_add_tail(&c->wait_link, &srv->waiting);
+        conn_update_rx(c);
+        return 0;
+}
+
+/* Forgets c's message in pieces, finished or dropped, and its ticket. */
+void conn_release(struct conn *c)
+{
+        struct server *srv = c->srv;
+        if (!c->in_msg)
+                return;
+        if (c->ticket)
+                budget_unhold(&srv->budget);
+        else
+                budget_unpark(&srv->budget, c->msg_len);
+        if (c->ticket || c->waiting)
+                lws_dll2_remove(&c->wait_link);
+        c->ticket = c->waiting = c->in_msg = false;
+        /* Freed, not kept for the next message: a buffer kept per
+         * connection would be memory outside the budget. */
+        free(c->msg);
+        c->msg = NULL;
+        c->msg_len = c->msg_cap = 0;
+        conn_update_rx(c);
+        conns_relieve(srv);
+}
+
+/* Once a tick: while a connection waits for a ticket, refuses the
+ * messages that have held theirs for too long, oldest first (each
+ * refusal hands its ticket to the oldest waiting connection). */
+void conns_expire(struct server *srv)
+{
+        int64_t now = clock_mono_ms();
+        while (srv->waiting.count && srv->holders.count) {
+                struct conn *c =
+                    lws_container_of(lws_dll2_get_head(&srv->holders), struct conn, wait_link);
+                if (!budget_overdue(&srv->budget, now - c->ticket_ms))
+                        return;
+                char why[100];
+                snprintf(why, sizeof(why),
+                         "message not complete within %us while others wait for buffer",
+                         srv->budget.secs);
+                conn_refuse(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, why);
+                if (c->ticket)
+                        return; /* not released (cannot happen): never spin */
+        }
 }
 
 /* Asks lws to close c with code once it can write: after the acks of what
@@ -95,7 +240,7 @@ void conn_close(struct conn *c, int code, const char *reason)
         c->close_code = code;
         snprintf(c->close_text, sizeof(c->close_text), "%s", reason);
         c->close_reason = c->close_text;
-        flow_release(c->srv, c); /* a message in pieces is not taken */
+        conn_release(c); /* a message in pieces is not taken */
         conn_update_rx(c);
         lws_callback_on_writable(c->wsi);
 }
@@ -104,7 +249,7 @@ void conn_close(struct conn *c, int code, const char *reason)
  * is): its client is told, before any ack that covers it. A client that
  * reads none of these while REFUSALS_MAX pile up is closed, its acks
  * stopping before the one it was not told of. */
-void conn_refused(struct conn *c, uint64_t seq, const char *why)
+static void conn_refused(struct conn *c, uint64_t seq, const char *why)
 {
         if (!c->wsi || c->close_started)
                 return; /* no ack will cover it: the client keeps it unacked */
@@ -116,6 +261,7 @@ void conn_refused(struct conn *c, uint64_t seq, const char *why)
                 return;
         }
         if (c->nrefused == c->refused_cap && c->refused_head) {
+                /* Sent ones make room (never memmove from NULL: UB). */
                 memmove(c->refused, c->refused + c->refused_head, pending * sizeof(*c->refused));
                 c->nrefused = pending;
                 c->refused_head = 0;
@@ -167,9 +313,8 @@ void conn_refuse(struct conn *c, int code, const char *why)
 {
         struct server *srv = c->srv;
         srv->n.rejected++;
-        if (srv->conf->log >= LOG_VERBOSE)
-                fprintf(stderr, "wsrecv: conn %llu from %s: closed with %d: %s\n",
-                        (unsigned long long)c->id, c->peer, code, why);
+        logx(LOG_VERBOSE, "conn %llu from %s: closed with %d: %s", (unsigned long long)c->id,
+             c->peer, code, why);
         conn_close(c, code, why);
 }
 
@@ -218,7 +363,26 @@ static int assemble(struct conn *c, const void *in, size_t len)
         memcpy(c->msg + c->msg_len, in, len);
         c->msg_len += len;
         if (!c->ticket)
-                c->srv->flow.parked += len; /* waiting for a ticket */
+                budget_park(&c->srv->budget, len); /* waiting for a ticket */
+        return 0;
+}
+
+/* Turns a complete message of c into a record, counts it, and notes it
+ * for its ack. Returns as record_message does. */
+static int take(struct conn *c, const void *data, size_t len, const char **why)
+{
+        struct server *srv = c->srv;
+        const struct record_from from = {c->id, c->seq + 1, c->peer, c->meta, c->meta_len};
+        int rc = record_message(srv->conf, &srv->out.sink.ob, &from, data, len, c->msg_binary, why);
+        if (rc)
+                return rc;
+        c->seq++;
+        srv->n.messages++;
+        srv->n.bytes += len;
+        /* The time is a vDSO read, no syscall. */
+        if (srv->conf->ack &&
+            acks_noted(&srv->acks, c, c->seq, sink_appended(&srv->out.sink), clock_mono_ms()) < 0)
+                return -1;
         return 0;
 }
 
@@ -244,12 +408,12 @@ static int receive(struct conn *c, const void *in, size_t len)
                                       "message too big; see --max-message");
                 if (final) {
                         /* The usual case: the whole message in one piece. */
-                        rc = record_message(srv, c, in, len, c->msg_binary, &why);
+                        rc = take(c, in, len, &why);
                         goto done;
                 }
                 c->in_msg = true;
                 /* A ticket, or wait for one holding this piece. */
-                if (flow_ticket(srv, c, len) < 0)
+                if (ticket(c, len) < 0)
                         return refuse(c, CLOSE_TRY_AGAIN_LATER,
                                       "too many messages waiting for buffer; try again later");
         }
@@ -261,14 +425,14 @@ static int receive(struct conn *c, const void *in, size_t len)
         if (!final)
                 return 0;
         /* Empty pieces only: no buffer was ever made. */
-        rc = record_message(srv, c, c->msg ? c->msg : "", c->msg_len, c->msg_binary, &why);
-        flow_release(srv, c);
+        rc = take(c, c->msg ? c->msg : "", c->msg_len, &why);
+        conn_release(c);
 done:
         if (rc < 0)
                 return refuse(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
         if (rc > 0)
                 return refuse(c, rc, why);
-        flow_check(srv);
+        conns_check(srv);
         return 0;
 }
 
@@ -285,7 +449,7 @@ static bool close_code_ok(unsigned code)
 static int peer_close(struct conn *c, const unsigned char *in, size_t len)
 {
         c->peer_closed = true;
-        flow_release(c->srv, c);
+        conn_release(c);
         const char *why = NULL;
         int code = 0;
         if (len == 1) {
@@ -329,7 +493,7 @@ static int writeable(struct conn *c)
         if (!c->close_code || c->close_started)
                 return 0;
         /* Ack what is still being written or stored first; that wakes us. */
-        bool owed = c->refs && !srv->out.closed && !srv->out.error &&
+        bool owed = c->refs && !srv->out.sink.closed && !srv->out.sink.error &&
                     !(srv->conf->ack_from && srv->rep.eof);
         if (owed)
                 return 0;
@@ -341,7 +505,59 @@ static int writeable(struct conn *c)
         return -1;
 }
 
-int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
+/* The ack list's callbacks (acks.h): an entry names c, or no longer. */
+static void ack_ref(void *conn)
+{
+        struct conn *c = conn;
+        c->refs++;
+}
+
+static void ack_unref(void *conn)
+{
+        conn_unref(conn);
+}
+
+/* c's messages 1..seq are stored: ack them when c can write (unless a
+ * failure caps them, see writeable). */
+static void ack_due(void *conn, uint64_t seq)
+{
+        struct conn *c = conn;
+        if (seq <= c->ack_due)
+                return;
+        c->ack_due = seq;
+        if (c->wsi)
+                lws_callback_on_writable(c->wsi);
+}
+
+/* c's message seq was not stored: its acks stop before it, and c is
+ * closed with 1013 so that the client sends it again. */
+static void ack_failed(void *conn, uint64_t seq, const char *why)
+{
+        struct conn *c = conn;
+        if (c->failed_at && c->failed_at <= seq)
+                return;
+        c->failed_at = seq;
+        logx(LOG_VERBOSE, "conn %llu from %s: message %llu not stored: %s",
+             (unsigned long long)c->id, c->peer, (unsigned long long)seq, why);
+        char reason[124];
+        snprintf(reason, sizeof(reason), "message %llu was not stored; send it again",
+                 (unsigned long long)seq);
+        conn_close(c, CLOSE_TRY_AGAIN_LATER, reason);
+}
+
+/* c's message seq will never be stored: its client is told, and the acks
+ * after it go on. */
+static void ack_refused(void *conn, uint64_t seq, const char *why)
+{
+        struct conn *c = conn;
+        logx(LOG_VERBOSE, "conn %llu from %s: message %llu refused: %s", (unsigned long long)c->id,
+             c->peer, (unsigned long long)seq, why);
+        conn_refused(c, seq, why);
+}
+
+const struct acks_owner conn_acks = {ack_ref, ack_unref, ack_due, ack_failed, ack_refused};
+
+int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
                      void *in, size_t len)
 {
         struct server *srv = lws_context_user(lws_get_context(wsi));
@@ -351,9 +567,7 @@ int session_callback(struct lws *wsi, enum lws_callback_reasons reason, struct s
                 c = ss->conn = conn_new(srv, wsi);
                 if (!c)
                         return -1;
-                if (srv->conf->log >= LOG_VERBOSE)
-                        fprintf(stderr, "wsrecv: conn %llu from %s: open\n",
-                                (unsigned long long)c->id, c->peer);
+                logx(LOG_VERBOSE, "conn %llu from %s: open", (unsigned long long)c->id, c->peer);
                 conn_update_rx(c);
                 return 0;
         case LWS_CALLBACK_RECEIVE:
