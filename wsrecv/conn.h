@@ -19,7 +19,7 @@ struct server;
 #define REFUSAL_WHY_MAX 255
 /* Refusals a connection keeps unsent at most: a client that reads none of
  * its frames is closed rather than let them grow. */
-#define REFUSALS_MAX 1024
+#define REFUSALS_MAX 64
 
 /* A message kprod refused for what it is, to be told to its client. */
 struct refusal {
