@@ -9,6 +9,7 @@
 #include "avroenc.h"
 #include "avroframe.h"
 #include "avroschema.h"
+#include "framing.h"
 
 /* Reads a whole schema file into a NUL-terminated buffer. */
 static char *read_file(const char *path, size_t *len, char *why, size_t whylen)
@@ -99,7 +100,9 @@ static int open_side(struct kavro *a, struct kavro_side *side, const char *topic
                 goto out;
         }
         side->enc = av_enc_new(side->schema, err, sizeof(err));
-        if (!side->enc || outbuf_init(&side->out, -1, 4096) < 0) {
+        side->takes_string = (side->schema->root->accepts & AV_K_STR) != 0;
+        if (!side->enc || outbuf_init(&side->out, -1, 4096) < 0 ||
+            outbuf_init(&side->lit, -1, 256) < 0) {
                 snprintf(why, whylen, "%s: schema %u: %s", side->subject, side->id,
                          side->enc ? "out of memory" : err);
                 goto out;
@@ -132,17 +135,31 @@ int kavro_open(struct kavro *a, const struct serde_opts *s, const char *topic,
         return rc;
 }
 
-/* Encodes one side's JSON into its buffer, after the header. */
-static int encode_side(struct kavro_side *side, const void **data, size_t *len, char *why,
-                       size_t whylen)
+/* Encodes one side's JSON into its buffer, after the header. text: the
+ * bytes were an envelope's string, which is the value itself to a schema
+ * that takes a string (kcons -J writes a string value so), and else holds
+ * the value's JSON (wsrecv -J writes a browser's message so). */
+static int encode_side(struct kavro_side *side, const void **data, size_t *len, bool text,
+                       char *why, size_t whylen)
 {
         if (!*data) {
                 snprintf(why, whylen, "the %s is null: no Avro to write", side->is_key ? "key" : "value");
                 return -1;
         }
+        const char *json = *data;
+        size_t n = *len;
+        if (text && side->takes_string) {
+                side->lit.off = side->lit.len = 0;
+                if (json_put_string(&side->lit, json, n) < 0) {
+                        snprintf(why, whylen, "out of memory");
+                        return -1;
+                }
+                json = side->lit.data;
+                n = side->lit.len;
+        }
         side->out.off = 0;
         side->out.len = 5; /* the header, from open_side */
-        if (av_encode(side->enc, *data, *len, &side->out) < 0) {
+        if (av_encode(side->enc, json, n, &side->out) < 0) {
                 const char *e = av_enc_error(side->enc);
                 if (side->is_key)
                         snprintf(why, whylen, "key%s%s", e[0] == '.' ? "" : ": ", e);
@@ -157,9 +174,11 @@ static int encode_side(struct kavro_side *side, const void **data, size_t *len, 
 
 int kavro_encode(struct kavro *a, struct shaped *m, char *why, size_t whylen)
 {
-        if (a->value.on && encode_side(&a->value, &m->val, &m->vlen, why, whylen) < 0)
+        if (a->value.on &&
+            encode_side(&a->value, &m->val, &m->vlen, m->flags & SHAPED_VAL_TEXT, why, whylen) < 0)
                 return -1;
-        if (a->key.on && encode_side(&a->key, &m->key, &m->klen, why, whylen) < 0)
+        if (a->key.on &&
+            encode_side(&a->key, &m->key, &m->klen, m->flags & SHAPED_KEY_TEXT, why, whylen) < 0)
                 return -1;
         return 0;
 }
@@ -171,8 +190,8 @@ static void close_side(struct kavro_side *side)
                 av_enc_free(side->enc);
         if (side->schema)
                 av_schema_free(side->schema);
-        if (side->on)
-                outbuf_free(&side->out);
+        outbuf_free(&side->out); /* both zeroed when never made */
+        outbuf_free(&side->lit);
         memset(side, 0, sizeof(*side));
 }
 

@@ -33,6 +33,8 @@ struct kavro_side {
         struct av_enc *enc;
         struct outbuf out; /* the last record's encoding, after the 5 bytes of
                               the framing's header, written once */
+        bool takes_string; /* the schema takes a JSON string at its top */
+        struct outbuf lit; /* an envelope's string as a JSON literal */
         char subject[512];
 };
 

@@ -80,6 +80,10 @@ int shape_record(struct shaper *s, const char *rec, size_t len, struct shaped *o
                 out->vlen = e.len;
                 out->headers = e.headers;
                 out->nheaders = e.nheaders;
+                if (e.key && e.keyform != ENV_JSON)
+                        out->flags |= SHAPED_KEY_TEXT;
+                if (e.payload && e.payloadform != ENV_JSON)
+                        out->flags |= SHAPED_VAL_TEXT;
                 if (e.partition >= 0 && !s->by_key)
                         out->partition = e.partition;
                 if (e.tstype != ENV_TS_NONE)

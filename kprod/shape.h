@@ -27,6 +27,11 @@ enum shape_mode {
  * message's opaque beside the record number, see producer.h). */
 enum {
         SHAPED_KEY_SPLIT = 1, /* -K: the record had the key delimiter */
+        /* -J: the envelope's key / payload was a string (or _b64), not
+         * another JSON value: to an Avro schema that takes a string it is
+         * that string, to any other the JSON text it holds (wsrecv -J). */
+        SHAPED_KEY_TEXT = 2,
+        SHAPED_VAL_TEXT = 4,
 };
 
 struct shaped {

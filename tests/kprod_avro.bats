@@ -269,6 +269,29 @@ EOF2
 	assert_output "$vid	{\"genres\":[],\"rating\":null,\"released\":1979,\"title\":\"Alien\"}"
 }
 
+@test "kprod -J -s avro takes an envelope's string as the value itself where the schema takes a string: string keys and values come back the same bytes, quotes and JSON-looking text included" {
+	local t1 t2 kf vf kid vid
+	t1=$(new_topic)
+	t2=$(new_topic)
+	kf=$(schema_file '"string"')
+	vf=$(schema_file '["null","string"]')
+	printf '%s\n' '"k\"1\""|"say \"hi\""' '"plain"|"{\"a\":1}"' '"3"|"3"' |
+		kprod -b "$BROKERS" -t "$t1" -s avro -r "$REGISTRY_URL" --key-schema "$kf" --value-schema "$vf" -K '|'
+	kid=$(latest_id "$t1-key")
+	vid=$(latest_id "$t1-value")
+	timeout 30 kcons -b "$BROKERS" -s avro -r "$REGISTRY_URL" -J -e "$t1" >"$BATS_TEST_TMPDIR/env"
+	run jq -c '[.key, .payload]' "$BATS_TEST_TMPDIR/env"
+	assert_output '["k\"1\"","say \"hi\""]
+["plain","{\"a\":1}"]
+["3","3"]'
+	kprod -b "$BROKERS" -t "$t2" -J -s avro -r "$REGISTRY_URL" --key-schema-id "$kid" --value-schema-id "$vid" <"$BATS_TEST_TMPDIR/env"
+	run bash -c "timeout 60 '$PY' '$CLIENTS/kafkapy.py' '$BROKERS' dump '$t1' 3 | cut -d' ' -f3-"
+	local first=$output
+	[ "$(wc -l <<<"$first")" -eq 3 ]
+	run bash -c "timeout 60 '$PY' '$CLIENTS/kafkapy.py' '$BROKERS' dump '$t2' 3 | cut -d' ' -f3-"
+	assert_equal "$output" "$first"
+}
+
 @test "kafkajs with @kafkajs/confluent-schema-registry (the setup's own stack) decodes what kprod -s value=avro wrote" {
 	local t f
 	t=$(new_topic)
