@@ -1,4 +1,10 @@
-/* outbuf: growable buffer written to a file descriptor in large writes. */
+/* outbuf: growable buffer written to a file descriptor in large writes.
+ *
+ * Invariant: once trimmed (outbuf_trim), a buffer's memory in use is about
+ * what it holds: the pending bytes, the first keep bytes, what is not yet
+ * worth giving back (less than keep), and while the pending bytes move to
+ * the front, one MOVE_CHUNK more, never both copies of them (unless it
+ * cannot grow, see outbuf_reserve). */
 #include "outbuf.h"
 
 #include <errno.h>
@@ -7,6 +13,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+/* How much of the pending bytes moves to the front before the memory they
+ * leave is given back: a few madvise calls for a buffer of megabytes. */
+#define MOVE_CHUNK (256 * 1024)
 
 int outbuf_init(struct outbuf *ob, int fd, size_t cap)
 {
@@ -28,38 +38,102 @@ void outbuf_free(struct outbuf *ob)
         ob->len = ob->off = ob->cap = 0;
 }
 
-/* Moves unwritten bytes to the front, or grows, so that n more bytes fit. */
+/* Gives back the whole pages inside [from, to) of the buffer's data. */
+static void give_back(struct outbuf *ob, size_t from, size_t to)
+{
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        uintptr_t a = ((uintptr_t)ob->data + from + page - 1) & ~(uintptr_t)(page - 1);
+        uintptr_t b = ((uintptr_t)ob->data + to) & ~(uintptr_t)(page - 1);
+        /* Whole pages only, so the allocator's own data around the buffer
+         * is never touched. */
+        if (b > a)
+                madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* The offset in ob's data of the page boundary at or below offset at. */
+static size_t page_below(const struct outbuf *ob, size_t at)
+{
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        return (((uintptr_t)ob->data + at) & ~(page - 1)) - (uintptr_t)ob->data;
+}
+
+/* Moves the pending bytes to the front. A buffer that trims gives back
+ * the pages they leave behind (beyond their new end and the first keep
+ * bytes) a chunk at a time as they go: a single memmove filled the front
+ * while the old copy was still in memory, up to twice what the buffer
+ * holds (issue 18: wsrecv 7 MB over --max-buffer). When they move over
+ * themselves, none of the old copy is free before off bytes are moved:
+ * outbuf_reserve grows instead where it can. */
+static void move_front(struct outbuf *ob)
+{
+        if (!ob->keep) {
+                memmove(ob->data, ob->data + ob->off, ob->len);
+                return;
+        }
+        size_t from = ob->len > ob->keep ? ob->len : ob->keep;
+        for (size_t done = 0; done < ob->len;) {
+                size_t n = ob->len - done < MOVE_CHUNK ? ob->len - done : MOVE_CHUNK;
+                memmove(ob->data + done, ob->data + ob->off + done, n);
+                done += n;
+                /* The old copy up to here is moved: what of it lies past
+                 * the new end holds nothing now. */
+                size_t to = ob->off + done;
+                if (to > from) {
+                        give_back(ob, from, to);
+                        if (page_below(ob, to) > from)
+                                from = page_below(ob, to);
+                }
+        }
+}
+
+/* Makes ob's capacity at least need, doubling it. Returns 0, or -1 with
+ * the buffer as it was. */
+static int grow(struct outbuf *ob, size_t need)
+{
+        size_t cap = ob->cap;
+        while (cap < need) {
+                if (cap > (size_t)-1 / 2)
+                        return -1;
+                cap *= 2;
+        }
+        char *p = realloc(ob->data, cap);
+        if (!p)
+                return -1;
+        ob->data = p;
+        ob->cap = cap;
+        ob->trimmed = 0;
+        return 0;
+}
+
+/* Moves unwritten bytes to the front, or grows, so that n more bytes fit.
+ * A buffer that trims grows rather than move its bytes over themselves
+ * (off < len): that move fills pages at the front before any of the old
+ * copy is free. Growing a buffer of megabytes costs address space only
+ * (glibc moves the pages of an mmap'd block, it does not copy them), and
+ * happens only while it holds more than half its capacity, so it ends at
+ * about four times the most it holds; should it fail, the bytes move. */
 char *outbuf_reserve(struct outbuf *ob, size_t n)
 {
         if (ob->oom)
                 return NULL;
-        if (ob->off + ob->len + n <= ob->cap)
-                return ob->data + ob->off + ob->len;
+        size_t end = ob->off + ob->len;
+        if (end + n <= ob->cap)
+                return ob->data + end;
+        if (ob->keep && ob->off < ob->len && grow(ob, end + n) == 0)
+                return ob->data + end;
         if (ob->off > 0) {
-                if (ob->off + ob->len > ob->touched)
-                        ob->touched = ob->off + ob->len;
-                memmove(ob->data, ob->data + ob->off, ob->len);
+                if (end > ob->touched)
+                        ob->touched = end;
+                move_front(ob);
                 ob->off = 0;
                 ob->trimmed = 0;
                 if (ob->len + n <= ob->cap)
                         return ob->data + ob->len;
         }
-        size_t cap = ob->cap;
-        while (cap < ob->len + n) {
-                if (cap > (size_t)-1 / 2) {
-                        ob->oom = 1;
-                        return NULL;
-                }
-                cap *= 2;
-        }
-        char *p = realloc(ob->data, cap);
-        if (!p) {
+        if (grow(ob, ob->len + n) < 0) {
                 ob->oom = 1;
                 return NULL;
         }
-        ob->data = p;
-        ob->cap = cap;
-        ob->trimmed = 0;
         return ob->data + ob->len;
 }
 
@@ -81,21 +155,10 @@ int outbuf_put(struct outbuf *ob, const void *p, size_t n)
         return 0;
 }
 
-/* Gives back the whole pages inside [from, to) of the buffer's data. */
-static void give_back(struct outbuf *ob, size_t from, size_t to)
-{
-        size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        uintptr_t a = ((uintptr_t)ob->data + from + page - 1) & ~(uintptr_t)(page - 1);
-        uintptr_t b = ((uintptr_t)ob->data + to) & ~(uintptr_t)(page - 1);
-        /* Whole pages only, so the allocator's own data around the buffer
-         * is never touched. */
-        if (b > a)
-                madvise((void *)a, b - a, MADV_DONTNEED);
-}
-
 void outbuf_trim(struct outbuf *ob, size_t keep)
 {
         size_t end = ob->off + ob->len;
+        ob->keep = keep;
         if (ob->touched < end)
                 ob->touched = end;
         if (!ob->data)

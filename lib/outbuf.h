@@ -17,6 +17,7 @@ struct outbuf {
         int oom;        /* an allocation failed; the buffer is unusable */
         size_t touched; /* end of the bytes filled since the last trim */
         size_t trimmed; /* bytes before off given back up to here (0: none) */
+        size_t keep;    /* outbuf_trim's keep (0: never trimmed) */
 };
 
 /* Prepares ob to write to fd, with an initial capacity of cap bytes. */
@@ -38,7 +39,9 @@ void outbuf_discard(struct outbuf *ob);
 /* Gives the memory of the bytes already written back to the system (the
  * pages around the pending bytes, beyond the first keep bytes), once there
  * is at least keep to give: a buffer that once held much keeps in memory
- * about what it holds now. */
+ * about what it holds now. From the first call on, moving the pending
+ * bytes to the front (to make room) gives back what they leave behind as
+ * they go, so that the move never holds two copies of them. */
 void outbuf_trim(struct outbuf *ob, size_t keep);
 /* Number of bytes waiting to be written. */
 size_t outbuf_pending(const struct outbuf *ob);

@@ -15,3 +15,12 @@ load helpers
 	assert_success
 	assert_output --regexp '^acks_test: [0-9]+ checks passed$'
 }
+
+@test "outbuf: a trimmed buffer makes room without holding its bytes twice (peak RSS within 4 MiB, not 15), every byte exact" {
+	run timeout 60 "$ROOT/tests/bin/outbuf_test"
+	assert_success
+	assert_output --regexp '^outbuf_test: [0-9]+ checks passed$'
+	run timeout 60 "$ROOT/tests/bin/outbuf_test_asan"
+	assert_success
+	assert_output --regexp '^outbuf_test: [0-9]+ checks passed$'
+}

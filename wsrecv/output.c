@@ -9,8 +9,10 @@
 #include "output.h"
 
 /* Memory of written bytes kept by the output buffer (and the least it
- * gives back at once, to keep madvise calls few). */
-#define KEEP_BYTES (1024 * 1024)
+ * gives back at once, to keep madvise calls few): up to twice this is
+ * memory beyond --max-buffer (issue 18), one madvise per 256 KiB written
+ * at most. */
+#define KEEP_BYTES (256 * 1024)
 
 int output_open(struct output *o, struct lws_vhost *vh, size_t room)
 {
