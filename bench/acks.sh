@@ -10,7 +10,9 @@
 # measures, at 1 and 100 connections, RUNS times each, medians:
 #   - messages acknowledged per second, sending as fast as acks allow
 #     (N messages of 100 bytes; the clock stops at the last ack); also
-#     through the lossless envelope, wsrecv -J | kprod -J, with Kafka acks;
+#     through the lossless envelope, wsrecv -J | kprod -J, with Kafka acks,
+#     and plain with four fixed headers on every record (kprod -H), which
+#     separates what the envelope costs from what librdkafka's headers do;
 #   - ack latency p50 and p99 at 10,000 messages/s for SECS seconds, the
 #     first WARM seconds (3) acknowledged but not timed, and reported apart,
 #     as their longest wait. On Apache Kafka every partition of the fresh
@@ -80,7 +82,8 @@ run_broker() {
 	run_pids=("$bpid")
 }
 
-# One run: mode $1 (write, kafka or json: kafka with -J), $2 connections, $3 partitions,
+# One run: mode $1 (write, kafka, json: kafka with -J, or headers: kafka
+# with four -H headers), $2 connections, $3 partitions,
 # wsload options $4; prints wsload's summary line.
 run_one() {
 	local mode=$1 conns=$2 parts=$3 opts=$4 ws_opts=() kp_opts=()
@@ -96,6 +99,9 @@ run_one() {
 		ws_opts+=(-J)
 		kp_opts+=(-J)
 	fi
+	# The sizes of the headers wsrecv -J writes (connection, sequence
+	# number, peer, path).
+	[ "$mode" != headers ] || kp_opts+=(-H conn=1 -H seq=1000000 -H peer=127.0.0.1:40001 -H path=/chat)
 	bin/wsrecv -p 0 --ack "${ws_opts[@]}" >"$tmp/ws2k" 2>"$tmp/ws.err" &
 	local ws=$!
 	bin/kprod -q -b "$B" -t "$topic" "${kp_opts[@]}" <"$tmp/ws2k" &
@@ -118,11 +124,11 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 first_lat=${LAT_PARTS%% *}
 for i in $(seq "$RUNS"); do
 	for conns in 1 100; do
-		for mode in write kafka json; do
+		for mode in write kafka json headers; do
 			echo "acks: $mode acks, $conns connections, run $i of $RUNS..." >&2
 			run_one "$mode" "$conns" "$PARTS" "-n $N" >>"$tmp/tput.$mode.$conns"
 			# The envelope's latency is not measured: its throughput is.
-			[ "$mode" != json ] || continue
+			[ "$mode" != json ] && [ "$mode" != headers ] || continue
 			# Write acks do not wait on Kafka: one layout is enough.
 			for parts in $([ "$mode" = kafka ] && echo "$LAT_PARTS" || echo "$first_lat"); do
 				run_one "$mode" "$conns" "$parts" "-n $((10000 * SECS)) -r 10000 -w $WARM" \
@@ -133,7 +139,7 @@ for i in $(seq "$RUNS"); do
 done
 declare -A RATE P50 P99
 for conns in 1 100; do
-	for mode in write kafka json; do
+	for mode in write kafka json headers; do
 		RATE[$mode,$conns]=$(field rate <"$tmp/tput.$mode.$conns" | median)
 	done
 	for f in "$tmp"/lat.*."$conns".*; do
@@ -159,11 +165,13 @@ done
 	echo "$PARTS-partition topic. Latency: 10,000 messages/s for $SECS s, to topics of ${LAT_PARTS// / and }"
 	echo "partitions; the messages of the first $WARM s (the start of traffic on the topic) are"
 	echo "acknowledged but not timed: their longest wait is listed with each run below."
-	echo "Kafka acks through the envelope: \`wsrecv --ack -J --ack-from R | kprod -J --reports R\`."
+	echo "Kafka acks through the envelope: \`wsrecv --ack -J --ack-from R | kprod -J --reports R\`;"
+	echo "with headers: the plain front door, kprod given four fixed headers of the sizes wsrecv -J"
+	echo "writes (\`-H conn=1 -H seq=1000000 -H peer=127.0.0.1:40001 -H path=/chat\`)."
 	echo "Medians of $RUNS runs, the modes alternating."
 	echo
-	head="| connections | write acks, msgs/s | Kafka acks, msgs/s | Kafka / write | Kafka acks -J, msgs/s | -J / plain | write acks p50 / p99 |"
-	rule="|---:|---:|---:|---:|---:|---:|---:|"
+	head="| connections | write acks, msgs/s | Kafka acks, msgs/s | Kafka / write | Kafka acks -J, msgs/s | -J / plain | Kafka acks with headers, msgs/s | headers / plain | write acks p50 / p99 |"
+	rule="|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for parts in $LAT_PARTS; do
 		head+=" Kafka acks p50 / p99, $parts partitions |"
 		rule+="---:|"
@@ -171,10 +179,11 @@ done
 	echo "$head"
 	echo "$rule"
 	for conns in 1 100; do
-		w=${RATE[write,$conns]} k=${RATE[kafka,$conns]} j=${RATE[json,$conns]}
-		line=$(printf '| %d | %.0f | %.0f | %sx | %.0f | %sx | %s / %s ms |' "$conns" "$w" "$k" \
+		w=${RATE[write,$conns]} k=${RATE[kafka,$conns]} j=${RATE[json,$conns]} h=${RATE[headers,$conns]}
+		line=$(printf '| %d | %.0f | %.0f | %sx | %.0f | %sx | %.0f | %sx | %s / %s ms |' "$conns" "$w" "$k" \
 			"$(awk -v k="$k" -v w="$w" 'BEGIN { printf "%.2f", k / w }')" "$j" \
-			"$(awk -v k="$k" -v j="$j" 'BEGIN { printf "%.2f", j / k }')" \
+			"$(awk -v k="$k" -v j="$j" 'BEGIN { printf "%.2f", j / k }')" "$h" \
+			"$(awk -v k="$k" -v h="$h" 'BEGIN { printf "%.2f", h / k }')" \
 			"${P50[write.$conns.$first_lat]}" "${P99[write.$conns.$first_lat]}")
 		for parts in $LAT_PARTS; do
 			line+=" ${P50[kafka.$conns.$parts]} / ${P99[kafka.$conns.$parts]} ms |"

@@ -14,6 +14,11 @@
 # own single-node Kafka; writes bench/out/kafka-first-second.md.
 #   bench/kafka-first-second.sh [RUNS] [PARTITIONS...]     (defaults 3, 4 32)
 #   SECS=N                                                 seconds of traffic (5)
+#   CLIENT=wsload      the client is bench/bin/wsload (C, one thread, epoll)
+#                      instead of Python's: three connections one after the
+#                      other, the lone message, the first second (10,000
+#                      messages at 10,000/s), and the rest (30,000 more, the
+#                      first 2 s not timed: those after the third second)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.bash
@@ -22,10 +27,11 @@ cd "$(dirname "$0")/.."
 . bench/kafka.bash
 RUNS=${1:-3}
 SECS=${SECS:-5}
+CLIENT=${CLIENT:-python}
 shift || true
 PARTS=("$@")
 [ ${#PARTS[@]} -gt 0 ] || PARTS=(4 32)
-for b in bin/wsrecv bin/kprod tests/bin/mktopic; do
+for b in bin/wsrecv bin/kprod tests/bin/mktopic $([ "$CLIENT" = wsload ] && echo bench/bin/wsload); do
 	[ -x "$b" ] || { echo "kafka-first-second.sh: $b missing: run make all testtools" >&2; exit 2; }
 done
 mkdir -p bench/out
@@ -39,6 +45,22 @@ cleanup() {
 }
 trap cleanup EXIT
 kafka_bench_start
+
+# The client's line for the front door on port $1, in first-second.py's
+# fields.
+client() {
+	if [ "$CLIENT" != wsload ]; then
+		timeout 120 /usr/bin/python3 bench/first-second.py --secs "$SECS" "ws://127.0.0.1:$1/"
+		return
+	fi
+	local lone first rest
+	lone=$(timeout 60 bench/bin/wsload -A -c 1 -n 1 -s 100 -p "$1")
+	first=$(timeout 60 bench/bin/wsload -A -c 1 -n 10000 -r 10000 -s 100 -p "$1")
+	rest=$(timeout 60 bench/bin/wsload -A -c 1 -n 30000 -r 10000 -w 2 -s 100 -p "$1")
+	echo "lone_ms=$(field ack_max_ms <<<"$lone") n=10000 p50_ms=$(field ack_p50_ms <<<"$first")" \
+		"p99_ms=$(field ack_p99_ms <<<"$first") max_ms=$(field ack_max_ms <<<"$first")" \
+		"rest_p50_ms=$(field ack_p50_ms <<<"$rest") rest_p99_ms=$(field ack_p99_ms <<<"$rest")"
+}
 
 # One run: start $1 (now, ready or write) on a fresh topic of $2 partitions;
 # prints the client's line, and the ms from starting the pipeline to ready.
@@ -62,7 +84,7 @@ run_one() {
 		done
 		ready_ms=$((($(date +%s%N) - t0) / 1000000))
 	fi
-	echo "$(timeout 120 /usr/bin/python3 bench/first-second.py --secs "$SECS" "ws://127.0.0.1:$port/") ready_ms=$ready_ms"
+	echo "$(client "$port") ready_ms=$ready_ms"
 	kill -TERM "$ws" 2>/dev/null || true
 	wait "$ws" "$kp" 2>/dev/null || true
 	pids=()
@@ -80,10 +102,18 @@ field() { sed -n "s/.* $1=\([0-9.-]*\).*/\1/p; s/^$1=\([0-9.-]*\) .*/\1/p"; }
 {
 	echo "## A new pipeline's first second on Apache Kafka $KAFKA_VERSION, as a client sees it"
 	echo
-	echo "\`bench/kafka-first-second.sh $RUNS ${PARTS[*]}\`: a topic created just before, a fresh"
-	echo "\`wsrecv --ack --ack-from R | kprod --reports R\` on it, one Python websockets client:"
-	echo "one message alone, then 10,000 messages/s for $SECS s, each timed from its send to its ack:"
-	echo "those of the first second, and the rest (sent after the third second) of the same run."
+	if [ "$CLIENT" = wsload ]; then
+		echo "\`CLIENT=wsload bench/kafka-first-second.sh $RUNS ${PARTS[*]}\`: a topic created just before, a"
+		echo "fresh \`wsrecv --ack --ack-from R | kprod --reports R\` on it, bench/bin/wsload as the"
+		echo "client (C, one thread), three connections one after the other: one message alone, then"
+		echo "10,000 messages at 10,000/s (the first second), then 30,000 more at the same rate of"
+		echo "which those after their first 2 s are timed (the rest), each from its send to its ack."
+	else
+		echo "\`bench/kafka-first-second.sh $RUNS ${PARTS[*]}\`: a topic created just before, a fresh"
+		echo "\`wsrecv --ack --ack-from R | kprod --reports R\` on it, one Python websockets client:"
+		echo "one message alone, then 10,000 messages/s for $SECS s, each timed from its send to its ack:"
+		echo "those of the first second, and the rest (sent after the third second) of the same run."
+	fi
 	echo "\"at once\": the client connects as soon as wsrecv listens; \"when ready\": once /healthz"
 	echo "answers 200 (ready: the time from starting the pipeline to that answer)."
 	echo
@@ -114,4 +144,4 @@ field() { sed -n "s/.* $1=\([0-9.-]*\).*/\1/p; s/^$1=\([0-9.-]*\) .*/\1/p"; }
 				"$(field lone_ms <"$f" | median)" "$(field p99_ms <"$f" | median)" "$(field rest_p99_ms <"$f" | median)"
 		done
 	done
-} | tee bench/out/kafka-first-second.md
+} | tee "bench/out/kafka-first-second$([ "$CLIENT" = wsload ] && echo -wsload).md"

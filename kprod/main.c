@@ -32,10 +32,11 @@
 #include "warm.h"
 
 #define SYNOPSIS                                                                                   \
-        "usage: kprod -t topic [-0JPqvZ] [-b brokers] [-D delim] [-F file] [-H name=value]\n"      \
-        "             [-K delim] [-k key] [-p partition] [-r url] [-s [key=|value=]avro]\n"       \
-        "             [-X prop=value] [-z codec] [--by-key] [--failed file] [--keep-empty]\n"     \
-        "             [--key-field name] [--max-buffer size] [--reports file]\n"                  \
+        "usage: kprod -t topic [-0JPqvZ] [-b brokers] [-D delim] [-d contexts] [-F file]\n"      \
+        "             [-H name=value] [-K delim] [-k key] [-p partition] [-r url]\n"             \
+        "             [-s [key=|value=]avro] [-X prop=value] [-z codec] [--by-key]\n"            \
+        "             [--failed file] [--keep-empty] [--key-field name] [--max-buffer size]\n"    \
+        "             [--reports file]\n"                                                         \
         "             [--value-schema file | --value-schema-id id]\n"                             \
         "             [--key-schema file | --key-schema-id id]\n"                                 \
         "       kprod -L [-b brokers] [-F file] [-t topic] [-X prop=value]\n"                      \
@@ -78,6 +79,7 @@ static void help(void)
               "  -0              records end with NUL instead of a newline\n"
               "  -b brokers      bootstrap brokers (default $KAFKA_BROKERS, else localhost:9092)\n"
               "  -D delim        records end with delim (escapes \\n \\t \\0 \\xHH ...)\n"
+              "  -d contexts     librdkafka's debug contexts (e.g. msg,protocol) to stderr\n"
               "  -F file         librdkafka properties, one prop=value a line\n"
               "  -H name=value   add a header to every record\n"
               "  -J              each record is a JSON envelope, as kcons -J writes it:\n"
@@ -201,7 +203,7 @@ static void parse_args(int argc, char **argv, struct options *o)
                 err(EXIT_FAIL, "calloc");
 
         opterr = 0; /* our own messages, prefixed like every other */
-        while ((opt = getopt_long(argc, argv, ":0b:D:F:hH:JK:k:LPp:qr:s:t:VvX:z:Z", longopts, NULL)) !=
+        while ((opt = getopt_long(argc, argv, ":0b:D:d:F:hH:JK:k:LPp:qr:s:t:VvX:z:Z", longopts, NULL)) !=
                -1) {
                 switch (opt) {
                 case '0':
@@ -216,6 +218,7 @@ static void parse_args(int argc, char **argv, struct options *o)
                         o->dlen = delim(opt, optarg, o->delim, sizeof(o->delim));
                         o->default_delim = false;
                         break;
+                case 'd':
                 case 'F':
                 case 'z':
                         o->confs[o->nconfs++] = (struct conf_arg){(char)opt, optarg};
@@ -358,7 +361,7 @@ static void parse_args(int argc, char **argv, struct options *o)
                 o->keep_empty = true;
 }
 
-/* Applies kprod's defaults, then -F, -X and -z in command-line order
+/* Applies kprod's defaults, then -F, -X, -d and -z in command-line order
  * (the schema registry's properties into reg), then the brokers: -b wins;
  * else a bootstrap.servers from -X/-F; else the environment. Exits with
  * status 2 on a property librdkafka or the registry refuses. */
@@ -373,6 +376,8 @@ static void apply_conf(rd_kafka_conf_t *conf, struct registry_conf *reg, const s
                         errx(EXIT_USAGE, "%s", why);
                 if (c->opt == 'X' && kconf_set_pair(conf, reg, c->arg, why, sizeof(why)) < 0)
                         errx(EXIT_USAGE, "-X %s: %s", c->arg, why);
+                if (c->opt == 'd' && kconf_set(conf, "debug", c->arg, why, sizeof(why)) < 0)
+                        errx(EXIT_USAGE, "-d %s: %s", c->arg, why);
                 if (c->opt == 'z' &&
                     kconf_set(conf, "compression.codec", c->arg, why, sizeof(why)) < 0)
                         errx(EXIT_USAGE, "-z %s: %s", c->arg, why);

@@ -39,7 +39,7 @@ struct options {
         bool verbose;
         bool quiet;
         size_t max_buffer;      /* --max-buffer */
-        struct conf_arg *confs; /* -X, -F and -z */
+        struct conf_arg *confs; /* -X, -F, -d and -z */
         int nconfs;
         struct serde_opts serde;          /* -s, -r and the registry's -X properties */
         struct kavro_source value_schema; /* --value-schema, --value-schema-id */

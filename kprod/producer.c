@@ -215,7 +215,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
         const struct producer *p = rd_kafka_opaque(rk);
-        int max = p->quiet ? 3 : 4;
+        int max = p->debug ? 7 : p->quiet ? 3 : 4; /* -d: its debug lines are the point */
         if (level <= max && strcmp(fac, "FAIL") != 0)
                 warnx("%s: %s", fac, buf);
 }
@@ -258,6 +258,9 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
          * a line's does. Batched Avro keeps its encoding until the flush. */
         p->keep = (p->json && failed->path) || o->avro;
         p->quiet = o->quiet;
+        char dbg[8];
+        size_t dn = sizeof(dbg);
+        p->debug = rd_kafka_conf_get(conf, "debug", dbg, &dn) == RD_KAFKA_CONF_OK && dn > 1;
         p->max_bytes = conf_long(conf, "message.max.bytes", 1000000);
         p->timeout_ms = conf_long(conf, "message.timeout.ms", 300000);
         size_t n = sizeof(p->brokers);

@@ -85,6 +85,7 @@ struct producer {
         bool keep; /* -J with --failed, or Avro: every message's opaque is a struct kept */
         struct kavro *avro;
         bool quiet;
+        bool debug; /* debug contexts set (-d, -X debug): librdkafka's every line shown */
         long max_bytes;  /* message.max.bytes */
         long timeout_ms; /* message.timeout.ms */
         char brokers[512];

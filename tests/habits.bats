@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# kcat habits and small promises: -P, -k, -L, -V, --help, -X list; closed
+# kcat habits and small promises: -P, -k, -L, -V, --help, -X list, -d; closed
 # standard descriptors; offsets past the end; --failed with -K -Z;
 # transactional.id and acks; the man pages' examples.
 
@@ -107,6 +107,26 @@ teardown_file() { broker_stop; }
 		assert_line --partial "bootstrap.servers"
 		assert_line --partial "enable.idempotence"
 	done
+}
+
+@test "-d shows librdkafka's debug contexts on stderr, as kcat -d does, in kprod and kcons; an unknown context is a usage error" {
+	local t
+	t=$(new_topic 1)
+	run --separate-stderr bash -c "printf 'a\\n' | timeout 30 kprod -b '$BROKERS' -t '$t' -d msg"
+	assert_success
+	# The message set's debug lines (level 7), shown even with -q.
+	[[ $stderr == *"PRODUCE: "*"$t [0]: Produce MessageSet with 1 message(s)"* ]]
+	[[ $stderr == *"MSGSET: "*"$t [0]: MessageSet with 1 message(s) (MsgId 1, BaseSeq 0) delivered"* ]]
+	run --separate-stderr bash -c "printf 'b\\n' | timeout 30 kprod -q -b '$BROKERS' -t '$t' -X debug=msg"
+	assert_success
+	[[ $stderr == *"$t [0]: Produce MessageSet with 1 message(s)"* ]]
+	run --separate-stderr timeout 30 kcons -b "$BROKERS" -e -d fetch "$t"
+	assert_success
+	assert_equal "$output" $'a\nb'
+	[[ $stderr == *"librdkafka: FETCH: "*"Fetch topic $t [0] at offset 0"* ]]
+	run --separate-stderr kprod -b "$BROKERS" -t "$t" -d nosuch </dev/null
+	assert_equal "$status" 2
+	assert_equal "$stderr" 'kprod: -d nosuch: Invalid value "nosuch" for configuration property "debug"'
 }
 
 @test "kprod with stdin closed exits 2 at once instead of reading librdkafka's descriptor; kcons with stdout closed too" {

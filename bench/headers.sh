@@ -1,0 +1,106 @@
+#!/bin/bash
+# What a record's headers cost the producer (issue 19): the same N values of
+# about 100 bytes produced as batched lines, as -J envelopes that go out one
+# rd_kafka_produceva() each (bare, with a timestamp, with a timestamp and the
+# four headers wsrecv -J writes), as lines with one and four -H headers, and
+# by kcat -P with and without the four headers. Separates what one call per
+# record costs from what its headers cost, which librdkafka 2.0.2 allocates
+# one by one. CPU of the producer's process only (its librdkafka threads
+# included, the broker not). Starts its own test broker; every run to a
+# fresh topic, counts checked; writes bench/out/headers.md.
+#   bench/headers.sh [N_RECORDS] [RUNS]        (defaults 1000000 and 5)
+set -eu
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.bash
+. bench/lib.bash
+N=${1:-1000000}
+RUNS=${2:-5}
+PARTS=${PARTS:-64}
+KPROD=$(readlink -f "${KPROD:-bin/kprod}")
+OUT=bench/out/headers.md
+for f in "$KPROD" tests/bin/mockbroker /usr/bin/time; do
+	[ -x "$f" ] || { echo "bench/headers.sh: $f missing (make all testtools)" >&2; exit 2; }
+done
+command -v kcat >/dev/null || { echo "bench/headers.sh: needs kcat" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+bpid=
+cleanup() {
+	[ -z "$bpid" ] || kill -TERM "$bpid" 2>/dev/null || true
+	[ -z "$bpid" ] || timeout 10 tail --pid="$bpid" -f /dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+bench_broker_start -t "src:$PARTS"
+
+# Records produced to topic $1: the sum of its partitions' end offsets.
+delivered() {
+	local args=() p
+	for p in $(seq 0 $((PARTS - 1))); do args+=(-t "$1:$p:-1"); done
+	timeout 30 kcat -b "$B" -Q "${args[@]}" | awk '{ n += $4 } END { print n + 0 }'
+}
+
+# The values, and the same values in envelopes: bare, with a receive time,
+# and as wsrecv -J writes a browser's message (time and four headers).
+awk -v n="$N" 'BEGIN { pad = sprintf("%80s", ""); gsub(/ /, "x", pad)
+	for (i = 1; i <= n; i++) printf "%010d %s\n", i, pad }' >"$tmp/lines"
+awk '{ printf "{\"key\":null,\"payload\":\"%s\"}\n", $0 }' "$tmp/lines" >"$tmp/bare"
+awk '{ printf "{\"tstype\":\"create\",\"ts\":%.0f,\"key\":null,\"payload\":\"%s\"}\n",
+	1764740000000 + int(NR / 100), $0 }' "$tmp/lines" >"$tmp/ts"
+awk '{ printf "{\"tstype\":\"create\",\"ts\":%.0f,\"headers\":[\"conn\",\"1\",\"seq\",\"%d\",\"peer\",\"127.0.0.1:40001\",\"path\",\"/chat\"],\"key\":null,\"payload\":\"%s\"}\n",
+	1764740000000 + int(NR / 100), NR, $0 }' "$tmp/lines" >"$tmp/wsenv"
+
+H1="-H conn=1"
+H4="-H conn=1 -H seq=$N -H peer=127.0.0.1:40001 -H path=/chat"
+KCAT="kcat -P -b $B -t \$T -X partitioner=murmur2_random -X acks=all -X enable.idempotence=true"
+declare -A CMD LABEL
+CMD[lines]="$KPROD -b $B -t \$T < lines"
+LABEL[lines]="kprod, lines (rd_kafka_produce_batch, 1,024 a call)"
+CMD[bare]="$KPROD -b $B -J -t \$T < bare"
+LABEL[bare]="kprod -J, envelopes of only key null and payload (one rd_kafka_produceva each)"
+CMD[ts]="$KPROD -b $B -J -t \$T < ts"
+LABEL[ts]="kprod -J, the same with a timestamp"
+CMD[h1]="$KPROD -b $B -t \$T $H1 < lines"
+LABEL[h1]="kprod -H, lines with one header (one rd_kafka_produceva each)"
+CMD[h4]="$KPROD -b $B -t \$T $H4 < lines"
+LABEL[h4]="kprod -H, lines with four headers"
+CMD[wsenv]="$KPROD -b $B -J -t \$T < wsenv"
+LABEL[wsenv]="kprod -J, envelopes as wsrecv -J writes them (timestamp, four headers)"
+CMD[kcat]="$KCAT < lines"
+LABEL[kcat]="kcat -P, lines"
+CMD[kcat4]="$KCAT $H4 < lines"
+LABEL[kcat4]="kcat -P -H, lines with four headers"
+NAMES=(lines bare ts h1 h4 wsenv kcat kcat4)
+
+for r in $(seq "$RUNS"); do
+	for name in "${NAMES[@]}"; do
+		t="${name}_$r"
+		broker_cmd "topic $t $PARTS"
+		cmd=${CMD[$name]}
+		/usr/bin/time -f '%e %U %S' -o "$tmp/time" bash -c "cd '$tmp' && ${cmd//\$T/$t}"
+		got=$(delivered "$t")
+		[ "$got" = "$N" ] || { echo "bench/headers.sh: $t got $got of $N records ($cmd)" >&2; exit 1; }
+		awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$tmp/time" >>"$tmp/res.$name"
+	done
+done
+
+median() { sort -g -k"$2","$2" "$tmp/res.$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'; }
+mkdir -p bench/out
+{
+	echo "## What a record's headers cost the producer"
+	echo
+	echo "\`bench/headers.sh $N $RUNS\`: $N values of about 100 bytes, each run to a fresh"
+	echo "$PARTS-partition topic on the test broker, counts checked; CPU of the producer's process"
+	echo "(its librdkafka threads included, not the broker's); medians of $RUNS runs, the rows"
+	echo "alternating; $(nproc) cores. The extra CPU is against kprod's lines."
+	echo
+	echo "| | msgs/s | CPU s per million | extra CPU µs per message |"
+	echo "|---|---:|---:|---:|"
+	base=$(median lines 2)
+	for name in "${NAMES[@]}"; do
+		awk -v l="${LABEL[$name]}" -v w="$(median "$name" 1)" -v c="$(median "$name" 2)" \
+			-v b="$base" -v n="$N" \
+			'BEGIN { printf "| %s | %.0f | %.3f | %+.2f |\n", l, n / w, c * 1e6 / n, (c - b) * 1e6 / n }'
+	done
+} | tee "$OUT"
