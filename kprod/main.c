@@ -203,8 +203,8 @@ static void parse_args(int argc, char **argv, struct options *o)
                 err(EXIT_FAIL, "calloc");
 
         opterr = 0; /* our own messages, prefixed like every other */
-        while ((opt = getopt_long(argc, argv, ":0b:D:d:F:hH:JK:k:LPp:qr:s:t:VvX:z:Z", longopts, NULL)) !=
-               -1) {
+        const char *shorts = ":0b:D:d:F:hH:JK:k:LPp:qr:s:t:VvX:z:Z";
+        while ((opt = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
                 switch (opt) {
                 case '0':
                         o->delim[0] = '\0';

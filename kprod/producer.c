@@ -258,9 +258,8 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
          * a line's does. Batched Avro keeps its encoding until the flush. */
         p->keep = (p->json && failed->path) || o->avro;
         p->quiet = o->quiet;
-        char dbg[8];
-        size_t dn = sizeof(dbg);
-        p->debug = rd_kafka_conf_get(conf, "debug", dbg, &dn) == RD_KAFKA_CONF_OK && dn > 1;
+        size_t dn = 0; /* the size of the contexts' list, its NUL included */
+        p->debug = rd_kafka_conf_get(conf, "debug", NULL, &dn) == RD_KAFKA_CONF_OK && dn > 1;
         p->max_bytes = conf_long(conf, "message.max.bytes", 1000000);
         p->timeout_ms = conf_long(conf, "message.timeout.ms", 300000);
         size_t n = sizeof(p->brokers);
