@@ -40,7 +40,7 @@ placement() {
 	assert_equal "$status" 2
 	assert_equal "$output" ""
 	assert_equal "${stderr_lines[0]}" "kprod: unknown option -y"
-	assert_equal "${stderr_lines[1]}" "usage: kprod -t topic [-0JPqvZ] [-b brokers] [-D delim] [-F file] [-H name=value]"
+	assert_equal "${stderr_lines[1]}" "usage: kprod -t topic [-0JPqvZ] [-b brokers] [-D delim] [-d contexts] [-F file]"
 }
 
 @test "kprod without -t is a usage error (exit 2)" {
