@@ -1,8 +1,9 @@
-/* conn: one WebSocket connection. Assembles messages that arrive in
+/* conn: the WebSocket connections. Assembles messages that arrive in
  * pieces, turns each complete message into a record, sends acks, checks
  * the client's close frame, and closes with the code that says what was
  * wrong. Also the queue of connections waiting for a ticket (budget.c
- * says when one fits) and the pausing of everyone at the high mark.
+ * says when one fits) and the pausing of everyone at the high mark. It
+ * knows no server: see conn.h for what it is given.
  *
  * Owns struct conn and its message buffer: allocated in assemble(),
  * freed in conn_release() and nowhere else, its bytes counted in the
@@ -28,7 +29,49 @@
 #include "framing.h"
 #include "log.h"
 #include "record.h"
-#include "server.h"
+
+/* A message kprod refused for what it is, to be told to its client. */
+struct refusal {
+        uint64_t seq;
+        char why[REFUSAL_WHY_MAX + 1];
+};
+
+/* One WebSocket connection. Allocated when it is established; lives on
+ * after the connection closes while ack entries still name it. */
+struct conn {
+        struct lws *wsi; /* NULL once closed */
+        struct conns *cs;
+        lws_dll2_t link;      /* in cs->all while open */
+        lws_dll2_t wait_link; /* in cs->waiting, or cs->holders while holding a ticket */
+        uint64_t id;
+        uint64_t seq;       /* messages of this connection written so far */
+        uint64_t ack_due;   /* highest seq known stored (or written) */
+        uint64_t ack_sent;  /* highest seq acknowledged to the client */
+        uint64_t failed_at; /* first seq Kafka did not store, or 0 */
+        unsigned refs;      /* ack entries naming this connection */
+        struct refusal *refused; /* refusals not yet sent, oldest first from refused_head */
+        size_t nrefused, refused_head, refused_cap;
+        int64_t last_rx_ms; /* monotonic time of the last message or pong */
+        /* the message being assembled from pieces */
+        char *msg;
+        size_t msg_len, msg_cap;
+        bool in_msg, msg_binary;
+        bool ticket;      /* holds a reservation for a message in pieces */
+        int64_t ticket_ms; /* monotonic time it was granted */
+        bool waiting;     /* in cs->waiting */
+        bool paused;      /* reading is stopped (lws rx flow control) */
+        bool peer_closed; /* the client sent its close frame */
+        int close_code;   /* close with this when next writeable */
+        const char *close_reason;
+        char close_text[124];
+        bool close_started;
+        char *meta; /* -J: the request path, a header of every record */
+        size_t meta_len;
+        char peer[PEER_MAX];
+};
+
+static void conn_release(struct conn *c);
+static void conn_refuse(struct conn *c, int code, const char *why);
 
 /* Keeps the request path of c, a header of each of its -J records. */
 static int copy_path(struct conn *c)
@@ -46,24 +89,38 @@ static int copy_path(struct conn *c)
 }
 
 /* Creates the state of a connection that was just established. */
-static struct conn *conn_new(struct server *srv, struct lws *wsi)
+static struct conn *conn_new(struct conns *cs, struct lws *wsi)
 {
         struct conn *c = calloc(1, sizeof(*c));
         if (!c)
                 return NULL;
         c->wsi = wsi;
-        c->srv = srv;
-        c->id = srv->next_id++;
+        c->cs = cs;
+        c->id = cs->next_id++;
         c->last_rx_ms = clock_mono_ms();
         /* Named when accepted: the client may have reset since. */
-        snprintf(c->peer, sizeof(c->peer), "%s", peers_name(&srv->peers, lws_get_socket_fd(wsi)));
-        if (srv->conf->json && copy_path(c) < 0) {
+        snprintf(c->peer, sizeof(c->peer), "%s", peers_name(cs->peers, lws_get_socket_fd(wsi)));
+        if (cs->conf->json && copy_path(c) < 0) {
                 free(c);
                 return NULL;
         }
-        lws_dll2_add_tail(&c->link, &srv->conns);
-        srv->n.connections++;
+        lws_dll2_add_tail(&c->link, &cs->all);
+        cs->n.open++;
         return c;
+}
+
+void conns_init(struct conns *cs, const struct conf *conf, struct sink *out, struct acks *acks,
+                const struct peers *peers, const struct conns_calls *calls, void *arg)
+{
+        memset(cs, 0, sizeof(*cs));
+        cs->conf = conf;
+        cs->out = out;
+        cs->acks = acks;
+        cs->peers = peers;
+        cs->calls = calls;
+        cs->arg = arg;
+        cs->next_id = 1;
+        budget_init(&cs->budget, conf->max_buffer, record_bound(conf), conf->idle);
 }
 
 /* Frees c once it is closed and no ack entry names it any more. */
@@ -81,12 +138,12 @@ static void conn_unref(struct conn *c)
 /* The connection is gone: forget what it was doing. */
 static void conn_closed(struct conn *c)
 {
-        struct server *srv = c->srv;
+        struct conns *cs = c->cs;
         logx(LOG_VERBOSE, "conn %llu from %s: closed after %llu messages",
              (unsigned long long)c->id, c->peer, (unsigned long long)c->seq);
         conn_release(c);
         lws_dll2_remove(&c->link);
-        srv->n.connections--;
+        cs->n.open--;
         c->wsi = NULL;
         c->refs++; /* conn_unref frees it now if nothing else names it */
         conn_unref(c);
@@ -95,13 +152,13 @@ static void conn_closed(struct conn *c)
 /* Reads from c or stops, as the server's state says: not while draining,
  * not while waiting for a ticket, not while the budget is spent (unless c
  * holds a ticket). A closing connection is read, for its close frame. */
-void conn_update_rx(struct conn *c)
+static void conn_update_rx(struct conn *c)
 {
-        struct server *srv = c->srv;
+        struct conns *cs = c->cs;
         if (!c->wsi)
                 return;
         bool want = c->close_code ||
-                    (!srv->draining && !c->waiting && (c->ticket || !srv->budget.paused_all));
+                    (!cs->draining && !c->waiting && (c->ticket || !cs->budget.paused_all));
         if (want == !c->paused)
                 return;
         c->paused = !want;
@@ -112,15 +169,15 @@ void conn_update_rx(struct conn *c)
 
 /* What wsrecv holds outside the budget's own counts: records not yet
  * written and the ack list. */
-static size_t other_held(const struct server *srv)
+static size_t other_held(const struct conns *cs)
 {
-        return sink_pending(&srv->out.sink) + acks_bytes(&srv->acks);
+        return sink_pending(cs->out) + acks_bytes(cs->acks);
 }
 
 /* Stops or resumes reading every connection, as paused_all says. */
-static void update_all(struct server *srv)
+static void update_all(struct conns *cs)
 {
-        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&cs->all))
         {
                 conn_update_rx(lws_container_of(d, struct conn, link));
         }
@@ -128,76 +185,76 @@ static void update_all(struct server *srv)
 }
 
 /* After records were added: stops reading everyone at the high mark. */
-void conns_check(struct server *srv)
+static void conns_check(struct conns *cs)
 {
-        if (budget_check(&srv->budget, other_held(srv)))
-                update_all(srv);
+        if (budget_check(&cs->budget, other_held(cs)))
+                update_all(cs);
 }
 
 /* Makes c a ticket holder, newest grant last. */
 static void hold(struct conn *c)
 {
-        struct server *srv = c->srv;
-        budget_hold(&srv->budget);
+        struct conns *cs = c->cs;
+        budget_hold(&cs->budget);
         c->ticket = true;
         c->ticket_ms = clock_mono_ms();
-        lws_dll2_add_tail(&c->wait_link, &srv->holders);
+        lws_dll2_add_tail(&c->wait_link, &cs->holders);
         conn_update_rx(c);
 }
 
 /* Gives tickets to waiting connections, oldest first, while they fit. */
-static void grant(struct server *srv)
+static void grant(struct conns *cs)
 {
-        while (srv->waiting.count) {
+        while (cs->waiting.count) {
                 struct conn *c =
-                    lws_container_of(lws_dll2_get_head(&srv->waiting), struct conn, wait_link);
-                if (!budget_fits(&srv->budget, other_held(srv), c->msg_len))
+                    lws_container_of(lws_dll2_get_head(&cs->waiting), struct conn, wait_link);
+                if (!budget_fits(&cs->budget, other_held(cs), c->msg_len))
                         return;
                 lws_dll2_remove(&c->wait_link);
                 c->waiting = false;
-                budget_unpark(&srv->budget, c->msg_len); /* covered by the ticket now */
+                budget_unpark(&cs->budget, c->msg_len); /* covered by the ticket now */
                 hold(c);
         }
 }
 
 /* After records were written or tickets given back: tickets first, then
  * everyone else once the low mark is reached. */
-void conns_relieve(struct server *srv)
+void conns_relieve(struct conns *cs)
 {
-        if (srv->draining)
+        if (cs->draining)
                 return;
-        grant(srv);
-        if (budget_relieve(&srv->budget, other_held(srv)))
-                update_all(srv);
+        grant(cs);
+        if (budget_relieve(&cs->budget, other_held(cs)))
+                update_all(cs);
 }
 
 /* A ticket for c, whose first piece has len bytes, or a place among those
  * waiting; -1 when the waiting already hold their share (c is refused). */
 static int ticket(struct conn *c, size_t len)
 {
-        struct server *srv = c->srv;
-        if (!srv->waiting.count && budget_fits(&srv->budget, other_held(srv), 0)) {
+        struct conns *cs = c->cs;
+        if (!cs->waiting.count && budget_fits(&cs->budget, other_held(cs), 0)) {
                 hold(c);
                 return 0;
         }
-        if (!budget_may_park(&srv->budget, len))
+        if (!budget_may_park(&cs->budget, len))
                 return -1;
         c->waiting = true;
-        lws_dll2_add_tail(&c->wait_link, &srv->waiting);
+        lws_dll2_add_tail(&c->wait_link, &cs->waiting);
         conn_update_rx(c);
         return 0;
 }
 
 /* Forgets c's message in pieces, finished or dropped, and its ticket. */
-void conn_release(struct conn *c)
+static void conn_release(struct conn *c)
 {
-        struct server *srv = c->srv;
+        struct conns *cs = c->cs;
         if (!c->in_msg)
                 return;
         if (c->ticket)
-                budget_unhold(&srv->budget);
+                budget_unhold(&cs->budget);
         else
-                budget_unpark(&srv->budget, c->msg_len);
+                budget_unpark(&cs->budget, c->msg_len);
         if (c->ticket || c->waiting)
                 lws_dll2_remove(&c->wait_link);
         c->ticket = c->waiting = c->in_msg = false;
@@ -207,24 +264,23 @@ void conn_release(struct conn *c)
         c->msg = NULL;
         c->msg_len = c->msg_cap = 0;
         conn_update_rx(c);
-        conns_relieve(srv);
+        conns_relieve(cs);
 }
 
 /* Once a tick: while a connection waits for a ticket, refuses the
  * messages that have held theirs for too long, oldest first (each
  * refusal hands its ticket to the oldest waiting connection). */
-void conns_expire(struct server *srv)
+static void conns_expire(struct conns *cs, int64_t now)
 {
-        int64_t now = clock_mono_ms();
-        while (srv->waiting.count && srv->holders.count) {
+        while (cs->waiting.count && cs->holders.count) {
                 struct conn *c =
-                    lws_container_of(lws_dll2_get_head(&srv->holders), struct conn, wait_link);
-                if (!budget_overdue(&srv->budget, now - c->ticket_ms))
+                    lws_container_of(lws_dll2_get_head(&cs->holders), struct conn, wait_link);
+                if (!budget_overdue(&cs->budget, now - c->ticket_ms))
                         return;
                 char why[100];
                 snprintf(why, sizeof(why),
                          "message not complete within %us while others wait for buffer",
-                         srv->budget.secs);
+                         cs->budget.secs);
                 conn_refuse(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, why);
                 if (c->ticket)
                         return; /* not released (cannot happen): never spin */
@@ -233,7 +289,7 @@ void conns_expire(struct server *srv)
 
 /* Asks lws to close c with code once it can write: after the acks of what
  * was taken from c (which the write or Kafka may still owe). */
-void conn_close(struct conn *c, int code, const char *reason)
+static void conn_close(struct conn *c, int code, const char *reason)
 {
         if (c->close_code || !c->wsi)
                 return;
@@ -309,10 +365,10 @@ static int send_refusal(struct conn *c)
 }
 
 /* Refuses what c sent (or is sending): counts it and closes with code. */
-void conn_refuse(struct conn *c, int code, const char *why)
+static void conn_refuse(struct conn *c, int code, const char *why)
 {
-        struct server *srv = c->srv;
-        srv->n.rejected++;
+        struct conns *cs = c->cs;
+        cs->n.rejected++;
         logx(LOG_VERBOSE, "conn %llu from %s: closed with %d: %s", (unsigned long long)c->id,
              c->peer, code, why);
         conn_close(c, code, why);
@@ -328,9 +384,9 @@ static int refuse(struct conn *c, int code, const char *why)
 /* True when c sent nothing at all (no message, no part of one, no ping,
  * no pong) for --idle seconds. Messages and pongs are seen here; the rest
  * is what the kernel counts as data received on the socket. */
-bool conn_idle(struct conn *c, int64_t now)
+static bool conn_idle(struct conn *c, int64_t now)
 {
-        int64_t idle_ms = (int64_t)c->srv->conf->idle * 1000;
+        int64_t idle_ms = (int64_t)c->cs->conf->idle * 1000;
         if (now - c->last_rx_ms <= idle_ms)
                 return false;
         struct tcp_info ti;
@@ -352,8 +408,8 @@ static int assemble(struct conn *c, const void *in, size_t len)
                 size_t cap = c->msg_cap ? c->msg_cap : 4096;
                 while (cap < c->msg_len + len)
                         cap *= 2;
-                if (cap > c->srv->conf->max_message)
-                        cap = c->srv->conf->max_message;
+                if (cap > c->cs->conf->max_message)
+                        cap = c->cs->conf->max_message;
                 char *p = realloc(c->msg, cap);
                 if (!p)
                         return -1;
@@ -363,7 +419,7 @@ static int assemble(struct conn *c, const void *in, size_t len)
         memcpy(c->msg + c->msg_len, in, len);
         c->msg_len += len;
         if (!c->ticket)
-                budget_park(&c->srv->budget, len); /* waiting for a ticket */
+                budget_park(&c->cs->budget, len); /* waiting for a ticket */
         return 0;
 }
 
@@ -371,17 +427,17 @@ static int assemble(struct conn *c, const void *in, size_t len)
  * for its ack. Returns as record_message does. */
 static int take(struct conn *c, const void *data, size_t len, const char **why)
 {
-        struct server *srv = c->srv;
+        struct conns *cs = c->cs;
         const struct record_from from = {c->id, c->seq + 1, c->peer, c->meta, c->meta_len};
-        int rc = record_message(srv->conf, &srv->out.sink.ob, &from, data, len, c->msg_binary, why);
+        int rc = record_message(cs->conf, &cs->out->ob, &from, data, len, c->msg_binary, why);
         if (rc)
                 return rc;
         c->seq++;
-        srv->n.messages++;
-        srv->n.bytes += len;
+        cs->n.messages++;
+        cs->n.bytes += len;
         /* The time is a vDSO read, no syscall. */
-        if (srv->conf->ack &&
-            acks_noted(&srv->acks, c, c->seq, sink_appended(&srv->out.sink), clock_mono_ms()) < 0)
+        if (cs->conf->ack &&
+            acks_noted(cs->acks, c, c->seq, sink_appended(cs->out), clock_mono_ms()) < 0)
                 return -1;
         return 0;
 }
@@ -389,14 +445,14 @@ static int take(struct conn *c, const void *data, size_t len, const char **why)
 /* Handles one piece of a message. Returns 0 or -1 to close at once. */
 static int receive(struct conn *c, const void *in, size_t len)
 {
-        struct server *srv = c->srv;
-        size_t max = srv->conf->max_message;
+        struct conns *cs = c->cs;
+        size_t max = cs->conf->max_message;
         bool final = lws_is_final_fragment(c->wsi);
         const char *why = NULL;
         int rc;
 
         /* What comes after a close (ours or the client's) is not taken. */
-        if (c->close_code || c->peer_closed || srv->draining)
+        if (c->close_code || c->peer_closed || cs->draining)
                 return 0;
         if (!in)
                 in = ""; /* an empty piece */
@@ -432,7 +488,7 @@ done:
                 return refuse(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
         if (rc > 0)
                 return refuse(c, rc, why);
-        conns_check(srv);
+        conns_check(cs);
         return 0;
 }
 
@@ -464,7 +520,7 @@ static int peer_close(struct conn *c, const unsigned char *in, size_t len)
         }
         if (!code)
                 return 0;
-        c->srv->n.rejected++;
+        c->cs->n.rejected++;
         lws_close_reason(c->wsi, (enum lws_close_status)code, (unsigned char *)why, strlen(why));
         return -1;
 }
@@ -473,7 +529,7 @@ static int peer_close(struct conn *c, const unsigned char *in, size_t len)
  * close. */
 static int writeable(struct conn *c)
 {
-        struct server *srv = c->srv;
+        struct conns *cs = c->cs;
         if (c->refused_head < c->nrefused && !c->close_started)
                 return send_refusal(c);
         uint64_t due = c->ack_due;
@@ -493,9 +549,7 @@ static int writeable(struct conn *c)
         if (!c->close_code || c->close_started)
                 return 0;
         /* Ack what is still being written or stored first; that wakes us. */
-        bool owed = c->refs && !srv->out.sink.closed && !srv->out.sink.error &&
-                    !(srv->conf->ack_from && srv->rep.eof);
-        if (owed)
+        if (c->refs && !cs->calls->acks_stopped(cs->arg))
                 return 0;
         /* lws sends the close frame and waits for the peer's; it may call
          * us writeable again meanwhile, which must not kill it. */
@@ -557,14 +611,13 @@ static void ack_refused(void *conn, uint64_t seq, const char *why)
 
 const struct acks_owner conn_acks = {ack_ref, ack_unref, ack_due, ack_failed, ack_refused};
 
-int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss,
-                     void *in, size_t len)
+int conn_callback(struct conns *cs, struct lws *wsi, enum lws_callback_reasons reason,
+                  struct session *ss, void *in, size_t len)
 {
-        struct server *srv = lws_context_user(lws_get_context(wsi));
         struct conn *c = ss->conn;
         switch (reason) {
         case LWS_CALLBACK_ESTABLISHED:
-                c = ss->conn = conn_new(srv, wsi);
+                c = ss->conn = conn_new(cs, wsi);
                 if (!c)
                         return -1;
                 logx(LOG_VERBOSE, "conn %llu from %s: open", (unsigned long long)c->id, c->peer);
@@ -589,4 +642,52 @@ int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, struct sess
         default:
                 return lws_callback_http_dummy(wsi, reason, ss, in, len);
         }
+}
+
+void conns_tick(struct conns *cs, int64_t now)
+{
+        unsigned idle = cs->conf->idle;
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&cs->all))
+        {
+                struct conn *c = lws_container_of(d, struct conn, link);
+                if (c->paused) {
+                        /* Held back by us: lws must not hang up on it. */
+                        if (now - c->last_rx_ms >= 1000) {
+                                lws_validity_confirmed(c->wsi);
+                                c->last_rx_ms = now;
+                        }
+                } else if (idle && !c->close_code && conn_idle(c, now)) {
+                        logx(LOG_VERBOSE, "conn %llu from %s: idle for %us",
+                             (unsigned long long)c->id, c->peer, idle);
+                        conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "idle timeout");
+                }
+        }
+        lws_end_foreach_dll_safe(d, d1);
+        conns_expire(cs, now);
+}
+
+void conns_drain(struct conns *cs)
+{
+        cs->draining = true;
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&cs->all))
+        {
+                struct conn *c = lws_container_of(d, struct conn, link);
+                conn_release(c);
+                conn_update_rx(c);
+        }
+        lws_end_foreach_dll_safe(d, d1);
+}
+
+void conns_close_all(struct conns *cs, int code, const char *reason)
+{
+        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&cs->all))
+        {
+                conn_close(lws_container_of(d, struct conn, link), code, reason);
+        }
+        lws_end_foreach_dll_safe(d, d1);
+}
+
+size_t conns_held(const struct conns *cs)
+{
+        return budget_held(&cs->budget, other_held(cs));
 }

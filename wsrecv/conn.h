@@ -1,7 +1,12 @@
-/* conn: one WebSocket connection (see conn.c): struct conn is defined and
- * owned here, with its message buffer. Invariant: a struct conn lives
- * while its WebSocket is open or an ack entry names it (refs), and no
- * longer. */
+/* conn: the WebSocket connections (see conn.c). struct conn is defined and
+ * owned in conn.c, with its message buffer; struct conns is every
+ * connection together, with the --max-buffer budget and the queue of those
+ * waiting for a ticket. It knows no server: what it needs of the others
+ * (the output it appends records to, the ack list, the peers' names) it is
+ * given at conns_init, and what it must ask it asks through conns_calls.
+ *
+ * Invariant: a struct conn lives while its WebSocket is open or an ack
+ * entry names it (refs), and no longer; it is in `all` exactly while open. */
 #ifndef WSRECV_CONN_H
 #define WSRECV_CONN_H
 
@@ -11,9 +16,12 @@
 #include <stdint.h>
 
 #include "acks.h"
+#include "budget.h"
 #include "conf.h"
+#include "listen.h"
+#include "sink.h"
 
-struct server;
+struct conn;
 
 /* The longest reason a refusal frame carries (kprod's REPORT_WHY_MAX). */
 #define REFUSAL_WHY_MAX 255
@@ -21,44 +29,36 @@ struct server;
  * its frames is closed rather than let them grow. */
 #define REFUSALS_MAX 64
 
-/* A message kprod refused for what it is, to be told to its client. */
-struct refusal {
-        uint64_t seq;
-        char why[REFUSAL_WHY_MAX + 1];
+/* What the connections ask of their owner. */
+struct conns_calls {
+        /* True when no ack that is owed can come any more (stdout is gone,
+         * or kprod's reports ended): a closing connection need not wait. */
+        bool (*acks_stopped)(void *arg);
 };
 
-/* One WebSocket connection. Allocated when it is established; lives on
- * after the connection closes while ack entries still name it. */
-struct conn {
-        struct lws *wsi; /* NULL once closed */
-        struct server *srv;
-        lws_dll2_t link;      /* in srv->conns while open */
-        lws_dll2_t wait_link; /* in srv->waiting, or srv->holders while holding a ticket */
-        uint64_t id;
-        uint64_t seq;       /* messages of this connection written so far */
-        uint64_t ack_due;   /* highest seq known stored (or written) */
-        uint64_t ack_sent;  /* highest seq acknowledged to the client */
-        uint64_t failed_at; /* first seq Kafka did not store, or 0 */
-        unsigned refs;      /* ack entries naming this connection */
-        struct refusal *refused; /* refusals not yet sent, oldest first from refused_head */
-        size_t nrefused, refused_head, refused_cap;
-        int64_t last_rx_ms; /* monotonic time of the last message or pong */
-        /* the message being assembled from pieces */
-        char *msg;
-        size_t msg_len, msg_cap;
-        bool in_msg, msg_binary;
-        bool ticket;      /* holds a reservation for a message in pieces */
-        int64_t ticket_ms; /* monotonic time it was granted */
-        bool waiting;     /* in srv->waiting */
-        bool paused;      /* reading is stopped (lws rx flow control) */
-        bool peer_closed; /* the client sent its close frame */
-        int close_code;   /* close with this when next writeable */
-        const char *close_reason;
-        char close_text[124];
-        bool close_started;
-        char *meta; /* -J: the request path, a header of every record */
-        size_t meta_len;
-        char peer[PEER_MAX];
+/* What the connections count, for /healthz and the last line. */
+struct conns_counts {
+        uint64_t open;     /* open WebSocket connections */
+        uint64_t messages; /* records written to the output buffer */
+        uint64_t bytes;    /* message bytes received in those records */
+        uint64_t rejected; /* connections closed for a bad message */
+};
+
+/* Every WebSocket connection. */
+struct conns {
+        const struct conf *conf;
+        struct sink *out;           /* records are appended to out->ob */
+        struct acks *acks;          /* with --ack: the records awaiting acks */
+        const struct peers *peers;  /* the name of each client socket */
+        const struct conns_calls *calls;
+        void *arg;
+        struct budget budget;     /* --max-buffer */
+        lws_dll2_owner_t all;     /* every open connection */
+        lws_dll2_owner_t waiting; /* waiting for a ticket, oldest first */
+        lws_dll2_owner_t holders; /* holding one, oldest grant first */
+        uint64_t next_id;
+        bool draining; /* nothing more is read or taken */
+        struct conns_counts n;
 };
 
 /* lws's per-connection user data, for HTTP requests and WebSockets alike. */
@@ -66,25 +66,26 @@ struct session {
         struct conn *conn; /* set once a WebSocket connection is established */
 };
 
+void conns_init(struct conns *cs, const struct conf *conf, struct sink *out, struct acks *acks,
+                const struct peers *peers, const struct conns_calls *calls, void *arg);
 /* lws's reasons for a WebSocket connection (ss: its user data). */
-int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, struct session *ss, void *in,
-                  size_t len);
-/* Closes c with code once its acks are out. */
-void conn_close(struct conn *c, int code, const char *reason);
-/* Counts a refusal and closes c with code. */
-void conn_refuse(struct conn *c, int code, const char *why);
-/* Reads from c or stops, as the server's state says. */
-void conn_update_rx(struct conn *c);
+int conn_callback(struct conns *cs, struct lws *wsi, enum lws_callback_reasons reason,
+                  struct session *ss, void *in, size_t len);
 /* The ack list's callbacks for connections (acks.h). */
 extern const struct acks_owner conn_acks;
-/* True when c sent nothing for --idle seconds. */
-bool conn_idle(struct conn *c, int64_t now);
-/* Forgets c's message in pieces, its buffer and its ticket. */
-void conn_release(struct conn *c);
-/* Every connection: stop reading at the high mark, read again below the
- * low mark and grant tickets, refuse messages holding a ticket too long. */
-void conns_check(struct server *srv);
-void conns_relieve(struct server *srv);
-void conns_expire(struct server *srv);
+
+/* After records were written or memory given back: tickets first, then
+ * everyone once the low mark is reached. */
+void conns_relieve(struct conns *cs);
+/* Once a tick (now: monotonic ms): keeps paused clients valid, closes idle
+ * ones, and refuses messages that hold a ticket too long while others
+ * wait. */
+void conns_tick(struct conns *cs, int64_t now);
+/* Stops reading every connection and drops messages partly received. */
+void conns_drain(struct conns *cs);
+/* Asks every connection to close with code, once its acks are out. */
+void conns_close_all(struct conns *cs, int code, const char *reason);
+/* What wsrecv holds of messages, everything counted (for /healthz). */
+size_t conns_held(const struct conns *cs);
 
 #endif

@@ -339,7 +339,7 @@ static int run(struct server *srv)
                 if (phase == RUNNING && signals_stop_count() == 1) {
                         if (conf->log >= LOG_NORMAL)
                                 warnx("stopping: writing out what %llu clients sent",
-                                      (unsigned long long)srv->n.connections);
+                                      (unsigned long long)server_counters(srv).connections);
                         server_drain(srv);
                         phase = WRITING;
                 }
@@ -353,7 +353,7 @@ static int run(struct server *srv)
                         phase = CLOSING;
                         deadline = clock_mono_ms() + CLOSE_WAIT_MS;
                 }
-                if (phase == CLOSING && (srv->n.connections == 0 || clock_mono_ms() > deadline))
+                if (phase == CLOSING && (server_counters(srv).connections == 0 || clock_mono_ms() > deadline))
                         return status;
         }
 }
@@ -389,10 +389,10 @@ int main(int argc, char **argv)
         logx(conf.port == 0 ? LOG_QUIET : LOG_NORMAL, "listening on %s", srv.listen_name);
 
         int status = run(&srv);
+        const struct counters n = server_counters(&srv);
         if (conf.log >= LOG_NORMAL)
-                warnx("%llu messages, %llu bytes, %llu rejected",
-                      (unsigned long long)srv.n.messages, (unsigned long long)srv.n.bytes,
-                      (unsigned long long)srv.n.rejected);
+                warnx("%llu messages, %llu bytes, %llu rejected", (unsigned long long)n.messages,
+                      (unsigned long long)n.bytes, (unsigned long long)n.rejected);
         server_destroy(&srv);
         free(conf.token);
         free(conf.www_real);

@@ -13,7 +13,6 @@
 #include "conn.h"
 #include "fdwatch.h"
 #include "log.h"
-#include "record.h"
 #include "server.h"
 
 /* The housekeeping period: idle checks, paused peers, handshake timeouts. */
@@ -63,27 +62,9 @@ unsigned handshake_secs(const struct conf *conf)
 static void tick(lws_sorted_usec_list_t *sul)
 {
         struct server *srv = lws_container_of(sul, struct server, tick);
-        const struct conf *conf = srv->conf;
-        int64_t now = clock_mono_ms();
-        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
-        {
-                struct conn *c = lws_container_of(d, struct conn, link);
-                if (c->paused) {
-                        /* Held back by us: lws must not hang up on it. */
-                        if (now - c->last_rx_ms >= 1000) {
-                                lws_validity_confirmed(c->wsi);
-                                c->last_rx_ms = now;
-                        }
-                } else if (conf->idle && !c->close_code && conn_idle(c, now)) {
-                        logx(LOG_VERBOSE, "conn %llu from %s: idle for %us",
-                             (unsigned long long)c->id, c->peer, conf->idle);
-                        conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "idle timeout");
-                }
-        }
-        lws_end_foreach_dll_safe(d, d1);
-        conns_expire(srv);
+        conns_tick(&srv->conns, clock_mono_ms());
         gate_expire(&srv->gate);
-        ready_check(&srv->ready, conf, acks_oldest(&srv->acks));
+        ready_check(&srv->ready, srv->conf, acks_oldest(&srv->acks));
         if (srv->listen_paused && srv->listener) {
                 srv->listen_paused = false;
                 lws_rx_flow_control(srv->listener, 1);
@@ -99,15 +80,15 @@ static void health(void *arg, struct health *h)
         struct server *srv = arg;
         const struct ready_state st = {srv->draining, &srv->rep, acks_oldest(&srv->acks)};
         h->not_ready = ready_reason(&srv->ready, srv->conf, &st);
-        h->connections = srv->n.connections;
-        h->messages = srv->n.messages;
-        h->bytes = srv->n.bytes;
-        h->rejected = srv->n.rejected;
-        h->buffered =
-            budget_held(&srv->budget, sink_pending(&srv->out.sink) + acks_bytes(&srv->acks));
+        const struct counters n = server_counters(srv);
+        h->connections = n.connections;
+        h->messages = n.messages;
+        h->bytes = n.bytes;
+        h->rejected = n.rejected;
+        h->buffered = conns_held(&srv->conns);
         if (srv->draining)
                 h->paused = "stopping";
-        else if (srv->budget.paused_all)
+        else if (srv->conns.budget.paused_all)
                 h->paused = "output is slower than the clients: --max-buffer is full";
         else
                 h->paused = NULL;
@@ -127,7 +108,7 @@ static bool crowded(void *arg)
 
 static void http_refused(void *arg)
 {
-        ((struct server *)arg)->n.rejected++;
+        ((struct server *)arg)->rejected++;
 }
 
 static const struct http_calls http_calls = {health, stopping, crowded, http_refused};
@@ -145,7 +126,7 @@ static void gate_closed(void *arg, int fd)
 static void gate_refused(void *arg, int fd, unsigned code, const char *why)
 {
         struct server *srv = arg;
-        srv->n.rejected++;
+        srv->rejected++;
         logx(LOG_VERBOSE, "refused %s: %u %s", peers_name(&srv->peers, fd), code, why);
 }
 
@@ -165,7 +146,7 @@ static void accepted(void *arg, int fd, const struct sockaddr_storage *ss)
 {
         struct server *srv = arg;
         if (srv->sockets >= (uint64_t)srv->conf->max_conns + CONNS_SLACK) {
-                srv->n.rejected++;
+                srv->rejected++;
                 close(fd);
                 return;
         }
@@ -199,7 +180,7 @@ static int fd_callback(struct server *srv, struct lws *wsi, enum lws_callback_re
                 } else if (wsi == srv->rep.watch) {
                         reports_read(&srv->rep);
                         /* The acks gave back memory: clients may read again. */
-                        conns_relieve(srv);
+                        conns_relieve(&srv->conns);
                 }
                 return 0;
         case LWS_CALLBACK_RAW_CLOSE_FILE:
@@ -253,7 +234,7 @@ int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                 break;
         }
         if (user)
-                return conn_callback(wsi, reason, user, in, len);
+                return conn_callback(&srv->conns, wsi, reason, user, in, len);
         return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
@@ -372,6 +353,16 @@ static void reports_refused(void *acks, uint64_t rec, const char *why)
 static const struct reports_calls report_calls = {reports_settled, reports_failed,
                                                   reports_refused};
 
+/* No ack that is owed can come any more: stdout is gone, or kprod's
+ * reports ended. */
+static bool acks_stopped(void *arg)
+{
+        struct server *srv = arg;
+        return srv->out.sink.closed || srv->out.sink.error || (srv->conf->ack_from && srv->rep.eof);
+}
+
+static const struct conns_calls conns_calls = {acks_stopped};
+
 int server_create(struct server *srv, const struct conf *conf, char *err, size_t errlen)
 {
         memset(srv, 0, sizeof(*srv));
@@ -379,10 +370,9 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
         srv->listen_fd = -1;
         srv->gate.epfd = -1;
         srv->rep.fd = -1;
-        srv->next_id = 1;
         acks_init(&srv->acks, &conn_acks);
+        conns_init(&srv->conns, conf, &srv->out.sink, &srv->acks, &srv->peers, &conns_calls, srv);
         srv->http = (struct http){conf, &srv->peers, &http_calls, srv, NULL};
-        budget_init(&srv->budget, conf->max_buffer, record_bound(conf), conf->idle);
         lws_set_log_level(conf->log >= LOG_VERBOSE ? LLL_ERR : 0, lws_log);
 
         srv->listen_fd = listen_open(conf->addr, conf->port, conf->reuseport, srv->listen_name,
@@ -401,7 +391,7 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
                 snprintf(err, errlen, "cannot watch new connections: %s", strerror(errno));
                 return -1;
         }
-        if (output_open(&srv->out, srv->vhost, srv->budget.max) < 0) {
+        if (output_open(&srv->out, srv->vhost, srv->conns.budget.max) < 0) {
                 snprintf(err, errlen, "cannot watch stdout: %s", strerror(errno));
                 return -1;
         }
@@ -420,7 +410,7 @@ void server_pump(struct server *srv)
                 return;
         if (!srv->conf->ack_from)
                 acks_written(&srv->acks, srv->out.sink.written);
-        conns_relieve(srv);
+        conns_relieve(&srv->conns);
 }
 
 /* Starts the end of a run: no new connections, no more reading from
@@ -436,24 +426,19 @@ void server_drain(struct server *srv)
                 srv->listener = NULL;
         }
         gate_close(&srv->gate);
-        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
-        {
-                struct conn *c = lws_container_of(d, struct conn, link);
-                conn_release(c);
-                conn_update_rx(c);
-        }
-        lws_end_foreach_dll_safe(d, d1);
+        conns_drain(&srv->conns);
 }
 
 /* Asks every client to close with code, once its last ack is out. */
 void server_close_all(struct server *srv, int code, const char *reason)
 {
-        lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->conns))
-        {
-                struct conn *c = lws_container_of(d, struct conn, link);
-                conn_close(c, code, reason);
-        }
-        lws_end_foreach_dll_safe(d, d1);
+        conns_close_all(&srv->conns, code, reason);
+}
+
+struct counters server_counters(const struct server *srv)
+{
+        const struct conns_counts *n = &srv->conns.n;
+        return (struct counters){n->open, n->messages, n->bytes, n->rejected + srv->rejected};
 }
 
 void server_destroy(struct server *srv)

@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include "acks.h"
-#include "budget.h"
 #include "conf.h"
+#include "conn.h"
 #include "gate.h"
 #include "http.h"
 #include "listen.h"
@@ -19,7 +19,7 @@
 #include "ready.h"
 #include "reports.h"
 
-/* Counters shown by /healthz. */
+/* Counters shown by /healthz and the last line. */
 struct counters {
         uint64_t connections; /* open WebSocket connections */
         uint64_t messages;    /* records written to the output buffer */
@@ -38,17 +38,13 @@ struct server {
         char listen_name[64]; /* "127.0.0.1:8443" or "[::1]:8443" */
         struct peers peers;
         struct output out; /* stdout */
-        struct budget budget;     /* --max-buffer */
-        lws_dll2_owner_t waiting; /* connections waiting for a ticket, oldest first */
-        lws_dll2_owner_t holders; /* connections holding one, oldest grant first */
+        struct conns conns; /* the WebSocket connections and --max-buffer */
         struct acks acks;
         struct reports rep;
         struct ready ready;
         struct gate gate;
-        struct counters n;
-        uint64_t sockets;       /* client sockets open, handshakes included */
-        lws_dll2_owner_t conns; /* every open WebSocket connection */
-        uint64_t next_id;
+        uint64_t rejected; /* sockets refused before they were WebSockets */
+        uint64_t sockets;  /* client sockets open, handshakes included */
         bool draining; /* stop accepting and reading, then close clients */
         struct http http; /* plain HTTP (http.c) */
         lws_sorted_usec_list_t tick;
@@ -58,6 +54,7 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
 void server_drain(struct server *srv);
 void server_pump(struct server *srv);
 void server_close_all(struct server *srv, int code, const char *reason);
+struct counters server_counters(const struct server *srv);
 void server_destroy(struct server *srv);
 unsigned handshake_secs(const struct conf *conf);
 int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
