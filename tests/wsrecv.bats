@@ -5,6 +5,7 @@
 
 load helpers
 load wsrecv_helpers
+bats_require_minimum_version 1.5.0
 
 teardown() {
 	wsrecv_cleanup
@@ -435,6 +436,24 @@ teardown() {
 	run timeout 10 wsrecv -p 0 --www "$d/empty"
 	[ "$status" -eq 2 ]
 	assert_output "wsrecv: --www $d/empty: not a folder"
+}
+
+@test "wsrecv exits 2, serving nothing, when a --cert, --key or --ack-from it names is missing or a folder (as kprod does)" {
+	local d=$BATS_TEST_TMPDIR
+	: >"$d/file"
+	run --separate-stderr timeout 10 wsrecv -p 0 --cert "$d/nowhere.pem" --key "$d/file"
+	[ "$status" -eq 2 ]
+	assert_equal "$stderr" "wsrecv: --cert $d/nowhere.pem: No such file or directory"
+	run --separate-stderr timeout 10 wsrecv -p 0 --cert "$d/file" --key "$d"
+	[ "$status" -eq 2 ]
+	assert_equal "$stderr" "wsrecv: --key $d: a folder, not a file"
+	run --separate-stderr timeout 10 wsrecv -p 0 --ack --ack-from "$d/nowhere"
+	[ "$status" -eq 2 ]
+	assert_equal "$stderr" "wsrecv: --ack-from $d/nowhere: No such file or directory"
+	run --separate-stderr timeout 10 wsrecv -p 0 --ack --ack-from "$d"
+	[ "$status" -eq 2 ]
+	assert_equal "$stderr" "wsrecv: --ack-from $d: a folder, not a file"
+	assert_equal "$output" ""
 }
 
 @test "GET /healthz counts connections, messages, bytes, rejected and buffered" {

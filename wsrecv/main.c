@@ -8,6 +8,7 @@
  * last acks out, close clients with 1001), return the status. */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "budget.h"
@@ -241,6 +243,24 @@ static void parse_args(int argc, char **argv, struct conf *conf, const char **to
                 conf->binary = BINARY_BASE64; /* -J keeps binary messages, as payload_b64 */
 }
 
+/* Exits (2) unless path, named by option opt, is a file we can open (or,
+ * for --ack-from, a FIFO or file that is there: opening a FIFO now would
+ * let its writer start before anyone reads). */
+static void check_file(const char *opt, const char *path, bool probe)
+{
+        struct stat st;
+        if (stat(path, &st) < 0)
+                err(EXIT_USAGE, "%s %s", opt, path);
+        if (S_ISDIR(st.st_mode))
+                errx(EXIT_USAGE, "%s %s: a folder, not a file", opt, path);
+        if (!probe)
+                return;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+                err(EXIT_USAGE, "%s %s", opt, path);
+        close(fd);
+}
+
 /* Checks the combinations of options and what they name; reads the token.
  * Exits (2) on a usage error or a file or folder it cannot read. */
 static void check_conf(struct conf *conf, const char *token_file)
@@ -264,6 +284,12 @@ static void check_conf(struct conf *conf, const char *token_file)
                          conf->json ? " with -J" : "", (need + 1023) >> 10);
                 bad_combination(why);
         }
+        if (conf->cert) {
+                check_file("--cert", conf->cert, true);
+                check_file("--key", conf->key, true);
+        }
+        if (conf->ack_from)
+                check_file("--ack-from", conf->ack_from, false);
         if (conf->www) {
                 struct stat st;
                 if (stat(conf->www, &st) < 0)
