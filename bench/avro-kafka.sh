@@ -32,8 +32,7 @@ PYTHONPATH=$PYDEPS "$PY" -c 'import confluent_kafka.schema_registry.avro' 2>/dev
 tmp=$(mktemp -d)
 bpid=
 cleanup() {
-	[ -z "$bpid" ] || kill -TERM "$bpid" 2>/dev/null || true
-	[ -z "$bpid" ] || timeout 10 tail --pid="$bpid" -f /dev/null || true
+	bench_broker_stop
 	tests/registry/server stop "$tmp/registry" >/dev/null 2>&1 || true
 	rm -rf "$tmp"
 }
@@ -42,14 +41,6 @@ trap cleanup EXIT
 bench_broker_start -t "src:$PARTS"
 R=$(tests/registry/server start "$tmp/registry" </dev/null 3>&-) ||
 	{ echo "bench/avro-kafka.sh: the registry did not start" >&2; exit 1; }
-
-
-# Records produced to topic $1: the sum of its partitions' end offsets.
-delivered() {
-	local args=() p
-	for p in $(seq 0 $((PARTS - 1))); do args+=(-t "$1:$p:-1"); done
-	timeout 30 kcat -b "$B" -Q "${args[@]}" | awk '{ n += $4 } END { print n + 0 }'
-}
 
 cat >"$tmp/movie.avsc" <<'SCHEMA'
 {"type":"record","name":"Movie","namespace":"com.example","fields":[

@@ -23,21 +23,12 @@ command -v kcat >/dev/null && command -v jq >/dev/null || { echo "bench/envelope
 tmp=$(mktemp -d)
 bpid=
 cleanup() {
-	[ -z "$bpid" ] || kill -TERM "$bpid" 2>/dev/null || true
-	[ -z "$bpid" ] || timeout 10 tail --pid="$bpid" -f /dev/null || true
+	bench_broker_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 bench_broker_start -t "src:$PARTS"
-
-
-# Records produced to topic $1: the sum of its partitions' end offsets.
-delivered() {
-	local args=() p
-	for p in $(seq 0 $((PARTS - 1))); do args+=(-t "$1:$p:-1"); done
-	timeout 30 kcat -b "$B" -Q "${args[@]}" | awk '{ n += $4 } END { print n + 0 }'
-}
 
 # The source topic: N records of about 100 bytes, written by kcat with keys.
 awk -v n="$N" 'BEGIN { pad = sprintf("%80s", ""); gsub(/ /, "x", pad)

@@ -32,14 +32,12 @@ command -v kcat >/dev/null || { echo "bench/kprod-memory.sh: kcat not found" >&2
 tmp=$(mktemp -d)
 bpid=
 cleanup() {
-	[ -z "$bpid" ] || kill -TERM "$bpid" 2>/dev/null || true
-	[ -z "$bpid" ] || timeout 10 tail --pid="$bpid" -f /dev/null || true
+	bench_broker_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 bench_broker_start
-
 
 broker_cmd "rtt all $RTT"
 

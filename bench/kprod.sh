@@ -27,26 +27,13 @@ command -v kcat >/dev/null || { echo "bench/kprod.sh: kcat not found" >&2; exit 
 tmp=$(mktemp -d)
 bpid=
 cleanup() {
-	[ -z "$bpid" ] || kill -TERM "$bpid" 2>/dev/null || true
-	[ -z "$bpid" ] || timeout 10 tail --pid="$bpid" -f /dev/null || true
+	bench_broker_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 # The test broker, on a port of its own.
 bench_broker_start
-
-
-# Records produced to topic $1: the sum of its partitions' end offsets (the
-# test broker drops old data past 5 MB a partition, so counting by reading
-# would undercount).
-delivered() {
-	local args=() p
-	for p in $(seq 0 $((PARTS - 1))); do
-		args+=(-t "$1:$p:-1")
-	done
-	timeout 30 kcat -b "$B" -Q "${args[@]}" | awk '{ n += $4 } END { print n + 0 }'
-}
 
 # N records of 100 bytes and a newline, made once.
 input=$tmp/records

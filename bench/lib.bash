@@ -18,6 +18,22 @@ bench_broker_start() {
 	[ -n "$B" ] || { cat "$tmp/broker.err" >&2; exit 1; }
 }
 
+# Stops the broker of bench_broker_start, if one runs, and waits for it to
+# exit (for the callers' cleanup).
+bench_broker_stop() {
+	[ -z "${bpid:-}" ] || kill -TERM "$bpid" 2>/dev/null || true
+	[ -z "${bpid:-}" ] || timeout 10 tail --pid="$bpid" -f /dev/null || true
+}
+
+# Records produced to topic $1 of broker $B, which has $PARTS partitions:
+# the sum of its partitions' end offsets (the test broker drops old data
+# past 5 MB a partition, so counting by reading would undercount).
+delivered() {
+	local args=() p
+	for p in $(seq 0 $((PARTS - 1))); do args+=(-t "$1:$p:-1"); done
+	timeout 30 kcat -b "$B" -Q "${args[@]}" | awk '{ n += $4 } END { print n + 0 }'
+}
+
 # Sends a command to the broker of bench_broker_start and waits for its
 # answer.
 broker_cmd() {
