@@ -122,15 +122,8 @@ static int get_len(struct av_dec *d, size_t *n, const char *what)
 /* Writes a whole number. */
 static int put_int(struct av_dec *d, int64_t v)
 {
-        char tmp[24], *p = tmp + sizeof(tmp);
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        do {
-                *--p = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                *--p = '-';
-        return put(d, p, (size_t)(tmp + sizeof(tmp) - p));
+        char tmp[DEC_MAX];
+        return put(d, tmp, (size_t)(dec_write(tmp, v) - tmp));
 }
 
 /* Writes a float or double in the fewest digits that read back the same,
