@@ -112,14 +112,8 @@ static struct conn *conn_new(struct conns *cs, struct lws *wsi)
 void conns_init(struct conns *cs, const struct conf *conf, struct sink *out, struct acks *acks,
                 const struct peers *peers, const struct conns_calls *calls, void *arg)
 {
-        memset(cs, 0, sizeof(*cs));
-        cs->conf = conf;
-        cs->out = out;
-        cs->acks = acks;
-        cs->peers = peers;
-        cs->calls = calls;
-        cs->arg = arg;
-        cs->next_id = 1;
+        *cs = (struct conns){.conf = conf, .out = out, .acks = acks, .peers = peers,
+                             .calls = calls, .arg = arg, .next_id = 1};
         budget_init(&cs->budget, conf->max_buffer, record_bound(conf), conf->idle);
 }
 
@@ -139,7 +133,7 @@ static void conn_unref(struct conn *c)
 static void conn_closed(struct conn *c)
 {
         struct conns *cs = c->cs;
-        logx(LOG_VERBOSE, "conn %llu from %s: closed after %llu messages",
+        logx(VERB_VERBOSE, "conn %llu from %s: closed after %llu messages",
              (unsigned long long)c->id, c->peer, (unsigned long long)c->seq);
         conn_release(c);
         lws_dll2_remove(&c->link);
@@ -369,7 +363,7 @@ static void conn_refuse(struct conn *c, int code, const char *why)
 {
         struct conns *cs = c->cs;
         cs->n.rejected++;
-        logx(LOG_VERBOSE, "conn %llu from %s: closed with %d: %s", (unsigned long long)c->id,
+        logx(VERB_VERBOSE, "conn %llu from %s: closed with %d: %s", (unsigned long long)c->id,
              c->peer, code, why);
         conn_close(c, code, why);
 }
@@ -591,7 +585,7 @@ static void ack_failed(void *conn, uint64_t seq, const char *why)
         if (c->failed_at && c->failed_at <= seq)
                 return;
         c->failed_at = seq;
-        logx(LOG_VERBOSE, "conn %llu from %s: message %llu not stored: %s",
+        logx(VERB_VERBOSE, "conn %llu from %s: message %llu not stored: %s",
              (unsigned long long)c->id, c->peer, (unsigned long long)seq, why);
         char reason[124];
         snprintf(reason, sizeof(reason), "message %llu was not stored; send it again",
@@ -604,7 +598,7 @@ static void ack_failed(void *conn, uint64_t seq, const char *why)
 static void ack_refused(void *conn, uint64_t seq, const char *why)
 {
         struct conn *c = conn;
-        logx(LOG_VERBOSE, "conn %llu from %s: message %llu refused: %s", (unsigned long long)c->id,
+        logx(VERB_VERBOSE, "conn %llu from %s: message %llu refused: %s", (unsigned long long)c->id,
              c->peer, (unsigned long long)seq, why);
         conn_refused(c, seq, why);
 }
@@ -620,7 +614,7 @@ int conn_callback(struct conns *cs, struct lws *wsi, enum lws_callback_reasons r
                 c = ss->conn = conn_new(cs, wsi);
                 if (!c)
                         return -1;
-                logx(LOG_VERBOSE, "conn %llu from %s: open", (unsigned long long)c->id, c->peer);
+                logx(VERB_VERBOSE, "conn %llu from %s: open", (unsigned long long)c->id, c->peer);
                 conn_update_rx(c);
                 return 0;
         case LWS_CALLBACK_RECEIVE:
@@ -657,7 +651,7 @@ void conns_tick(struct conns *cs, int64_t now)
                                 c->last_rx_ms = now;
                         }
                 } else if (idle && !c->close_code && conn_idle(c, now)) {
-                        logx(LOG_VERBOSE, "conn %llu from %s: idle for %us",
+                        logx(VERB_VERBOSE, "conn %llu from %s: idle for %us",
                              (unsigned long long)c->id, c->peer, idle);
                         conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "idle timeout");
                 }
