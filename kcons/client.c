@@ -25,7 +25,7 @@ static void on_client_error(rd_kafka_t *rk, int err, const char *reason, void *o
         snprintf(r->last_error, sizeof(r->last_error), "%s", reason);
         if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
                 r->brokers_down = true;
-        if (r->running && r->o->verbosity >= 1 && err != (int)r->last_err) {
+        if (r->running && r->o->verbosity >= VERB_NORMAL && err != (int)r->last_err) {
                 warnx("%s", reason);
                 r->last_err = err;
         }
@@ -36,7 +36,7 @@ static void on_client_log(const rd_kafka_t *rk, int level, const char *fac, cons
 {
         const struct run *r = rd_kafka_opaque(rk);
         (void)level;
-        if (r && (r->o->verbosity >= 2 || r->o->debug))
+        if (r && (r->o->verbosity >= VERB_VERBOSE || r->o->debug))
                 warnx("librdkafka: %s: %s", fac, buf);
 }
 
@@ -196,7 +196,7 @@ static int assign_direct(struct run *r, rd_kafka_topic_partition_list_t *list)
         if (!e)
                 e = offsets_resolve(r->rk, &r->o->start, list, lo, hi, CONNECT_TIMEOUT_MS);
         if (!e && r->o->start.kind == START_OFFSET)
-                offsets_clamp(list, lo, hi, r->o->verbosity == 0);
+                offsets_clamp(list, lo, hi, r->o->verbosity == VERB_QUIET);
         if (e) {
                 warnx("cannot read the partitions' offsets: %s", rd_kafka_err2str(e));
                 free(ends);

@@ -164,7 +164,7 @@ static void on_error(struct run *r, const rd_kafka_message_t *m)
         default:
                 /* Transient (a broker went away, a timeout): librdkafka
                  * retries; say so once per kind of error. */
-                if (r->o->verbosity >= 1 && m->err != r->last_err) {
+                if (r->o->verbosity >= VERB_NORMAL && m->err != r->last_err) {
                         warnx("%s", rd_kafka_message_errstr(m));
                         r->last_err = m->err;
                 }
@@ -226,7 +226,8 @@ static void on_message(struct run *r, const rd_kafka_message_t *m)
                 r->status = EXIT_FAIL;
                 return;
         }
-        if (format_is_ambiguous(&r->fmt, &v) && r->ambiguous++ == 0 && o->verbosity >= 1)
+        if (format_is_ambiguous(&r->fmt, &v) && r->ambiguous++ == 0 &&
+            o->verbosity >= VERB_NORMAL)
                 warnx("%s [%d] at offset %lld: the message contains the output delimiter, "
                       "so its record is ambiguous (-J keeps every message whole)",
                       p->topic, (int)p->partition, (long long)m->offset);
@@ -299,7 +300,7 @@ static int finish_job(struct run *r)
                 commit_stored(r);
         } else {
                 parts_drop_dirty(&r->parts);
-                if (r->o->group && r->o->verbosity >= 1)
+                if (r->o->group && r->o->verbosity >= VERB_NORMAL)
                         warnx("%s: exit status %d: nothing committed; the next run reads "
                               "again all it was given",
                               r->o->job[0], st);
@@ -316,7 +317,7 @@ static rd_kafka_resp_err_t clamp_starts(struct run *r, rd_kafka_topic_partition_
         int64_t *lo = ends, *hi = ends + parts->cnt;
         rd_kafka_resp_err_t e = offsets_ends(r->rk, parts, lo, hi, 10000);
         if (!e)
-                offsets_clamp(parts, lo, hi, r->o->verbosity == 0);
+                offsets_clamp(parts, lo, hi, r->o->verbosity == VERB_QUIET);
         free(ends);
         return e;
 }
@@ -448,7 +449,7 @@ int consume_run(struct run *r)
         free(msgs);
         if (r->job)
                 return finish_job(r);
-        if (rc > 0 && r->o->verbosity >= 1)
+        if (rc > 0 && r->o->verbosity >= VERB_NORMAL)
                 warnx("stopped with %zu messages not taken: the reader took nothing more; "
                       "their offsets are not stored",
                       r->nmarks);

@@ -97,7 +97,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
             {"version", no_argument, NULL, 'V'},
             {NULL, 0, NULL, 0},
         };
-        *o = (struct opts){.partition = -1, .stop_ts = -1, .max_count = -1, .verbosity = 1};
+        *o = (struct opts){
+            .partition = -1, .stop_ts = -1, .max_count = -1, .verbosity = VERB_NORMAL};
         serde_init(&o->serde);
         char why[256];
         o->start.kind = START_BEGINNING;
@@ -201,7 +202,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
                         o->partition = (int32_t)v;
                         break;
                 case 'q':
-                        o->verbosity = 0;
+                        o->verbosity = VERB_QUIET;
                         break;
                 case 'r':
                         if (serde_url(&o->serde, optarg, why, sizeof(why)) < 0)
@@ -218,7 +219,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
                         o->unbuffered = true;
                         break;
                 case 'v':
-                        o->verbosity = 2;
+                        o->verbosity = VERB_VERBOSE;
                         break;
                 case 'Z':
                         o->null_as_text = true;
@@ -342,7 +343,7 @@ int main(int argc, char **argv)
         if (status == EXIT_OK && r.dec.undecoded > 0)
                 status = EXIT_UNDECODED;
         client_close(&r);
-        if (o.verbosity >= 2)
+        if (o.verbosity >= VERB_VERBOSE)
                 summary(&r, (double)clock_mono_ms() / 1000 - t0);
 
         parts_free(&r.parts);

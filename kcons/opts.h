@@ -8,6 +8,7 @@
 
 #include "offsets.h"
 #include "serde.h"
+#include "verbosity.h"
 
 /* How each message becomes bytes on stdout. */
 enum out_mode {
@@ -42,7 +43,7 @@ struct opts {
         size_t keydelimlen;     /* 0: no key printed */
         bool null_as_text;      /* -Z: print NULL for null keys and values */
         bool unbuffered;        /* -u: write after every message */
-        int verbosity;          /* -q: 0, default 1, -v: 2 */
+        enum verbosity verbosity; /* -q, -v */
         const char *debug;      /* -d CONTEXTS */
         struct serde_opts serde; /* -s, -r and the -X schema.registry.* properties */
         struct conf_arg *confs;  /* -X and -F */

@@ -160,7 +160,7 @@ static void check_conf(rd_kafka_conf_t *conf, const struct options *o)
         if (rd_kafka_conf_get(conf, "acks", val, &n) == RD_KAFKA_CONF_OK && strcmp(val, "-1")) {
                 if (kconf_set(conf, "enable.idempotence", "false", why, sizeof(why)) < 0)
                         errx(EXIT_USAGE, "%s", why);
-                if (!o->quiet)
+                if (o->verbosity > VERB_QUIET)
                         warnx("acks=%s: idempotence turned off (it needs acks=all): a broker "
                               "failure may now lose, duplicate or reorder records",
                               val);
@@ -255,8 +255,7 @@ static void parse_args(int argc, char **argv, struct options *o)
                         break;
                 }
                 case 'q':
-                        o->quiet = true;
-                        o->verbose = false;
+                        o->verbosity = VERB_QUIET;
                         break;
                 case 'r':
                         if (serde_url(&o->serde, optarg, why, sizeof(why)) < 0)
@@ -270,8 +269,7 @@ static void parse_args(int argc, char **argv, struct options *o)
                         o->topic = optarg;
                         break;
                 case 'v':
-                        o->verbose = true;
-                        o->quiet = false;
+                        o->verbosity = VERB_VERBOSE;
                         break;
                 case 'X':
                         if (strcmp(optarg, "list") == 0) {
@@ -415,7 +413,7 @@ static void warm_up(struct producer *p, const char *topic)
         char why[256];
         if (warm_wait(p->rk, p->rkt, WARM_MS, warm_stop, p, why, sizeof(why)) ==
                 WARM_TIMEOUT &&
-            !p->quiet)
+            p->verbosity > VERB_QUIET)
                 warnx("%s: %s, %d s after asking its leaders first; producing anyway", topic, why,
                       WARM_MS / 1000);
 }
@@ -439,7 +437,7 @@ static void report(const struct run *x, const struct outcome *out)
                 warnx("%s: %s", o->failed_path, strerror(out->errnum));
         else if (failed > 0 && o->failed_path)
                 warnx("%" PRIu64 " records not delivered, written to %s", failed, o->failed_path);
-        if (o->verbose)
+        if (o->verbosity >= VERB_VERBOSE)
                 progress_summary(&x->pg, &x->c, inflight);
         if (x->c.dr_failed > 0 && !out->reached)
                 warnx("could not reach any broker of %s", x->p.brokers);
@@ -483,8 +481,7 @@ static struct producer_opts producer_opts(const struct options *o)
             .key_field = o->key_field,
             .by_key = o->by_key,
             .null_empty = o->null_empty,
-            .quiet = o->quiet,
-            .verbose = o->verbose,
+            .verbosity = o->verbosity,
             .max_buffer = o->max_buffer,
         };
 }
@@ -543,7 +540,7 @@ int main(int argc, char **argv)
         if (reader_init(&x.r, STDIN_FILENO, o.delim, o.dlen, o.default_delim && !o.json,
                         (size_t)x.p.max_bytes) < 0)
                 err(EXIT_FAIL, "reader");
-        progress_init(&x.pg, o.verbose);
+        progress_init(&x.pg, o.verbosity >= VERB_VERBOSE);
 
         struct outcome out = {.read_ok = produce_run(&x)};
         out.kept = failed_close(&x.f) == 0;

@@ -36,8 +36,7 @@ struct options {
         size_t nheaders;
         bool keep_empty;
         bool null_empty;
-        bool verbose;
-        bool quiet;
+        enum verbosity verbosity; /* -q, -v */
         size_t max_buffer;      /* --max-buffer */
         struct conf_arg *confs; /* -X, -F, -d and -z */
         int nconfs;

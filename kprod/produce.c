@@ -40,7 +40,7 @@ static bool stop_reading(const struct run *x)
  * must still learn that it counted and that a second one quits. */
 static void tell_stop(struct run *x)
 {
-        if (x->told_stop || signals_stop_count() != 1 || x->o->quiet)
+        if (x->told_stop || signals_stop_count() != 1 || x->o->verbosity == VERB_QUIET)
                 return;
         long inflight = producer_inflight(&x->p);
         if (!x->r.eof && !stop_reading(x))

@@ -153,7 +153,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
                 bool first = !p->alone.head;
                 if (alone_push(&p->alone, m, recno, split, k ? k->rec : NULL, k ? k->len : 0) ==
                     0) {
-                        if (first && !p->quiet)
+                        if (first && p->verbosity > VERB_QUIET)
                                 warnx("record %" PRIu64 " and those sent with it refused (%s): "
                                       "producing them again one at a time",
                                       recno, rd_kafka_err2str(m->err));
@@ -205,7 +205,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
                 char why[sizeof(p->brokers) + 32];
                 snprintf(why, sizeof(why), "cannot reach brokers at %s", p->brokers);
                 reports_brokers(p->rep, true, why);
-        } else if (!p->quiet || err != RD_KAFKA_RESP_ERR__TRANSPORT) {
+        } else if (p->verbosity > VERB_QUIET || err != RD_KAFKA_RESP_ERR__TRANSPORT) {
                 warnx("%s", reason);
         }
 }
@@ -215,7 +215,8 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
         const struct producer *p = rd_kafka_opaque(rk);
-        int max = p->debug ? 7 : p->quiet ? 3 : 4; /* -d: its debug lines are the point */
+        /* -d: its debug lines are the point */
+        int max = p->debug ? 7 : p->verbosity == VERB_QUIET ? 3 : 4;
         if (level <= max && strcmp(fac, "FAIL") != 0)
                 warnx("%s: %s", fac, buf);
 }
@@ -257,7 +258,7 @@ int producer_new(struct producer *p, rd_kafka_conf_t *conf, const struct produce
          * named: -J keeps no copy then, and its value goes with F_COPY as
          * a line's does. Batched Avro keeps its encoding until the flush. */
         p->keep = (p->json && failed->path) || o->avro;
-        p->quiet = o->quiet;
+        p->verbosity = o->verbosity;
         size_t dn = 0; /* the size of the contexts' list, its NUL included */
         p->debug = rd_kafka_conf_get(conf, "debug", NULL, &dn) == RD_KAFKA_CONF_OK && dn > 1;
         p->max_bytes = conf_long(conf, "message.max.bytes", 1000000);
@@ -643,7 +644,7 @@ void producer_poll(struct producer *p)
                 if (rd_kafka_metadata(p->rk, 0, p->rkt, &md, 200) == RD_KAFKA_RESP_ERR_NO_ERROR) {
                         p->down = false;
                         reports_brokers(p->rep, false, NULL);
-                        if (!p->quiet)
+                        if (p->verbosity > VERB_QUIET)
                                 warnx("brokers at %s reached again", p->brokers);
                 }
                 if (md)

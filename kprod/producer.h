@@ -26,6 +26,7 @@
 #include "failed.h"
 #include "reports.h"
 #include "shape.h"
+#include "verbosity.h"
 
 struct header {
         const char *name;
@@ -44,8 +45,7 @@ struct producer_opts {
         const char *key_field; /* --key-field */
         bool by_key;           /* --by-key */
         bool null_empty;       /* -Z: empty keys and values are sent as NULL */
-        bool quiet;
-        bool verbose;
+        enum verbosity verbosity; /* -q, -v */
         size_t max_buffer; /* --max-buffer: input waits while more is held */
         struct kavro *avro; /* -s avro: encodes values or keys (outlives the producer), or NULL */
 };
@@ -84,7 +84,7 @@ struct producer {
         bool json; /* -J: records are envelopes */
         bool keep; /* -J with --failed, or Avro: every message's opaque is a struct kept */
         struct kavro *avro;
-        bool quiet;
+        enum verbosity verbosity;
         bool debug; /* debug contexts set (-d, -X debug): librdkafka's every line shown */
         long max_bytes;  /* message.max.bytes */
         long timeout_ms; /* message.timeout.ms */

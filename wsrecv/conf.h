@@ -47,7 +47,7 @@ struct conf {
         const char **origins;
         size_t norigins;
         char *token; /* from --token-file, or NULL */
-        enum log_level log;
+        enum verbosity log;
 };
 
 #endif

@@ -194,8 +194,8 @@ int http_confirm_upgrade(struct http *h, struct lws *wsi)
         if (!code)
                 return 0;
         h->calls->refused(h->arg);
-        logx(LOG_VERBOSE, "refused %s %s: %u %s", peers_name(h->peers, lws_get_socket_fd(wsi)), uri,
-             code, why);
+        logx(VERB_VERBOSE, "refused %s %s: %u %s", peers_name(h->peers, lws_get_socket_fd(wsi)),
+             uri, code, why);
         /* The connection closes after the answer: what follows a refused
          * handshake is not HTTP we want to read. */
         respond(wsi, code, text, extra, why, false);
@@ -221,7 +221,7 @@ int http_filter(struct http *h, struct lws *wsi, const char *uri)
         size_t rlen = strlen(conf->www_real);
         if (strncmp(real, conf->www_real, rlen) == 0 && (real[rlen] == '/' || real[rlen] == '\0'))
                 return 0;
-        logx(LOG_VERBOSE, "refused %s: leads out of --www", uri);
+        logx(VERB_VERBOSE, "refused %s: leads out of --www", uri);
         return respond(wsi, 404, "Not Found", NULL, "not found", false);
 }
 

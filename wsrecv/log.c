@@ -7,14 +7,14 @@
 
 #include "log.h"
 
-static enum log_level chosen = LOG_NORMAL;
+static enum verbosity chosen = VERB_NORMAL;
 
-void log_set(enum log_level level)
+void log_set(enum verbosity level)
 {
         chosen = level;
 }
 
-int log_on(enum log_level level)
+int log_on(enum verbosity level)
 {
         return chosen >= level;
 }
@@ -44,7 +44,7 @@ static char *format(char *buf, size_t size, size_t *len, const char *fmt, va_lis
         return line;
 }
 
-void logx(enum log_level level, const char *fmt, ...)
+void logx(enum verbosity level, const char *fmt, ...)
 {
         if (chosen < level)
                 return;

@@ -5,14 +5,14 @@
 #ifndef WSRECV_LOG_H
 #define WSRECV_LOG_H
 
-enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
+#include "verbosity.h"
 
-/* The verbosity asked for (LOG_NORMAL until set). */
-void log_set(enum log_level level);
+/* The verbosity asked for (VERB_NORMAL until set). */
+void log_set(enum verbosity level);
 /* True when lines of this level are written. */
-int log_on(enum log_level level);
+int log_on(enum verbosity level);
 /* Writes one line when the verbosity asked for is at least level
- * (LOG_QUIET: always). */
-void logx(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+ * (VERB_QUIET: always). */
+void logx(enum verbosity level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

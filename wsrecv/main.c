@@ -142,10 +142,10 @@ static void parse_args(int argc, char **argv, struct conf *conf, const char **to
                         conf->json = true;
                         break;
                 case 'q':
-                        conf->log = LOG_QUIET;
+                        conf->log = VERB_QUIET;
                         break;
                 case 'v':
-                        conf->log = LOG_VERBOSE;
+                        conf->log = VERB_VERBOSE;
                         break;
                 case 'a':
                         conf->addr = optarg;
@@ -363,7 +363,7 @@ static int run(struct server *srv)
                         continue;
                 }
                 if (phase == RUNNING && signals_stop_count() == 1) {
-                        if (conf->log >= LOG_NORMAL)
+                        if (conf->log >= VERB_NORMAL)
                                 warnx("stopping: writing out what %llu clients sent",
                                       (unsigned long long)server_counters(srv).connections);
                         server_drain(srv);
@@ -379,7 +379,8 @@ static int run(struct server *srv)
                         phase = CLOSING;
                         deadline = clock_mono_ms() + CLOSE_WAIT_MS;
                 }
-                if (phase == CLOSING && (server_counters(srv).connections == 0 || clock_mono_ms() > deadline))
+                if (phase == CLOSING &&
+                    (server_counters(srv).connections == 0 || clock_mono_ms() > deadline))
                         return status;
         }
 }
@@ -412,11 +413,11 @@ int main(int argc, char **argv)
         if (server_create(&srv, &conf, why, sizeof(why)) < 0)
                 errx(EXIT_FAIL, "%s", why);
         /* Even with -q when the port is 0: the only way to learn it. */
-        logx(conf.port == 0 ? LOG_QUIET : LOG_NORMAL, "listening on %s", srv.listen_name);
+        logx(conf.port == 0 ? VERB_QUIET : VERB_NORMAL, "listening on %s", srv.listen_name);
 
         int status = run(&srv);
         const struct counters n = server_counters(&srv);
-        if (conf.log >= LOG_NORMAL)
+        if (conf.log >= VERB_NORMAL)
                 warnx("%llu messages, %llu bytes, %llu rejected", (unsigned long long)n.messages,
                       (unsigned long long)n.bytes, (unsigned long long)n.rejected);
         server_destroy(&srv);

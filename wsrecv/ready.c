@@ -39,12 +39,12 @@ static void note(struct ready *r, const struct conf *conf, bool now)
                 return;
         r->stalled = now;
         if (now)
-                logx(LOG_NORMAL,
+                logx(VERB_NORMAL,
                      "not ready: a message has waited over --ack-wait %u s for its "
                      "acknowledgement",
                      conf->ack_wait);
         else
-                logx(LOG_NORMAL, "ready again: acknowledgements flow");
+                logx(VERB_NORMAL, "ready again: acknowledgements flow");
 }
 
 /* Returns NULL when ready, else why not (valid until the next call). */

@@ -87,17 +87,17 @@ static void report(struct reports *r, const char *line)
                 break;
         case REPORT_DOWN:
                 if (!r->brokers_down)
-                        logx(LOG_NORMAL, "not ready: kprod: %s", rp.why);
+                        logx(VERB_NORMAL, "not ready: kprod: %s", rp.why);
                 r->brokers_down = true;
                 snprintf(r->why, sizeof(r->why), "kprod: %s", rp.why);
                 break;
         case REPORT_UP:
                 if (r->brokers_down)
-                        logx(LOG_NORMAL, "ready again: kprod reaches a broker");
+                        logx(VERB_NORMAL, "ready again: kprod reaches a broker");
                 r->brokers_down = false;
                 break;
         default:
-                logx(LOG_NORMAL, "--ack-from: ignoring a line it does not know: %.80s", line);
+                logx(VERB_NORMAL, "--ack-from: ignoring a line it does not know: %.80s", line);
         }
 }
 

@@ -45,7 +45,7 @@ static void lws_log(int level, const char *line)
         size_t n = strlen(line);
         if (n && line[n - 1] == '\n')
                 n--; /* logx ends the line */
-        logx(LOG_QUIET, "lws: %.*s", (int)n, line);
+        logx(VERB_QUIET, "lws: %.*s", (int)n, line);
 }
 
 unsigned handshake_secs(const struct conf *conf)
@@ -127,7 +127,7 @@ static void gate_refused(void *arg, int fd, unsigned code, const char *why)
 {
         struct server *srv = arg;
         srv->rejected++;
-        logx(LOG_VERBOSE, "refused %s: %u %s", peers_name(&srv->peers, fd), code, why);
+        logx(VERB_VERBOSE, "refused %s: %u %s", peers_name(&srv->peers, fd), code, why);
 }
 
 /* A client's request head is in: lws takes it from here. */
@@ -373,7 +373,7 @@ int server_create(struct server *srv, const struct conf *conf, char *err, size_t
         acks_init(&srv->acks, &conn_acks);
         conns_init(&srv->conns, conf, &srv->out.sink, &srv->acks, &srv->peers, &conns_calls, srv);
         srv->http = (struct http){conf, &srv->peers, &http_calls, srv, NULL};
-        lws_set_log_level(conf->log >= LOG_VERBOSE ? LLL_ERR : 0, lws_log);
+        lws_set_log_level(conf->log >= VERB_VERBOSE ? LLL_ERR : 0, lws_log);
 
         srv->listen_fd = listen_open(conf->addr, conf->port, conf->reuseport, srv->listen_name,
                                      sizeof(srv->listen_name), err, errlen);
