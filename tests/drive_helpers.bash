@@ -7,6 +7,9 @@
 drive_start() {
 	mkfifo "$BATS_TEST_TMPDIR/drive.in"
 	DRIVE_OUT=$BATS_TEST_TMPDIR/drive.out
+	# There before drive reads it: the driver's shell opens it only once
+	# the FIFO has a writer (exec 7> below), after which drive may run.
+	: >"$DRIVE_OUT"
 	TIMEOUT_SECS=90 NODE_PATH=/usr/share/nodejs node "$ROOT/tests/clients/chromium-drive.js" "$1" \
 		<"$BATS_TEST_TMPDIR/drive.in" >"$DRIVE_OUT" 2>"$BATS_TEST_TMPDIR/drive.err" 3>&- &
 	DRIVE_PID=$!
