@@ -83,6 +83,7 @@ struct env_reader {
         struct env_header *hdrs;
         size_t hcap;
         char err[160]; /* why the last record was refused */
+        bool general;  /* tests: every record by the general reader */
 };
 
 void env_reader_init(struct env_reader *r);

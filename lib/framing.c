@@ -4,10 +4,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 
 bool utf8_valid(const void *s, size_t n)
 {
@@ -379,45 +375,6 @@ static long hex4(const char *p)
                 v = v << 4 | d;
         }
         return v;
-}
-
-/* Length of the run of plain ASCII string bytes at s (no quote, backslash,
- * control byte or byte above 0x7F), at most n. Sixteen bytes at a time
- * with SSE2 (every x86-64 has it), then eight, then one: a -J envelope
- * is mostly strings. */
-size_t json_plain_run(const void *s, size_t n)
-{
-        const unsigned char *p = s;
-        size_t i = 0;
-#ifdef __SSE2__
-        const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
-                      bslash = _mm_set1_epi8('\\');
-        for (; i + 16 <= n; i += 16) {
-                __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-                /* Signed: below 0x20 is a control byte or one above 0x7F. */
-                __m128i hit = _mm_or_si128(_mm_cmplt_epi8(w, space),
-                                           _mm_or_si128(_mm_cmpeq_epi8(w, quote),
-                                                        _mm_cmpeq_epi8(w, bslash)));
-                unsigned m = (unsigned)_mm_movemask_epi8(hit);
-                if (m)
-                        return i + (size_t)__builtin_ctz(m);
-        }
-#endif
-        for (; i + 8 <= n; i += 8) {
-                uint64_t w;
-                memcpy(&w, p + i, 8);
-                /* Bytes below 0x20, equal to '"' (0x22) or '\\' (0x5C), or
-                 * with the high bit set. */
-                uint64_t ctl = w - 0x2020202020202020ULL;
-                uint64_t q = w ^ 0x2222222222222222ULL;
-                uint64_t bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
-                uint64_t hit = ctl | (q - 0x0101010101010101ULL) | (bs - 0x0101010101010101ULL);
-                if ((hit & ~w & 0x8080808080808080ULL) | (w & 0x8080808080808080ULL))
-                        break;
-        }
-        while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
-                i++;
-        return i;
 }
 
 /* Length of the UTF-8 sequence at p (its lead byte above 0x7F), or 0 when

@@ -35,12 +35,6 @@ static bool eat_word(struct jr *j, const char *w, size_t n)
         return false;
 }
 
-bool jr_null(struct jr *j)
-{
-        jr_ws(j);
-        return eat_word(j, "null", 4);
-}
-
 int jr_string(struct jr *j, char *out, const char **val, size_t *len)
 {
         jr_ws(j);
@@ -99,9 +93,12 @@ int jr_int(struct jr *j, int64_t *v)
         const char *p = j->p;
         /* Fast path: up to 18 digits and a delimiter, which cannot overflow. */
         uint64_t u = 0;
-        const char *q = p;
-        while (q < j->end && q - p < 18 && *q >= '0' && *q <= '9')
-                u = u * 10 + (uint64_t)(*q++ - '0');
+        const char *q = p, *stop = j->end - p > 18 ? p + 18 : j->end;
+        unsigned dig; /* one compare a digit: below '0' wraps around */
+        while (q < stop && (dig = (unsigned)(unsigned char)*q - '0') <= 9) {
+                u = u * 10 + dig;
+                q++;
+        }
         if (q > p && q < j->end && !(*q >= '0' && *q <= '9') && *q != '.' && *q != 'e' &&
             *q != 'E' && (*p != '0' || q == p + 1)) {
                 *v = (int64_t)u;

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "framing.h"
+
 struct jr {
         const char *start, *p, *end;
         const char *err; /* on failure: what was wrong, e.g. "expected ':'" */
@@ -52,46 +54,31 @@ static inline bool jr_eat(struct jr *j, char c)
  * escape. *val then points into the text, as jr_string would give it.
  * False, the cursor where it was, for any other string or no string there
  * (jr_string reads it, or says what is wrong). Inline: it reads most
- * strings of most records, eight bytes at a time. */
+ * strings of most records (json_plain_run). */
 static inline bool jr_plain_string(struct jr *j, const char **val, size_t *len)
 {
         if (j->p >= j->end || *j->p != '"')
                 return false;
-        const unsigned char *s = (const unsigned char *)j->p + 1, *q = s;
-        const unsigned char *end = (const unsigned char *)j->end;
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        for (; end - q >= 8; q += 8) {
-                uint64_t w;
-                memcpy(&w, q, 8);
-                /* The high bit of each byte below ' ', '"', '\\' or from 0x80
-                 * up; exact in the lowest flagged byte (a borrow only
-                 * runs upwards from a flagged byte). */
-                uint64_t hit = (((w - 0x2020202020202020ULL) |
-                                 ((w ^ 0x2222222222222222ULL) - 0x0101010101010101ULL) |
-                                 ((w ^ 0x5C5C5C5C5C5C5C5CULL) - 0x0101010101010101ULL)) &
-                                ~w) |
-                               w;
-                hit &= 0x8080808080808080ULL;
-                if (hit) {
-                        q += __builtin_ctzll(hit) >> 3;
-                        goto stop;
-                }
-        }
-#endif
-        while (q < end && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
-                q++;
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-stop:
-#endif
-        if (q >= end || *q != '"')
+        size_t room = (size_t)(j->end - j->p - 1);
+        size_t run = json_plain_run(j->p + 1, room);
+        if (run >= room || j->p[1 + run] != '"')
                 return false;
-        *val = (const char *)s;
-        *len = (size_t)(q - s);
-        j->p = (const char *)q + 1;
+        *val = j->p + 1;
+        *len = run;
+        j->p += run + 2;
         return true;
 }
-/* Skips whitespace; true when the next value is the literal null (taken). */
-bool jr_null(struct jr *j);
+/* Skips whitespace; true when the next value is the literal null (taken).
+ * Inline: a header's value, a key and a tombstone may be null. */
+static inline bool jr_null(struct jr *j)
+{
+        jr_ws(j);
+        if (j->end - j->p >= 4 && memcmp(j->p, "null", 4) == 0) {
+                j->p += 4;
+                return true;
+        }
+        return false;
+}
 /* Records a failure: err says what was expected. Returns -1. */
 int jr_fail(struct jr *j, const char *err);
 /* Reads a string (see json_get_string for out, val and len). Returns 0 or -1. */

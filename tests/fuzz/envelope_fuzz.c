@@ -8,7 +8,9 @@
  * (keys, payloads and headers of any bytes, nulls, empties) is written and
  * read back field for field; envelope_read on any input either refuses it
  * with a message or gives an envelope that writes and reads back the same;
- * json_member never reads outside its input. A violation aborts. */
+ * its reader of envelopes as envelope_put writes them agrees with its
+ * general reader on any input; json_member never reads outside its input.
+ * A violation aborts. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,6 +310,30 @@ static void check_any(const uint8_t *data, size_t size, struct outbuf *ob, struc
         outbuf_discard(ob);
 }
 
+/* Property 4: the reader of envelopes as envelope_put writes them and the
+ * general reader agree on any input: both refuse it, or both read the
+ * same envelope, topic and forms included. */
+static void check_readers_agree(const uint8_t *data, size_t size, struct env_reader *rd)
+{
+        struct env_reader general;
+        env_reader_init(&general);
+        general.general = true;
+        struct envelope a, b;
+        int ra = envelope_read(rd, (const char *)data, size, &a);
+        int rb = envelope_read(&general, (const char *)data, size, &b);
+        if (ra != rb) {
+                fprintf(stderr, "%.*s\n", (int)size, (const char *)data);
+                fail(ra ? "a record the general reader takes is refused"
+                        : "a record the general reader refuses is taken");
+        }
+        if (!ra && (!same_env(&a, &b) || !same(a.topic, a.topiclen, b.topic, b.topiclen) ||
+                    a.keyform != b.keyform || a.payloadform != b.payloadform)) {
+                fprintf(stderr, "%.*s\n", (int)size, (const char *)data);
+                fail("the two readers read a record differently");
+        }
+        env_reader_free(&general);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct outbuf ob;
@@ -318,6 +344,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_strings(data, size, &ob);
         check_roundtrip(data, size, &ob, &rd);
         check_any(data, size, &ob, &rd);
+        check_readers_agree(data, size, &rd);
         /* json_member: any input, under ASan. */
         char *out = malloc(size + 1);
         const char *val;
@@ -358,6 +385,28 @@ static const char *const cases[] = {
     "\"\\u0000\"",
     "\"\\udbff\\udfff\\ud800\\udc00\"",
     "\x01\xff\x05hello",
+    /* As wsrecv -J writes a browser's message, then what the canonical
+     * reader must leave to the general one. */
+    "{\"tstype\":\"create\",\"ts\":1764740000000,\"headers\":[\"conn\",\"1\",\"seq\","
+    "\"2\",\"peer\",\"127.0.0.1:40001\",\"path\",\"/chat\",\"n\",null],\"key\":null,"
+    "\"payload\":\"{\\\"a\\\":1}\"}",
+    "{\"topic\":\"t\",\"partition\":0,\"tstype\":\"logappend\",\"ts\":0,\"key\":\"\","
+    "\"payload\":null}",
+    "{\"partition\":01,\"key\":null,\"payload\":\"\"}",
+    "{\"partition\":-1,\"key\":null,\"payload\":\"\"}",
+    "{\"offset\":1234567890123456789,\"key\":null,\"payload\":\"\"}",
+    "{\"tstype\":\"unknown\",\"ts\":5,\"key\":null,\"payload\":\"\"}",
+    "{\"tstype\":\"create\",\"key\":null,\"payload\":\"\"}",
+    "{\"headers\":[],\"key\":null,\"payload\":\"\"}",
+    "{\"key\":1,\"payload\":\"\"}",
+    "{\"key\":null,\"payload\":\"\"} ",
+    "{\"key\":null,\"payload\":\"\\u00e9\",\"payload\":\"x\"}",
+    "{\"payload\":\"\xc3\xa9\"}",
+    "{\"key\":{\"a\":[1,-2.5e3]},\"payload\":[true,null,\"\\u00e9\"]}",
+    "{\"key\":nullx,\"payload\":5}",
+    "{\"key\":5 ,\"payload\":5}",
+    "{\"key\": 5,\"payload\":5}",
+    "{\"key\":null,\"payload\":{\"a\":1} }",
 };
 
 /* Random bytes, JSON tokens, or (every other one of those) the full
@@ -379,7 +428,8 @@ static size_t random_input(uint8_t *buf, size_t max, long it)
                 n = fuzz_tokens(buf, n, max, want, tokens, sizeof(tokens) / sizeof(*tokens));
         }
         if (mode == 2 && it % 2) {
-                const char *c = cases[13];
+                /* The full envelope, or one as wsrecv -J writes it. */
+                const char *c = cases[it % 4 == 1 ? 13 : 19];
                 n = strlen(c);
                 memcpy(buf, c, n);
                 size_t at = (size_t)rand() % n;
