@@ -9,6 +9,9 @@
 # included, the broker not). Starts its own test broker; every run to a
 # fresh topic, counts checked; writes bench/out/headers.md.
 #   bench/headers.sh [N_RECORDS] [RUNS]        (defaults 1000000 and 5)
+#   KPROD_BEFORE=path   a row more, alternating with the others: that
+#                       kprod (e.g. one built before a change) on the
+#                       wsrecv -J envelopes
 set -eu
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.bash
@@ -64,6 +67,11 @@ LABEL[kcat]="kcat -P, lines"
 CMD[kcat4]="$KCAT $H4 < lines"
 LABEL[kcat4]="kcat -P -H, lines with four headers"
 NAMES=(lines bare ts h1 h4 wsenv kcat kcat4)
+if [ -n "${KPROD_BEFORE:-}" ]; then
+	CMD[before]="$(readlink -f "$KPROD_BEFORE") -b $B -J -t \$T < wsenv"
+	LABEL[before]="kprod -J before (KPROD_BEFORE), envelopes as wsrecv -J writes them"
+	NAMES+=(before)
+fi
 
 for r in $(seq "$RUNS"); do
 	for name in "${NAMES[@]}"; do
@@ -82,7 +90,7 @@ mkdir -p bench/out
 {
 	echo "## What a record's headers cost the producer"
 	echo
-	echo "\`bench/headers.sh $N $RUNS\`: $N values of about 100 bytes, each run to a fresh"
+	echo "\`${KPROD_BEFORE:+KPROD_BEFORE=... }bench/headers.sh $N $RUNS\`: $N values of about 100 bytes, each run to a fresh"
 	echo "$PARTS-partition topic on the test broker, counts checked; CPU of the producer's process"
 	echo "(its librdkafka threads included, not the broker's); medians of $RUNS runs, the rows"
 	echo "alternating; $(nproc) cores. The extra CPU is against kprod's lines."
