@@ -10,12 +10,14 @@
 # 64-partition topic of a test broker each run, counts checked; medians of
 # RUNS. KPROD_BEFORE=path adds rows for another kprod (e.g. one built
 # before a change). Writes bench/out/instructions.md.
-#   bench/instructions.sh [N_RECORDS] [RUNS]       (defaults 50000 and 3)
+#   bench/instructions.sh [N_RECORDS] [RUNS]       (defaults 200000 and 3: at fewer
+#                                                  records kprod's start, loading its
+#                                                  libraries, weighs on its figures)
 set -eu
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.bash
 . bench/lib.bash
-N=${1:-50000}
+N=${1:-200000}
 RUNS=${2:-3}
 PARTS=64
 KPROD=$(readlink -f "${KPROD:-bin/kprod}")
