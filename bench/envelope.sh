@@ -41,11 +41,9 @@ kcat -b "$B" -P -t src -K '\t' <"$tmp/keyed"
 # them): they go out in sticky batches, as unkeyed lines do.
 sed 's/"partition":[0-9]*,//; s/"key":"[^"]*"/"key":null/' "$tmp/envelopes" >"$tmp/unplaced"
 "$KCONS" -b "$B" -e -q -K '\t' src >"$tmp/keyed"
-# The same values as wsrecv -J writes a browser's messages: a receive time
-# and four headers (connection, sequence number, peer, path), no key. kcat
-# gets the lines with headers of the same sizes by -H.
-awk '{ printf "{\"tstype\":\"create\",\"ts\":%.0f,\"headers\":[\"conn\",\"1\",\"seq\",\"%d\",\"peer\",\"127.0.0.1:40001\",\"path\",\"/chat\"],\"key\":null,\"payload\":\"%s\"}\n",
-	1764740000000 + int(NR / 100), NR, $0 }' "$tmp/lines" >"$tmp/wsenv"
+# The same values as wsrecv -J writes a browser's messages; kcat gets the
+# lines with the same headers by -H.
+bench_wsenv "$tmp/lines" "$tmp/wsenv"
 M=$(wc -l <"$tmp/lines")
 [ "$M" -eq "$N" ] || { echo "bench/envelope.sh: the broker kept $M of $N records" >&2; N=$M; }
 # The browser's records: movie/actor JSON, keyed by actor.
@@ -72,7 +70,7 @@ P_JSON="$KPROD -b $B -J -t \$T < envelopes"
 P_JFREE="$KPROD -b $B -J -t \$T < unplaced"
 P_KCAT="kcat -P -b $B -t \$T -X partitioner=murmur2_random -X acks=all -X enable.idempotence=true < lines"
 P_JWS="$KPROD -b $B -J -t \$T < wsenv"
-P_HKCAT="kcat -P -b $B -t \$T -H conn=1 -H seq=$N -H peer=127.0.0.1:40001 -H path=/chat -X partitioner=murmur2_random -X acks=all -X enable.idempotence=true < lines"
+P_HKCAT="kcat -P -b $B -t \$T $(bench_headers "$N") -X partitioner=murmur2_random -X acks=all -X enable.idempotence=true < lines"
 # With the keys the envelopes carry, records spread over all the partitions
 # as they do with -J (the envelopes name them), not in sticky batches.
 P_KLINE="$KPROD -b $B -t \$T -K '\\t' < keyed"

@@ -38,16 +38,14 @@ bench_broker_start -t "src:$PARTS"
 
 # The values, and the same values in envelopes: bare, with a receive time,
 # and as wsrecv -J writes a browser's message (time and four headers).
-awk -v n="$N" 'BEGIN { pad = sprintf("%80s", ""); gsub(/ /, "x", pad)
-	for (i = 1; i <= n; i++) printf "%010d %s\n", i, pad }' >"$tmp/lines"
+bench_values "$N" "$tmp/lines"
 awk '{ printf "{\"key\":null,\"payload\":\"%s\"}\n", $0 }' "$tmp/lines" >"$tmp/bare"
 awk '{ printf "{\"tstype\":\"create\",\"ts\":%.0f,\"key\":null,\"payload\":\"%s\"}\n",
 	1764740000000 + int(NR / 100), $0 }' "$tmp/lines" >"$tmp/ts"
-awk '{ printf "{\"tstype\":\"create\",\"ts\":%.0f,\"headers\":[\"conn\",\"1\",\"seq\",\"%d\",\"peer\",\"127.0.0.1:40001\",\"path\",\"/chat\"],\"key\":null,\"payload\":\"%s\"}\n",
-	1764740000000 + int(NR / 100), NR, $0 }' "$tmp/lines" >"$tmp/wsenv"
+bench_wsenv "$tmp/lines" "$tmp/wsenv"
 
 H1="-H conn=1"
-H4="-H conn=1 -H seq=$N -H peer=127.0.0.1:40001 -H path=/chat"
+H4=$(bench_headers "$N")
 KCAT="kcat -P -b $B -t \$T -X partitioner=murmur2_random -X acks=all -X enable.idempotence=true"
 declare -A CMD LABEL
 CMD[lines]="$KPROD -b $B -t \$T < lines"

@@ -40,15 +40,13 @@ cleanup() {
 trap cleanup EXIT
 bench_broker_start -t "src:$PARTS"
 
-awk -v n="$N" 'BEGIN { pad = sprintf("%80s", ""); gsub(/ /, "x", pad)
-	for (i = 1; i <= n; i++) printf "%010d %s\n", i, pad }' >"$tmp/lines"
-awk '{ printf "{\"tstype\":\"create\",\"ts\":%.0f,\"headers\":[\"conn\",\"1\",\"seq\",\"%d\",\"peer\",\"127.0.0.1:40001\",\"path\",\"/chat\"],\"key\":null,\"payload\":\"%s\"}\n",
-	1764740000000 + int(NR / 100), NR, $0 }' "$tmp/lines" >"$tmp/wsenv"
+bench_values "$N" "$tmp/lines"
+bench_wsenv "$tmp/lines" "$tmp/wsenv"
 awk '{ printf "{\"topic\":\"src\",\"partition\":%d,\"offset\":%d,\"tstype\":\"create\",\"ts\":%.0f,\"broker\":1,\"key\":\"k%d\",\"payload\":\"%s\"}\n",
 	NR % 64, int(NR / 64), 1764740000000 + int(NR / 100), NR % 997, $0 }' "$tmp/lines" >"$tmp/kcenv"
 awk '{ printf "k%d\t%s\n", NR % 997, $0 }' "$tmp/lines" >"$tmp/keyed"
 
-H4="-H conn=1 -H seq=$N -H peer=127.0.0.1:40001 -H path=/chat"
+H4=$(bench_headers "$N")
 KCAT="kcat -P -b $B -t \$T -X partitioner=murmur2_random -X acks=all -X enable.idempotence=true"
 declare -A CMD LABEL
 NAMES=()

@@ -66,3 +66,22 @@ listening_port() {
 	cat "$1" >&2 2>/dev/null
 	return 1
 }
+
+# Writes $1 values of about 100 bytes (a record number and padding), a
+# line each, to file $2.
+bench_values() {
+	awk -v n="$1" 'BEGIN { pad = sprintf("%80s", ""); gsub(/ /, "x", pad)
+		for (i = 1; i <= n; i++) printf "%010d %s\n", i, pad }' >"$2"
+}
+
+# Writes the lines of file $1 to file $2 as wsrecv -J writes a browser's
+# messages: a receive time and four headers (connection, sequence number,
+# peer, path), no key. bench_headers gives kcat and kprod -H the same
+# headers, of the same sizes, for $3 records.
+bench_wsenv() {
+	awk '{ printf "{\"tstype\":\"create\",\"ts\":%.0f,\"headers\":[\"conn\",\"1\",\"seq\",\"%d\",\"peer\",\"127.0.0.1:40001\",\"path\",\"/chat\"],\"key\":null,\"payload\":\"%s\"}\n",
+		1764740000000 + int(NR / 100), NR, $0 }' "$1" >"$2"
+}
+bench_headers() {
+	echo "-H conn=1 -H seq=$1 -H peer=127.0.0.1:40001 -H path=/chat"
+}
