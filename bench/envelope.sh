@@ -20,13 +20,7 @@ for f in "$KPROD" "$KCONS" tests/bin/mockbroker /usr/bin/time; do
 done
 command -v kcat >/dev/null && command -v jq >/dev/null || { echo "bench/envelope.sh: needs kcat and jq" >&2; exit 2; }
 
-tmp=$(mktemp -d)
-bpid=
-cleanup() {
-	bench_broker_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_tmp
 
 bench_broker_start -t "src:$PARTS"
 

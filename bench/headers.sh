@@ -26,13 +26,7 @@ for f in "$KPROD" tests/bin/mockbroker /usr/bin/time; do
 done
 command -v kcat >/dev/null || { echo "bench/headers.sh: needs kcat" >&2; exit 2; }
 
-tmp=$(mktemp -d)
-bpid=
-cleanup() {
-	bench_broker_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_tmp
 
 bench_broker_start -t "src:$PARTS"
 

@@ -31,13 +31,7 @@ for c in kcat valgrind callgrind_annotate; do
 	command -v "$c" >/dev/null || { echo "bench/instructions.sh: needs $c" >&2; exit 2; }
 done
 
-tmp=$(mktemp -d)
-bpid=
-cleanup() {
-	bench_broker_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_tmp
 bench_broker_start -t "src:$PARTS"
 
 bench_values "$N" "$tmp/lines"

@@ -1,6 +1,14 @@
 # Sourced by the benchmarks: the test broker of a run, and the port of a
 # WebSocket server.
 
+# Makes the run's scratch folder, $tmp, removed when the script exits,
+# after the test broker of bench_broker_start, if one was started, stops.
+bench_tmp() {
+	tmp=$(mktemp -d)
+	bpid=
+	trap 'bench_broker_stop; rm -rf "$tmp"' EXIT
+}
+
 # Starts a test broker of the run's own with mockbroker's options ($@), its
 # control FIFO and output in the caller's $tmp; sets B (bootstrap) and
 # bpid (the caller's cleanup stops it). Exits when it does not start. A
