@@ -19,6 +19,12 @@
 #                      other, the lone message, the first second (10,000
 #                      messages at 10,000/s), and the rest (30,000 more, the
 #                      first 2 s not timed: those after the third second)
+#   REQUEST_LOG=1      the broker's request log on, and a column more: its
+#                      produce requests to the run's topic, how many spent
+#                      over 20 ms on its handler thread (the append to its
+#                      log) and which request to their partition they were
+#                      (bench/request-log.py)
+#   KAFKA_PROPS="name=value ..."   broker properties (e.g. to try one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.bash
@@ -84,10 +90,13 @@ run_one() {
 		done
 		ready_ms=$((($(date +%s%N) - t0) / 1000000))
 	fi
-	echo "$(client "$port") ready_ms=$ready_ms"
+	local line
+	line="$(client "$port") ready_ms=$ready_ms"
 	kill -TERM "$ws" 2>/dev/null || true
 	wait "$ws" "$kp" 2>/dev/null || true
 	pids=()
+	[ "${REQUEST_LOG:-0}" = 0 ] || line="$line $(/usr/bin/python3 bench/request-log.py "$KDIR/1/logs/server.log" "$topic")"
+	echo "$line"
 }
 
 label() {
@@ -116,20 +125,31 @@ field() { sed -n "s/.* $1=\([0-9.-]*\).*/\1/p; s/^$1=\([0-9.-]*\) .*/\1/p"; }
 	fi
 	echo "\"at once\": the client connects as soon as wsrecv listens; \"when ready\": once /healthz"
 	echo "answers 200 (ready: the time from starting the pipeline to that answer)."
+	echo "Kafka's data: $(kafka_data_disk)."
+	[ -z "${KAFKA_PROPS:-}" ] || echo "The broker with \`$KAFKA_PROPS\`."
+	broker_col= broker_sep=
+	if [ "${REQUEST_LOG:-0}" != 0 ]; then
+		echo "REQUEST_LOG=1: the broker's request log on; \"broker\" gives its produce requests to the"
+		echo "run's topic, those of them over 20 ms on its handler thread (the append to its log) with"
+		echo "their sum and which request to their partition they were (n:count; bench/request-log.py)."
+		broker_col=" broker: requests, over 20 ms (sum), which |" broker_sep="---|"
+	fi
 	echo
-	echo "| partitions | client starts | run | ready after | lone first message | first second p50 / p99 / max | the rest p50 / p99 |"
-	echo "|---:|---|---:|---:|---:|---:|---:|"
+	echo "| partitions | client starts | run | ready after | lone first message | first second p50 / p99 / max | the rest p50 / p99 |$broker_col"
+	echo "|---:|---|---:|---:|---:|---:|---:|$broker_sep"
 	for parts in "${PARTS[@]}"; do
 		for run in $(seq "$RUNS"); do
 			for start in now ready write; do
 				line=$(run_one "$start" "$parts")
 				echo "$line" >>"$tmp/lines.$parts.$start"
-				printf '| %s | %s | %s | %s | %s ms | %s / %s / %s ms | %s / %s ms |\n' "$parts" \
+				broker=
+				[ -z "$broker_col" ] || broker=" $(field produce_requests <<<"$line"), $(field slow <<<"$line") ($(field slow_sum_ms <<<"$line") ms), $(sed -n 's/.* slow_nth=\([0-9:,-]*\).*/\1/p' <<<"$line") |"
+				printf '| %s | %s | %s | %s | %s ms | %s / %s / %s ms | %s / %s ms |%s\n' "$parts" \
 					"$(label "$start")" "$run" \
 					"$([ "$start" = ready ] && echo "$(field ready_ms <<<"$line") ms" || echo -)" \
 					"$(field lone_ms <<<"$line")" "$(field p50_ms <<<"$line")" \
 					"$(field p99_ms <<<"$line")" "$(field max_ms <<<"$line")" \
-					"$(field rest_p50_ms <<<"$line")" "$(field rest_p99_ms <<<"$line")"
+					"$(field rest_p50_ms <<<"$line")" "$(field rest_p99_ms <<<"$line")" "$broker"
 			done
 		done
 	done
