@@ -27,6 +27,8 @@
 # PARTS (64; 8 on Kafka, as in kafka-produce.sh): the topic's partitions in
 # the throughput runs (the test broker keeps 5 MB a partition). LAT_PARTS
 # ("4 32"): the topic layouts of the latency runs with Kafka acks.
+# WSRECV_BEFORE=path: one throughput mode more, alternating with the others:
+# the envelope's front door with that wsrecv (e.g. one built before a change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.bash
@@ -95,14 +97,16 @@ run_one() {
 		ws_opts=(--ack-from "$tmp/reports")
 		kp_opts=(--reports "$tmp/reports")
 	fi
-	if [ "$mode" = json ]; then
+	local ws_bin=bin/wsrecv
+	[ "$mode" != before ] || ws_bin=$WSRECV_BEFORE
+	if [ "$mode" = json ] || [ "$mode" = before ]; then
 		ws_opts+=(-J)
 		kp_opts+=(-J)
 	fi
 	# The sizes of the headers wsrecv -J writes (connection, sequence
 	# number, peer, path).
 	[ "$mode" != headers ] || kp_opts+=(-H conn=1 -H seq=1000000 -H peer=127.0.0.1:40001 -H path=/chat)
-	bin/wsrecv -p 0 --ack "${ws_opts[@]}" >"$tmp/ws2k" 2>"$tmp/ws.err" &
+	"$ws_bin" -p 0 --ack "${ws_opts[@]}" >"$tmp/ws2k" 2>"$tmp/ws.err" &
 	local ws=$!
 	bin/kprod -q -b "$B" -t "$topic" "${kp_opts[@]}" <"$tmp/ws2k" &
 	local kp=$!
@@ -122,13 +126,15 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 # The modes alternate within each round, so that the machine's other load
 # falls on both alike.
 first_lat=${LAT_PARTS%% *}
+modes=(write kafka json headers)
+[ -z "${WSRECV_BEFORE:-}" ] || modes+=(before)
 for i in $(seq "$RUNS"); do
 	for conns in 1 100; do
-		for mode in write kafka json headers; do
+		for mode in "${modes[@]}"; do
 			echo "acks: $mode acks, $conns connections, run $i of $RUNS..." >&2
 			run_one "$mode" "$conns" "$PARTS" "-n $N" >>"$tmp/tput.$mode.$conns"
 			# The envelope's latency is not measured: its throughput is.
-			[ "$mode" != json ] && [ "$mode" != headers ] || continue
+			[ "$mode" != json ] && [ "$mode" != headers ] && [ "$mode" != before ] || continue
 			# Write acks do not wait on Kafka: one layout is enough.
 			for parts in $([ "$mode" = kafka ] && echo "$LAT_PARTS" || echo "$first_lat"); do
 				run_one "$mode" "$conns" "$parts" "-n $((10000 * SECS)) -r 10000 -w $WARM" \
@@ -139,7 +145,7 @@ for i in $(seq "$RUNS"); do
 done
 declare -A RATE P50 P99
 for conns in 1 100; do
-	for mode in write kafka json headers; do
+	for mode in "${modes[@]}"; do
 		RATE[$mode,$conns]=$(field rate <"$tmp/tput.$mode.$conns" | median)
 	done
 	for f in "$tmp"/lat.*."$conns".*; do
@@ -190,6 +196,14 @@ done
 		done
 		echo "$line"
 	done
+	if [ -n "${WSRECV_BEFORE:-}" ]; then
+		echo
+		echo "WSRECV_BEFORE: the envelope's front door with the wsrecv given, alternating with the rest:"
+		for conns in 1 100; do
+			awk -v c="$conns" -v b="${RATE[before,$conns]}" -v j="${RATE[json,$conns]}" -v k="${RATE[kafka,$conns]}" \
+				'BEGIN { printf "- %d connection(s): %.0f msgs/s, %.2fx the plain front door (now: %.0f, %.2fx)\n", c, b, b / k, j, j / k }'
+		done
+	fi
 	echo
 	echo "Kafka acks, p50 / p99 of each run (the medians above hide how runs differ), and the"
 	echo "longest wait in the first $WARM s:"

@@ -74,13 +74,21 @@ size_t envelope_room(const struct envelope *e)
         return room;
 }
 
+/* Whether the n bytes at s are UTF-8: printable ASCII, the usual header,
+ * in one inline scan; what follows it by the full check. */
+static bool is_text(const char *s, size_t n)
+{
+        size_t plain = json_plain_run(s, n);
+        return plain == n || utf8_valid(s + plain, n - plain);
+}
+
 /* Writes the headers field, as text or (any bytes not UTF-8) base64. */
 static char *write_headers(char *o, const struct env_header *h, size_t n)
 {
         bool text = true;
         for (size_t i = 0; text && i < n; i++)
-                text = utf8_valid(h[i].name, h[i].namelen) &&
-                       (!h[i].value || utf8_valid(h[i].value, h[i].len));
+                text = is_text(h[i].name, h[i].namelen) &&
+                       (!h[i].value || is_text(h[i].value, h[i].len));
         o = text ? WRITE_LIT(o, "\"headers\":[") : WRITE_LIT(o, "\"headers_b64\":[");
         for (size_t i = 0; i < n; i++) {
                 if (i)

@@ -52,28 +52,6 @@ bool utf8_valid(const void *s, size_t n)
         return true;
 }
 
-/* Length of the run at p of bytes a JSON string holds as they are (no
- * quote, backslash or control byte), at most n; eight at a time. With
- * ascii, bytes above 0x7F end the run too: such a run is also valid UTF-8,
- * so one pass both checks and copies the usual text. */
-static size_t unescaped_run(const unsigned char *p, size_t n, bool ascii)
-{
-        uint64_t high = ascii ? 0x8080808080808080ULL : 0;
-        size_t i = 0;
-        for (; i + 8 <= n; i += 8) {
-                uint64_t w;
-                memcpy(&w, p + i, 8);
-                uint64_t q = w ^ 0x2222222222222222ULL, bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
-                uint64_t hit = (w - 0x2020202020202020ULL) | (q - 0x0101010101010101ULL) |
-                               (bs - 0x0101010101010101ULL);
-                if (((hit & ~w) | (w & high)) & 0x8080808080808080ULL)
-                        break;
-        }
-        while (i < n && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\' && !(ascii && p[i] >= 0x80))
-                i++;
-        return i;
-}
-
 size_t json_string_room(size_t n)
 {
         /* Worst case every byte becomes \u00XX. */
@@ -86,7 +64,7 @@ static char *escape(char *o, const unsigned char *p, size_t n)
         static const char hex[] = "0123456789abcdef";
         const unsigned char *end = p + n;
         while (p < end) {
-                size_t run = unescaped_run(p, (size_t)(end - p), false);
+                size_t run = json_run(p, (size_t)(end - p), false);
                 memcpy(o, p, run);
                 o += run;
                 p += run;
@@ -243,7 +221,7 @@ char *json_write_field(char *o, const char *name, size_t namelen, const void *s,
                 return o + 6;
         }
         /* The usual text (printable ASCII) is checked and copied in one pass. */
-        size_t plain = unescaped_run(s, n, true);
+        size_t plain = json_plain_run(s, n);
         if (plain == n || utf8_valid((const char *)s + plain, n - plain)) {
                 memcpy(o, "\":\"", 3);
                 o += 3;
@@ -482,17 +460,22 @@ long json_get_string(const char *s, size_t n, char *out, const char **val, size_
         return (long)(i + 1);
 }
 
-char *dec_write(char *o, int64_t v)
+char *udec_write(char *o, uint64_t u)
 {
         char tmp[DEC_MAX], *p = tmp + sizeof(tmp);
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
         do {
                 *--p = (char)('0' + u % 10);
                 u /= 10;
         } while (u);
-        if (v < 0)
-                *--p = '-';
         size_t n = (size_t)(tmp + sizeof(tmp) - p);
         memcpy(o, p, n);
         return o + n;
+}
+
+char *dec_write(char *o, int64_t v)
+{
+        if (v >= 0)
+                return udec_write(o, (uint64_t)v);
+        *o = '-';
+        return udec_write(o + 1, (uint64_t)0 - (uint64_t)v);
 }

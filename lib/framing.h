@@ -53,46 +53,57 @@ long base64_decode(const char *s, size_t n, unsigned char *out);
  * closing quote included, or -1 when the literal is malformed or cut off
  * (then *val points at the offending byte). */
 long json_get_string(const char *s, size_t n, char *out, const char **val, size_t *vlen);
-/* Length of the run of bytes at s, at most n, that a JSON string literal
- * holds as they are: printable ASCII but '"' and '\\'. A literal whose
- * closing quote ends such a run is its own bytes (what json_get_string
- * gives for it, without its checks for what comes after). Sixteen bytes
- * at a time with SSE2 (every x86-64 has it), then eight, then one. Inline:
- * a -J envelope is mostly short strings, and the call cost as much as the
- * scan (lib/envelope's readers, bench/RESULTS.md). */
-static inline size_t json_plain_run(const void *s, size_t n)
+/* Length of the run of bytes at s, at most n, that a JSON string holds as
+ * they are: no '"', no '\\' and no control byte, and with ascii none
+ * above 0x7F either. Such an ascii run is valid UTF-8 too, so one pass both
+ * checks and copies the usual text; and a literal whose closing quote ends
+ * one is its own bytes (what json_get_string gives for it, without its
+ * checks for what comes after). Sixteen bytes at a time with SSE2 (every
+ * x86-64 has it), then eight, then one. Inline, ascii a constant at each
+ * call: -J envelopes are mostly short strings, and the call cost as much as
+ * the scan (lib/envelope's readers and writer, bench/RESULTS.md). */
+static inline size_t json_run(const void *s, size_t n, bool ascii)
 {
         const unsigned char *p = s;
         size_t i = 0;
 #ifdef __SSE2__
         const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
-                      bslash = _mm_set1_epi8('\\');
+                      bslash = _mm_set1_epi8('\\'), below = _mm_set1_epi8(0x1F);
         for (; i + 16 <= n; i += 16) {
                 __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-                /* Signed: below 0x20 is a control byte or one above 0x7F. */
-                __m128i hit = _mm_or_si128(_mm_cmplt_epi8(w, space),
-                                           _mm_or_si128(_mm_cmpeq_epi8(w, quote),
-                                                        _mm_cmpeq_epi8(w, bslash)));
+                /* Signed, below 0x20 is a control byte or one above 0x7F;
+                 * unsigned, only a control byte is at most 0x1F. */
+                __m128i ctl = ascii ? _mm_cmplt_epi8(w, space)
+                                    : _mm_cmpeq_epi8(_mm_min_epu8(w, below), w);
+                __m128i hit = _mm_or_si128(
+                    ctl, _mm_or_si128(_mm_cmpeq_epi8(w, quote), _mm_cmpeq_epi8(w, bslash)));
                 unsigned m = (unsigned)_mm_movemask_epi8(hit);
                 if (m)
                         return i + (size_t)__builtin_ctz(m);
         }
 #endif
+        const uint64_t high = ascii ? 0x8080808080808080ULL : 0;
         for (; i + 8 <= n; i += 8) {
                 uint64_t w;
                 memcpy(&w, p + i, 8);
                 /* Bytes below 0x20, equal to '"' (0x22) or '\\' (0x5C), or
-                 * with the high bit set. */
+                 * (high) with the high bit set. */
                 uint64_t ctl = w - 0x2020202020202020ULL;
                 uint64_t q = w ^ 0x2222222222222222ULL;
                 uint64_t bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
                 uint64_t hit = ctl | (q - 0x0101010101010101ULL) | (bs - 0x0101010101010101ULL);
-                if ((hit & ~w & 0x8080808080808080ULL) | (w & 0x8080808080808080ULL))
+                if (((hit & ~w) | (w & high)) & 0x8080808080808080ULL)
                         break;
         }
-        while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+        while (i < n && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\' && !(ascii && p[i] >= 0x80))
                 i++;
         return i;
+}
+
+/* The run of printable ASCII but '"' and '\\' at s (json_run's ascii). */
+static inline size_t json_plain_run(const void *s, size_t n)
+{
+        return json_run(s, n, true);
 }
 
 /* The value of one hex digit (either case), or -1. */
@@ -108,6 +119,7 @@ long delim_parse(const char *spec, char *out, size_t outcap);
  * end. */
 #define DEC_MAX 20
 char *dec_write(char *o, int64_t v);
+char *udec_write(char *o, uint64_t v);
 /* What a tool says of a delimiter delim_parse() refused. */
 #define DELIM_SYNTAX "text, with the escapes \\n \\r \\t \\0 \\\\ \\xHH"
 

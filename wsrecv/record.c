@@ -1,7 +1,5 @@
 /* record: one message -> the bytes of one record (see record.h). */
-#include <inttypes.h>
 #include <libwebsockets.h> /* the close codes (RFC 6455) only */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,12 +46,12 @@ size_t record_bound(const struct conf *conf)
 static int put_json(struct outbuf *ob, const struct record_from *from, const void *data,
                     size_t len, const char *delim)
 {
-        char conn[24], seq[24];
-        int cl = snprintf(conn, sizeof(conn), "%" PRIu64, from->conn);
-        int sl = snprintf(seq, sizeof(seq), "%" PRIu64, from->seq);
+        char conn[DEC_MAX], seq[DEC_MAX];
+        size_t cl = (size_t)(udec_write(conn, from->conn) - conn);
+        size_t sl = (size_t)(udec_write(seq, from->seq) - seq);
         const struct env_header h[] = {
-            {"conn", 4, conn, (size_t)cl},
-            {"seq", 3, seq, (size_t)sl},
+            {"conn", 4, conn, cl},
+            {"seq", 3, seq, sl},
             {"peer", 4, from->peer, strlen(from->peer)},
             {"path", 4, from->path, from->path_len},
         };
