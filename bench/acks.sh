@@ -27,8 +27,10 @@
 # PARTS (64; 8 on Kafka, as in kafka-produce.sh): the topic's partitions in
 # the throughput runs (the test broker keeps 5 MB a partition). LAT_PARTS
 # ("4 32"): the topic layouts of the latency runs with Kafka acks.
-# WSRECV_BEFORE=path: one throughput mode more, alternating with the others:
-# the envelope's front door with that wsrecv (e.g. one built before a change).
+# WSRECV_BEFORE=path, KPROD_BEFORE=path (either or both): two throughput
+# modes more, alternating with the others: the plain and the envelope's front
+# door with that wsrecv and that kprod (e.g. ones built before a change; the
+# one not given is bin/'s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.bash
@@ -97,8 +99,11 @@ run_one() {
 		ws_opts=(--ack-from "$tmp/reports")
 		kp_opts=(--reports "$tmp/reports")
 	fi
-	local ws_bin=bin/wsrecv
-	[ "$mode" != before ] || ws_bin=$WSRECV_BEFORE
+	local ws_bin=bin/wsrecv kp_bin=bin/kprod
+	if [ "$mode" = before ] || [ "$mode" = before_plain ]; then
+		ws_bin=${WSRECV_BEFORE:-bin/wsrecv}
+		kp_bin=${KPROD_BEFORE:-bin/kprod}
+	fi
 	if [ "$mode" = json ] || [ "$mode" = before ]; then
 		ws_opts+=(-J)
 		kp_opts+=(-J)
@@ -108,7 +113,7 @@ run_one() {
 	[ "$mode" != headers ] || kp_opts+=(-H conn=1 -H seq=1000000 -H peer=127.0.0.1:40001 -H path=/chat)
 	"$ws_bin" -p 0 --ack "${ws_opts[@]}" >"$tmp/ws2k" 2>"$tmp/ws.err" &
 	local ws=$!
-	bin/kprod -q -b "$B" -t "$topic" "${kp_opts[@]}" <"$tmp/ws2k" &
+	"$kp_bin" -q -b "$B" -t "$topic" "${kp_opts[@]}" <"$tmp/ws2k" &
 	local kp=$!
 	run_pids+=("$ws" "$kp")
 	local port
@@ -127,14 +132,15 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 # falls on both alike.
 first_lat=${LAT_PARTS%% *}
 modes=(write kafka json headers)
-[ -z "${WSRECV_BEFORE:-}" ] || modes+=(before)
+BEFORE=${WSRECV_BEFORE:-}${KPROD_BEFORE:-}
+[ -z "$BEFORE" ] || modes+=(before_plain before)
 for i in $(seq "$RUNS"); do
 	for conns in 1 100; do
 		for mode in "${modes[@]}"; do
 			echo "acks: $mode acks, $conns connections, run $i of $RUNS..." >&2
 			run_one "$mode" "$conns" "$PARTS" "-n $N" >>"$tmp/tput.$mode.$conns"
 			# The envelope's latency is not measured: its throughput is.
-			[ "$mode" != json ] && [ "$mode" != headers ] && [ "$mode" != before ] || continue
+			[ "$mode" = write ] || [ "$mode" = kafka ] || continue
 			# Write acks do not wait on Kafka: one layout is enough.
 			for parts in $([ "$mode" = kafka ] && echo "$LAT_PARTS" || echo "$first_lat"); do
 				run_one "$mode" "$conns" "$parts" "-n $((10000 * SECS)) -r 10000 -w $WARM" \
@@ -196,12 +202,14 @@ done
 		done
 		echo "$line"
 	done
-	if [ -n "${WSRECV_BEFORE:-}" ]; then
+	if [ -n "$BEFORE" ]; then
 		echo
-		echo "WSRECV_BEFORE: the envelope's front door with the wsrecv given, alternating with the rest:"
+		echo "Before (wsrecv ${WSRECV_BEFORE:-bin/wsrecv}, kprod ${KPROD_BEFORE:-bin/kprod}), Kafka acks,"
+		echo "alternating with the rest:"
 		for conns in 1 100; do
-			awk -v c="$conns" -v b="${RATE[before,$conns]}" -v j="${RATE[json,$conns]}" -v k="${RATE[kafka,$conns]}" \
-				'BEGIN { printf "- %d connection(s): %.0f msgs/s, %.2fx the plain front door (now: %.0f, %.2fx)\n", c, b, b / k, j, j / k }'
+			awk -v c="$conns" -v bp="${RATE[before_plain,$conns]}" -v b="${RATE[before,$conns]}" \
+				-v j="${RATE[json,$conns]}" -v k="${RATE[kafka,$conns]}" \
+				'BEGIN { printf "- %d connection(s): plain %.0f msgs/s, -J %.0f, -J / plain %.2fx (now: %.0f, %.0f, %.2fx)\n", c, bp, b, b / bp, k, j, j / k }'
 		done
 	fi
 	echo

@@ -9,6 +9,9 @@
 # included, the broker not). Starts its own test broker; every run to a
 # fresh topic, counts checked; writes bench/out/headers.md.
 #   bench/headers.sh [N_RECORDS] [RUNS]        (defaults 1000000 and 5)
+#   HEADERS_BROKER=kafka  the same on a single-node Apache Kafka of its own
+#                       (bench/kafka.bash), 8 partitions, into
+#                       bench/out/kafka-headers.md (bench/kafka-headers.sh)
 #   KPROD_BEFORE=path   a row more, alternating with the others: that
 #                       kprod (e.g. one built before a change) on the
 #                       wsrecv -J envelopes
@@ -18,17 +21,29 @@ cd "$(dirname "$0")/.."
 . bench/lib.bash
 N=${1:-1000000}
 RUNS=${2:-5}
-PARTS=${PARTS:-64}
+KAFKA=$([ "${HEADERS_BROKER:-test}" = kafka ] && echo 1 || echo 0)
+PARTS=${PARTS:-$([ "$KAFKA" = 1 ] && echo 8 || echo 64)}
 KPROD=$(readlink -f "${KPROD:-bin/kprod}")
-OUT=bench/out/headers.md
 for f in "$KPROD" tests/bin/mockbroker /usr/bin/time; do
 	[ -x "$f" ] || { echo "bench/headers.sh: $f missing (make all testtools)" >&2; exit 2; }
 done
 command -v kcat >/dev/null || { echo "bench/headers.sh: needs kcat" >&2; exit 2; }
 
 bench_tmp
-
-bench_broker_start -t "src:$PARTS"
+if [ "$KAFKA" = 1 ]; then
+	# shellcheck source=bench/kafka.bash
+	. bench/kafka.bash
+	trap 'kafka_bench_stop; rm -rf "$tmp"' EXIT
+	kafka_bench_start
+	BROKER_NAME="a single-node Apache Kafka $KAFKA_VERSION of its own (tests/kafka/cluster)"
+	OUT=bench/out/kafka-headers.md
+	new_topic() { tests/bin/mktopic -b "$B" "$1" "$PARTS"; }
+else
+	bench_broker_start -t "src:$PARTS"
+	BROKER_NAME="the test broker"
+	OUT=bench/out/headers.md
+	new_topic() { broker_cmd "topic $1 $PARTS"; }
+fi
 
 # The values, and the same values in envelopes: bare, with a receive time,
 # and as wsrecv -J writes a browser's message (time and four headers).
@@ -68,7 +83,7 @@ fi
 for r in $(seq "$RUNS"); do
 	for name in "${NAMES[@]}"; do
 		t="${name}_$r"
-		broker_cmd "topic $t $PARTS"
+		new_topic "$t"
 		cmd=${CMD[$name]}
 		/usr/bin/time -f '%e %U %S' -o "$tmp/time" bash -c "cd '$tmp' && ${cmd//\$T/$t}"
 		got=$(delivered "$t")
@@ -80,10 +95,10 @@ done
 median() { sort -g -k"$2","$2" "$tmp/res.$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'; }
 mkdir -p bench/out
 {
-	echo "## What a record's headers cost the producer"
+	echo "## What a record's headers cost the producer${KAFKA_VERSION:+, on Apache Kafka $KAFKA_VERSION}"
 	echo
 	echo "\`${KPROD_BEFORE:+KPROD_BEFORE=... }bench/headers.sh $N $RUNS\`: $N values of about 100 bytes, each run to a fresh"
-	echo "$PARTS-partition topic on the test broker, counts checked; CPU of the producer's process"
+	echo "$PARTS-partition topic on $BROKER_NAME, counts checked; CPU of the producer's process"
 	echo "(its librdkafka threads included, not the broker's); medians of $RUNS runs, the rows"
 	echo "alternating; $(nproc) cores. The extra CPU is against kprod's lines."
 	echo

@@ -6,6 +6,7 @@
 # then RSS with 10,000 idle connections. Prints a markdown section and
 # writes it to bench/out/wsrecv.md.
 #   bench/wsrecv.sh [MESSAGES] [RUNS]     (defaults: 1000000 and 3; the median run is kept)
+#   WSRECV=path    another wsrecv (e.g. one built before a change)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.bash
@@ -16,7 +17,8 @@ IDLE=${IDLE_CONNS:-10000}
 export NODE_PATH=/usr/share/nodejs
 ulimit -n "$(ulimit -Hn)"
 
-[ -x bin/wsrecv ] && [ -x bench/bin/wsload ] || { echo "wsrecv.sh: run make all testtools first" >&2; exit 2; }
+WSRECV=${WSRECV:-bin/wsrecv}
+[ -x "$WSRECV" ] && [ -x bench/bin/wsload ] || { echo "wsrecv.sh: run make all testtools first" >&2; exit 2; }
 tmp=$(mktemp -d)
 server_pid=
 cleanup() {
@@ -33,7 +35,7 @@ start_server() {
 	wc -l <"$tmp/fifo" >"$tmp/count" &
 	wc_pid=$!
 	case $1 in
-	wsrecv) cmd=(bin/wsrecv -p 0 -q --max-conns 20000 --idle 0) ;;
+	wsrecv) cmd=("$WSRECV" -p 0 -q --max-conns 20000 --idle 0) ;;
 	node) cmd=(node bench/node-ws-server.js 0) ;;
 	esac
 	/usr/bin/time -o "$tmp/time" -f '%U %S %M' "${cmd[@]}" >"$tmp/fifo" 2>"$tmp/err" &
