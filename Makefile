@@ -37,6 +37,17 @@ CURL_CFLAGS    := $(shell $(PKG) --cflags libcurl 2>/dev/null)
 CURL_LIBS      := $(shell $(PKG) --libs libcurl 2>/dev/null || echo -lcurl)
 AVRO_CFLAGS    := $(shell $(PKG) --cflags avro-c 2>/dev/null)
 AVRO_LIBS      := $(shell $(PKG) --libs avro-c 2>/dev/null || echo -lavro)
+# mimalloc takes malloc for the whole of kprod and kcons, librdkafka
+# included, which allocates and frees several blocks a message (its headers
+# one each): glibc's malloc serves them at more CPU (bench/RESULTS.md, "The
+# allocator"). Not wsrecv, which allocates little a message and whose memory
+# bound mimalloc's larger blocks would loosen; not under the sanitizers,
+# which bring their own.
+ifeq ($(SANITIZE),1)
+MALLOC_LIBS    :=
+else
+MALLOC_LIBS    := -lmimalloc
+endif
 
 TOOLS   := $(patsubst %/main.c,%,$(wildcard kprod/main.c kcons/main.c wsrecv/main.c))
 LIB_SRC := $(wildcard lib/*.c)
@@ -59,7 +70,7 @@ $(LIB_A): $(LIB_OBJ)
 .SECONDEXPANSION:
 $(BINDIR)/kprod $(BINDIR)/kcons: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard $$(notdir $$@)/*.c)) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(RDKAFKA_LIBS) $(CURL_LIBS) $(AVRO_LIBS) -lm -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(MALLOC_LIBS) $(RDKAFKA_LIBS) $(CURL_LIBS) $(AVRO_LIBS) -lm -lpthread
 
 $(BINDIR)/wsrecv: $$(patsubst %.c,$(OUT)/%.o,$$(wildcard wsrecv/*.c)) $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -40,3 +40,21 @@ load helpers
 	run find "$dest" -type f
 	assert_output ''
 }
+
+@test "kprod and kcons take malloc from mimalloc (librdkafka's allocations too), wsrecv from the C library" {
+	[[ $BIN != */asan/* ]] || skip "the sanitizers bring their own malloc: the release build has mimalloc"
+	for t in kprod kcons; do
+		run env MIMALLOC_VERBOSE=1 "$BIN/$t" --version
+		assert_success
+		assert_output --partial 'mimalloc: process init'
+		assert_output --regexp "$t [0-9.]+ \\(librdkafka"
+		# The one malloc the process has, librdkafka's calls included.
+		run bash -c "LD_DEBUG=bindings '$BIN/$t' --version 2>&1 | grep -F 'librdkafka.so.1 ' | grep -F \"symbol \\\`malloc'\""
+		assert_success
+		assert_output --partial 'libmimalloc.so'
+	done
+	run bash -c "LD_DEBUG=bindings '$BIN/wsrecv' -h 2>&1 | grep -F \"symbol \\\`malloc'\""
+	assert_success
+	assert_output --partial 'libc.so.6'
+	refute_output --partial 'mimalloc'
+}
