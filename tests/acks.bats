@@ -378,8 +378,10 @@ healthz() {
 }
 
 # Starts the front door (--ack) on a new topic T and a client that sends
-# 3,000 messages, waits for their acks and for the close; returns once they
-# are sent. Sets T, CLIENT.
+# 3,000 messages, waits for their acks and for the close; returns once
+# wsrecv has taken them all (a stop ends its reading: what a client sent
+# and wsrecv had not yet read is not acked, and the client sends it again).
+# Sets T, CLIENT.
 front_door_sending() {
 	T=$(new_topic 2)
 	front_door_start "$T" --ack
@@ -387,6 +389,7 @@ front_door_sending() {
 		--sent-file "$BATS_TEST_TMPDIR/sent" >"$BATS_TEST_TMPDIR/client" &
 	CLIENT=$!
 	wait_for_file "$BATS_TEST_TMPDIR/sent" 30
+	PORT=$FD_PORT wait_healthz '.messages == 3000' 30
 }
 
 # Checks that the front door stopped in order: every stage exited 0, the
