@@ -2,27 +2,30 @@
 # The JSON envelope against the line modes: kprod -J and kcons -J against
 # kprod and kcons on plain lines and against kcat's line mode, and the two
 # ways to key a browser's JSON messages by a field (kprod --key-field, or
-# jq writing envelopes for kprod -J). Starts its own test broker; writes
-# bench/out/envelope.md.
+# jq writing envelopes for kprod -J). Starts its own test broker (or
+# Kafka); writes bench/out/envelope.md.
 #   bench/envelope.sh [N_RECORDS] [RUNS]        (defaults 1000000 and 5)
+#   ENVELOPE_BROKER=kafka  the same on a single-node Apache Kafka of its own
+#                       (bench/kafka.bash), 8 partitions, into
+#                       bench/out/kafka-envelope.md (bench/kafka-envelope.sh)
 set -eu
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.bash
 . bench/lib.bash
 N=${1:-1000000}
 RUNS=${2:-5}
-PARTS=${PARTS:-64}
+PARTS=${PARTS:-$([ "${ENVELOPE_BROKER:-}" = kafka ] && echo 8 || echo 64)}
 KPROD=$(readlink -f "${KPROD:-bin/kprod}")
 KCONS=$(readlink -f "${KCONS:-bin/kcons}")
-OUT=bench/out/envelope.md
 for f in "$KPROD" "$KCONS" tests/bin/mockbroker /usr/bin/time; do
 	[ -x "$f" ] || { echo "bench/envelope.sh: $f missing (make all testtools)" >&2; exit 2; }
 done
 command -v kcat >/dev/null && command -v jq >/dev/null || { echo "bench/envelope.sh: needs kcat and jq" >&2; exit 2; }
 
 bench_tmp
-
-bench_broker_start -t "src:$PARTS"
+NAME=envelope
+bench_any_broker "${ENVELOPE_BROKER:-test}"
+new_topic src
 
 # The source topic: N records of about 100 bytes, written by kcat with keys.
 awk -v n="$N" 'BEGIN { pad = sprintf("%80s", ""); gsub(/ /, "x", pad)
@@ -79,7 +82,7 @@ K_NONE="$KPROD -b $B -t \$T < movies"
 for r in $(seq "$RUNS"); do
 	for name in p_line p_json p_jfree p_kcat p_jws p_hkcat p_kline p_kkcat k_none k_field k_jq; do
 		t="${name}_$r"
-		broker_cmd "topic $t $PARTS"
+		new_topic "$t"
 		case $name in
 		p_line) cmd=$P_LINE ;; p_json) cmd=$P_JSON ;; p_jfree) cmd=$P_JFREE ;; p_kcat) cmd=$P_KCAT ;;
 		p_jws) cmd=$P_JWS ;; p_hkcat) cmd=$P_HKCAT ;;
@@ -111,13 +114,13 @@ ratio() {
 }
 mkdir -p bench/out
 {
-	echo "## The JSON envelope against the line modes"
+	echo "## The JSON envelope against the line modes${KAFKA_VERSION:+, on Apache Kafka $KAFKA_VERSION}"
 	echo
 	echo "$N records of about 100 bytes (kcat -P with keys into a $PARTS-partition topic), as"
 	echo "kcons writes them: values a line, keys and values a line (\`-K '\\t'\`), or -J envelopes"
 	echo "of about 200 bytes (topic, partition, offset, tstype, ts, broker, key, payload); every"
 	echo "producer run to a fresh $PARTS-partition topic, counts checked; median of $RUNS runs,"
-	echo "test broker, $(nproc) cores. Records without keys go out in sticky batches to one"
+	echo "$BROKER_NAME, $(nproc) cores. Records without keys go out in sticky batches to one"
 	echo "partition at a time; with keys, or with the partition an envelope names, they spread"
 	echo "over all $PARTS, which costs the producer and the broker more: compare -J with keyed lines."
 	echo

@@ -6,7 +6,7 @@
 # by kcat -P with and without the four headers. Separates what one call per
 # record costs from what its headers cost, which librdkafka 2.0.2 allocates
 # one by one. CPU of the producer's process only (its librdkafka threads
-# included, the broker not). Starts its own test broker; every run to a
+# included, the broker not). Starts its own test broker (or Kafka); every run to a
 # fresh topic, counts checked; writes bench/out/headers.md.
 #   bench/headers.sh [N_RECORDS] [RUNS]        (defaults 1000000 and 5)
 #   HEADERS_BROKER=kafka  the same on a single-node Apache Kafka of its own
@@ -21,8 +21,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.bash
 N=${1:-1000000}
 RUNS=${2:-5}
-KAFKA=$([ "${HEADERS_BROKER:-test}" = kafka ] && echo 1 || echo 0)
-PARTS=${PARTS:-$([ "$KAFKA" = 1 ] && echo 8 || echo 64)}
+PARTS=${PARTS:-$([ "${HEADERS_BROKER:-}" = kafka ] && echo 8 || echo 64)}
 KPROD=$(readlink -f "${KPROD:-bin/kprod}")
 for f in "$KPROD" tests/bin/mockbroker /usr/bin/time; do
 	[ -x "$f" ] || { echo "bench/headers.sh: $f missing (make all testtools)" >&2; exit 2; }
@@ -30,20 +29,8 @@ done
 command -v kcat >/dev/null || { echo "bench/headers.sh: needs kcat" >&2; exit 2; }
 
 bench_tmp
-if [ "$KAFKA" = 1 ]; then
-	# shellcheck source=bench/kafka.bash
-	. bench/kafka.bash
-	trap 'kafka_bench_stop; rm -rf "$tmp"' EXIT
-	kafka_bench_start
-	BROKER_NAME="a single-node Apache Kafka $KAFKA_VERSION of its own (tests/kafka/cluster)"
-	OUT=bench/out/kafka-headers.md
-	new_topic() { tests/bin/mktopic -b "$B" "$1" "$PARTS"; }
-else
-	bench_broker_start -t "src:$PARTS"
-	BROKER_NAME="the test broker"
-	OUT=bench/out/headers.md
-	new_topic() { broker_cmd "topic $1 $PARTS"; }
-fi
+NAME=headers
+bench_any_broker "${HEADERS_BROKER:-test}"
 
 # The values, and the same values in envelopes: bare, with a receive time,
 # and as wsrecv -J writes a browser's message (time and four headers).

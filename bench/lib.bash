@@ -42,6 +42,30 @@ delivered() {
 	timeout 30 kcat -b "$B" -Q "${args[@]}" | awk '{ n += $4 } END { print n + 0 }'
 }
 
+# Starts the broker a benchmark that runs on both measures: with $1
+# "kafka" a single-node Apache Kafka of its own (bench/kafka.bash; the EXIT
+# trap of bench_tmp then stops it too), else a test broker given mockbroker's
+# options $2... Sets B, BROKER_NAME and OUT (bench/out/$NAME.md, or
+# kafka-$NAME.md on Kafka); defines new_topic T (a fresh topic of $PARTS
+# partitions). Call after bench_tmp, with NAME set.
+bench_any_broker() {
+	if [ "$1" = kafka ]; then
+		# shellcheck source=bench/kafka.bash
+		. bench/kafka.bash
+		trap 'kafka_bench_stop; rm -rf "$tmp"' EXIT
+		kafka_bench_start
+		BROKER_NAME="a single-node Apache Kafka $KAFKA_VERSION of its own (tests/kafka/cluster)"
+		OUT=bench/out/kafka-$NAME.md
+		new_topic() { tests/bin/mktopic -b "$B" "$1" "$PARTS"; }
+	else
+		shift
+		bench_broker_start "$@"
+		BROKER_NAME="the test broker"
+		OUT=bench/out/$NAME.md
+		new_topic() { broker_cmd "topic $1 $PARTS"; }
+	fi
+}
+
 # Sends a command to the broker of bench_broker_start and waits for its
 # answer.
 broker_cmd() {
